@@ -1,0 +1,37 @@
+# The two set-up commands: `make run` and `make test`. Both create .venv on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench clean
+.DEFAULT_GOAL := run
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip "setuptools<81" wheel
+	$(PY) -m pip install --quiet -e '.[dev]'
+	# face_recognition declares a dependency on the dlib sdist (which would compile dlib);
+	# the dlib-bin wheel already provides the module, so these two go in without dependencies.
+	$(PY) -m pip install --quiet --no-deps face_recognition==1.3.0 face_recognition_models==0.3.0
+	$(PY) -c "import face_recognition, cv2, dlib; assert cv2.__version__.startswith('4.')"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/watchd run --config config/watchd.example.toml
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check watchd devices api tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check watchd devices api tests bench
+	$(VENV)/bin/ruff format --check watchd devices api tests bench
+
+bench: $(STAMP)
+	$(PY) bench/recognition.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,73 @@
+"""The FastAPI application. Services arrive through the lifespan state; nothing is global."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.routes import auth, checkins, health, kiosk, pages, people, sites
+from api.routes.pages import STATIC
+from watchd.app import Services
+from watchd.errors import ServiceError
+from watchd.messages import zh
+
+log = logging.getLogger(__name__)
+
+
+class State(TypedDict):
+    services: Services
+
+
+def _problem(status: int, code: str, message: str, **details: object) -> JSONResponse:
+    body: dict[str, object] = {"code": code, "message": message, **details}
+    return JSONResponse({"detail": body}, status_code=status)
+
+
+async def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.code, exc.message)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    resp = _problem(exc.status, exc.code, zh(exc.code), reason=exc.message, **exc.details)
+    if headers:
+        resp.headers.update(headers)
+    return resp
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")} for e in exc.errors()
+    ]
+    log.info("%s %s -> 422 bad request: %s", request.method, request.url.path, fields)
+    return _problem(422, "bad_request", zh("bad_request"), fields=fields)
+
+
+def create_app(services: Services, *, max_request_bytes: int | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
+        yield {"services": services}
+
+    app = FastAPI(title="watchd", version="0.1.0", lifespan=lifespan)
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    settings = services.config.settings
+    limit = max_request_bytes or settings.recognition.max_upload_bytes * (settings.liveness.max_frames + 1)
+
+    @app.middleware("http")
+    async def refuse_huge_bodies(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return _problem(413, "too_large", zh("too_large"), reason=f"request body over {limit} bytes")
+        return await call_next(request)
+
+    for module in (health, auth, people, checkins, kiosk, sites, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from api.deps import AdminDep, ServicesDep, UserDep
+from api.schemas import DeviceTokenOut, SiteOut
+from watchd.db.repositories.sites import SitesRepository
+
+router = APIRouter(prefix="/api", tags=["sites"])
+
+
+@router.get("/sites", response_model=list[SiteOut])
+def sites(services: ServicesDep, user: UserDep) -> list[SiteOut]:
+    with services.db.read() as s:
+        return [SiteOut(id=x.id, name=x.name, kind=x.kind) for x in SitesRepository(s).list_sites()]
+
+
+@router.post("/devices/{device_id}/token", response_model=DeviceTokenOut, status_code=201)
+def new_device_token(device_id: str, request: Request, services: ServicesDep, user: AdminDep) -> DeviceTokenOut:
+    """Issue a new token for a kiosk (the old one stops working). The token is shown only here."""
+    token = services.auth.issue_device_token(device_id)
+    url = str(request.base_url).rstrip("/") + f"/kiosk#token={token}"
+    return DeviceTokenOut(device_id=device_id, token=token, kiosk_url=url)

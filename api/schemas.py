@@ -1,0 +1,106 @@
+"""Response and request bodies of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Problem(BaseModel):
+    code: str
+    message: str
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: datetime
+    username: str
+    role: str
+
+
+class PersonOut(BaseModel):
+    id: str
+    name: str
+    phone: str | None
+    role: str
+    organisation: str
+    villages: list[str]
+    templates: int
+
+
+class PhotoResultOut(BaseModel):
+    filename: str
+    ok: bool
+    code: str
+    message: str
+    template_id: int | None = None
+
+
+class EnrollmentOut(BaseModel):
+    person_id: str
+    stored: int
+    templates: int
+    results: list[PhotoResultOut]
+
+
+class CheckinOut(BaseModel):
+    id: int
+    person_id: str
+    person_name: str
+    site_id: str
+    site_name: str
+    device_id: str
+    occurred_at: datetime
+    received_at: datetime
+    method: str
+    distance: float | None
+    liveness: str
+    has_snapshot: bool
+
+
+class CheckinResult(BaseModel):
+    status: str
+    message: str
+    checkin: CheckinOut
+
+
+class VillageDayOut(BaseModel):
+    site_id: str
+    name: str
+    checkins: list[CheckinOut]
+    assigned: list[str]
+    missing: list[str]
+
+
+class TodayOut(BaseModel):
+    date: str
+    villages: list[VillageDayOut]
+
+
+class SiteOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+
+
+class KioskMe(BaseModel):
+    device_id: str
+    site_id: str
+    site_name: str
+    township: str
+    liveness_required: bool
+    max_frames: int
+    timezone: str
+
+
+class DeviceTokenOut(BaseModel):
+    device_id: str
+    token: str
+    kiosk_url: str

@@ -1,0 +1,89 @@
+"""What drivers emit and how the core runs them. The only module the core needs from `devices`.
+
+Drivers are thin adapters: they turn a vendor's protocol into these typed events. Vendor SDK
+types and exceptions never leave the driver's folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckIn:
+    """A terminal has already identified the person (vendor face terminals)."""
+
+    device_id: str
+    occurred_at: datetime
+    subject_ref: str
+    method: Literal["face", "card", "fingerprint", "pin"]
+    event_id: str
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Frame:
+    """A decoded camera frame (RGB, uint8, HxWx3)."""
+
+    device_id: str
+    occurred_at: datetime
+    seq: int
+    image: npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceStatus:
+    """An online/offline transition, emitted once per transition."""
+
+    device_id: str
+    occurred_at: datetime
+    state: Literal["online", "offline"]
+    detail: str = ""
+
+
+DeviceEvent = CheckIn | Frame | DeviceStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceInfo:
+    serial: str
+    model: str
+    firmware: str = ""
+    clock: datetime | None = None
+
+
+class DeviceError(Exception):
+    """Base of the errors a driver may raise to the core."""
+
+
+class DeviceUnavailable(DeviceError):
+    """The device cannot be reached or sent something unusable."""
+
+
+class DeviceAuthError(DeviceError):
+    """The device refused our credentials."""
+
+
+class EventSink(Protocol):
+    def emit(self, event: DeviceEvent) -> bool:
+        """Hand an event to the core without blocking; False when it was dropped (queue full)."""
+        ...
+
+
+class Driver(Protocol):
+    kind: ClassVar[str]
+
+    async def probe(self) -> DeviceInfo: ...
+
+    async def run(self, sink: EventSink, stop: asyncio.Event) -> None:
+        """Emit events until `stop` is set; reconnect on its own; never block the loop."""
+        ...
+
+    def diagnostics(self) -> Mapping[str, object]: ...

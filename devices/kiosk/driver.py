@@ -1,0 +1,398 @@
+"""Camera kiosk driver: a box with a USB or RTSP camera and no browser.
+
+One worker thread per camera opens the source with OpenCV, grabs every frame (so a live camera
+never buffers stale ones), and hands at most `fps` frames per second to the event loop, shrunk to
+`max_side` and converted to RGB. Between the thread and the sink sits a one-frame slot: when the
+loop has not yet delivered the previous frame, the newer one replaces it (latest frame wins) and
+the older one counts as dropped. A sink that refuses a frame also counts a drop.
+
+The driver reconnects by itself with capped exponential backoff (1 s doubling to 30 s, reset
+after a session that delivered frames) and emits `DeviceStatus` once per online/offline
+transition, logging each transition once; retries are logged at DEBUG only.
+
+A file source is played at its own speed, like a camera. Reaching its end is the end of the
+stream: the driver emits a final `DeviceStatus` offline ("end of stream") and `run` returns. This
+is for tests and for analysing a recorded clip; a file that cannot be opened is retried like a
+camera (the mount may come back).
+
+`run` returns within about half a second of `stop` being set. If the worker thread is then still
+blocked inside OpenCV (opening a silent network camera can take up to the open timeout), it is
+left to finish on its own; it is a daemon thread, emits nothing more, and releases the camera.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import ClassVar, Literal
+
+import cv2
+
+from devices.contracts import DeviceEvent, DeviceInfo, DeviceStatus, DeviceUnavailable, EventSink, Frame
+from devices.kiosk.capture import (
+    CameraSource,
+    CaptureError,
+    FrameReader,
+    open_capture,
+    parse_source,
+    shrink_to_rgb,
+)
+from devices.kiosk.config import CameraKioskConfig
+
+_LOGGER = logging.getLogger(__name__)
+
+RETRY_INITIAL_S = 1.0
+RETRY_MAX_S = 30.0
+_STOP_GRACE_S = 0.5
+
+State = Literal["idle", "connecting", "online", "offline", "ended", "stopped"]
+_Outcome = Literal["halted", "ended", "lost"]
+
+
+class _Counters:
+    """Counters shared by the worker thread and the loop; read through `snapshot()`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.state: State = "idle"
+        self.frames_read = 0
+        self.frames_skipped = 0  # over the fps budget: never converted
+        self.frames_emitted = 0
+        self.frames_dropped = 0  # replaced before delivery, or refused by the sink
+        self.status_dropped = 0
+        self.reconnects = 0
+        self.last_error = ""
+        self.last_frame_at: datetime | None = None
+        self.online_since: datetime | None = None
+
+    def mark_stopped(self) -> None:
+        with self.lock:
+            if self.state != "ended":
+                self.state = "stopped"
+
+    def snapshot(self) -> dict[str, object]:
+        with self.lock:
+            return {
+                "state": self.state,
+                "frames_read": self.frames_read,
+                "frames_skipped": self.frames_skipped,
+                "frames_emitted": self.frames_emitted,
+                "frames_dropped": self.frames_dropped,
+                "status_dropped": self.status_dropped,
+                "reconnects": self.reconnects,
+                "last_error": self.last_error,
+                "last_frame_at": self.last_frame_at.isoformat() if self.last_frame_at else None,
+                "online_since": self.online_since.isoformat() if self.online_since else None,
+            }
+
+
+class _LoopBridge:
+    """Thread → loop hand-off that keeps order and holds at most one undelivered frame in a row."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sink: EventSink, counters: _Counters) -> None:
+        self._loop = loop
+        self._sink = sink
+        self._counters = counters
+        self._lock = threading.Lock()
+        self._pending: deque[DeviceEvent] = deque()
+        self._scheduled = False
+        self._closed = False
+
+    def post(self, event: DeviceEvent) -> None:
+        """Called from the worker thread; never blocks on the sink."""
+        with self._lock:
+            if self._closed:
+                return
+            if isinstance(event, Frame) and self._pending and isinstance(self._pending[-1], Frame):
+                self._pending[-1] = event
+                with self._counters.lock:
+                    self._counters.frames_dropped += 1
+            else:
+                self._pending.append(event)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        try:
+            self._loop.call_soon_threadsafe(self.deliver)
+        except RuntimeError:  # the loop is closed: nobody is listening any more
+            self.close()
+
+    def deliver(self) -> None:
+        """Runs on the loop: hand everything pending to the sink."""
+        with self._lock:
+            events = list(self._pending) if not self._closed else []
+            self._pending.clear()
+            self._scheduled = False
+        for event in events:
+            self._emit(event)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._pending.clear()
+
+    def _emit(self, event: DeviceEvent) -> None:
+        try:
+            accepted = self._sink.emit(event)
+        except Exception:
+            _LOGGER.exception("Event sink raised while accepting %s", type(event).__name__)
+            accepted = False
+        with self._counters.lock:
+            if isinstance(event, Frame):
+                if accepted:
+                    self._counters.frames_emitted += 1
+                else:
+                    self._counters.frames_dropped += 1
+            elif not accepted:
+                self._counters.status_dropped += 1
+
+
+class CameraKioskDriver:
+    """Reads a local or network camera and emits `Frame` events (see the module docstring)."""
+
+    kind: ClassVar[str] = "kiosk_camera"
+
+    def __init__(
+        self,
+        config: CameraKioskConfig,
+        *,
+        retry_initial_s: float = RETRY_INITIAL_S,
+        retry_max_s: float = RETRY_MAX_S,
+    ) -> None:
+        self._config = config
+        self._source: CameraSource = parse_source(config.source)
+        self._period_s = 1.0 / config.fps
+        self._retry_initial_s = retry_initial_s
+        self._retry_max_s = retry_max_s
+        self._counters = _Counters()
+        self._online: bool | None = None  # None until the first transition
+        self._seq = 0
+        self._running = False
+
+    # --- public surface -------------------------------------------------------------------
+
+    async def probe(self) -> DeviceInfo:
+        """Open the source, read one frame, and describe the camera; `DeviceUnavailable` otherwise."""
+        return await asyncio.to_thread(self._probe_blocking)
+
+    async def run(self, sink: EventSink, stop: asyncio.Event) -> None:
+        if self._running:
+            raise RuntimeError(f"driver {self._config.id} is already running")
+        self._running = True
+        self._online = None  # a new run reports its first status again
+        with self._counters.lock:
+            self._counters.state = "connecting"
+        loop = asyncio.get_running_loop()
+        bridge = _LoopBridge(loop, sink, self._counters)
+        halt = threading.Event()
+        finished = asyncio.Event()
+
+        crashed: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                self._work(bridge, halt)
+            except Exception as exc:  # a bug, not a camera problem: report it through run()
+                _LOGGER.exception("Camera %s: worker thread failed", self._config.id)
+                crashed.append(exc)
+            finally:
+                with contextlib.suppress(RuntimeError):  # loop already closed
+                    loop.call_soon_threadsafe(finished.set)
+
+        thread = threading.Thread(target=work, name=f"camera-{self._config.id}", daemon=True)
+        thread.start()
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(finished.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            halt.set()
+            for waiter in waiters:
+                waiter.cancel()
+            if finished.is_set():
+                bridge.deliver()  # whatever the thread posted last (the final status of a file)
+            else:
+                await self._grace(finished, thread)
+            bridge.close()
+            self._counters.mark_stopped()
+            self._running = False
+        if crashed:
+            raise DeviceUnavailable(
+                self._source.scrub(f"camera {self._source.redacted}: capture thread failed: {crashed[0]}")
+            )
+
+    def diagnostics(self) -> Mapping[str, object]:
+        """Support dump; the source and errors are redacted, never containing a password."""
+        info: dict[str, object] = {
+            "kind": self.kind,
+            "device_id": self._config.id,
+            "source": self._source.redacted,
+            "source_kind": self._source.kind,
+            "mode": "stream",
+            "fps": self._config.fps,
+            "max_side": self._config.max_side,
+        }
+        info.update(self._counters.snapshot())
+        return info
+
+    # --- worker thread --------------------------------------------------------------------
+
+    def _probe_blocking(self) -> DeviceInfo:
+        try:
+            cap = open_capture(self._source)
+        except CaptureError as exc:
+            raise DeviceUnavailable(self._source.scrub(str(exc))) from None
+        except Exception as exc:  # cv2.error must not leave the driver
+            message = f"camera {self._source.redacted} could not be opened: {exc}"
+            raise DeviceUnavailable(self._source.scrub(message)) from None
+        try:
+            ok, image = cap.read()
+        except Exception as exc:
+            raise DeviceUnavailable(self._source.scrub(f"camera {self._source.redacted}: {exc}")) from None
+        finally:
+            cap.release()
+        if not ok or image is None or image.size == 0:
+            raise DeviceUnavailable(f"camera {self._source.redacted} opened but returned no frame")
+        height, width = image.shape[:2]
+        return DeviceInfo(serial=self._source.redacted, model=f"camera {width}x{height}")
+
+    def _work(self, bridge: _LoopBridge, halt: threading.Event) -> None:
+        delay = self._retry_initial_s
+        first_attempt = True
+        while not halt.is_set():
+            if not first_attempt:
+                with self._counters.lock:
+                    self._counters.reconnects += 1
+                _LOGGER.debug("Camera %s: reconnecting to %s", self._config.id, self._source.redacted)
+            first_attempt = False
+            outcome, delivered, error = self._session(bridge, halt)
+            if outcome == "halted" or halt.is_set():
+                return
+            if outcome == "ended":
+                self._transition(bridge, online=False, detail="end of stream", state="ended")
+                _LOGGER.info("Camera %s: end of file %s", self._config.id, self._source.redacted)
+                return
+            self._transition(bridge, online=False, detail=error)
+            if delivered:
+                delay = self._retry_initial_s
+            _LOGGER.debug("Camera %s: retrying in %.1f s", self._config.id, delay)
+            if halt.wait(delay):
+                return
+            delay = min(delay * 2, self._retry_max_s)
+
+    def _session(self, bridge: _LoopBridge, halt: threading.Event) -> tuple[_Outcome, bool, str]:
+        """One open → read loop. Returns how it ended, whether frames came, and the error text."""
+        try:
+            cap = open_capture(self._source)
+        except CaptureError as exc:
+            return "lost", False, self._record_error(str(exc))
+        except Exception as exc:  # OpenCV may raise cv2.error; keep it inside the driver
+            return (
+                "lost",
+                False,
+                self._record_error(f"camera {self._source.redacted} could not be opened: {exc}"),
+            )
+        if halt.is_set():
+            cap.release()
+            return "halted", False, ""
+        try:
+            return self._pump(cap, bridge, halt)
+        except Exception as exc:
+            _LOGGER.debug("Camera %s: capture failed", self._config.id, exc_info=True)
+            return "lost", False, self._record_error(f"camera {self._source.redacted} failed: {exc}")
+        finally:
+            cap.release()
+
+    def _pump(
+        self, cap: cv2.VideoCapture, bridge: _LoopBridge, halt: threading.Event
+    ) -> tuple[_Outcome, bool, str]:
+        reader = FrameReader(cap, self._source, halt)
+        delivered = False
+        next_due = 0.0
+        while not halt.is_set():
+            if not reader.grab():
+                break
+            now = time.monotonic()
+            occurred_at = datetime.now(UTC)
+            with self._counters.lock:
+                self._counters.frames_read += 1
+                self._counters.last_frame_at = occurred_at
+            if not delivered:
+                delivered = True
+                self._transition(bridge, online=True, detail="")
+            if now < next_due:
+                with self._counters.lock:
+                    self._counters.frames_skipped += 1
+                continue
+            # Keep the average at `fps`; after a stall, restart the schedule instead of bursting.
+            next_due = next_due + self._period_s if next_due + self._period_s > now else now + self._period_s
+            image = reader.retrieve()
+            if image is None:
+                break
+            self._seq += 1
+            frame = Frame(
+                device_id=self._config.id,
+                occurred_at=occurred_at,
+                seq=self._seq,
+                image=shrink_to_rgb(image, self._config.max_side),
+            )
+            bridge.post(frame)
+        if halt.is_set():
+            return "halted", delivered, ""
+        if self._source.is_file and delivered:
+            return "ended", True, ""
+        message = "stopped sending frames" if delivered else "opened but returned no frame"
+        return "lost", delivered, self._record_error(f"camera {self._source.redacted} {message}")
+
+    def _record_error(self, message: str) -> str:
+        message = self._source.scrub(message)
+        with self._counters.lock:
+            self._counters.last_error = message
+        return message
+
+    def _transition(
+        self, bridge: _LoopBridge, *, online: bool, detail: str, state: State | None = None
+    ) -> None:
+        """Emit and log a status change exactly once per transition."""
+        now = datetime.now(UTC)
+        changed = self._online is not online
+        recovered = self._online is False
+        with self._counters.lock:
+            self._counters.state = state or ("online" if online else "offline")
+            if not online:
+                self._counters.online_since = None
+            elif changed:
+                self._counters.online_since = now
+        if not changed:
+            return
+        self._online = online
+        if online:
+            _LOGGER.info(
+                "Camera %s (%s) is %s",
+                self._config.id,
+                self._source.redacted,
+                "back online" if recovered else "online",
+            )
+        elif state != "ended":
+            _LOGGER.warning("Camera %s (%s) is offline: %s", self._config.id, self._source.redacted, detail)
+        bridge.post(
+            DeviceStatus(
+                device_id=self._config.id,
+                occurred_at=now,
+                state="online" if online else "offline",
+                detail=detail,
+            )
+        )
+
+    @staticmethod
+    async def _grace(finished: asyncio.Event, thread: threading.Thread) -> None:
+        """Give the worker a moment to release the camera, but never hold up the caller for long."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(finished.wait(), _STOP_GRACE_S)
+        if thread.is_alive():
+            _LOGGER.debug("Camera thread %s still busy in OpenCV; leaving it to finish", thread.name)

@@ -1,0 +1,229 @@
+"""The camera kiosk driver, against real video files and a closed loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from devices.contracts import DeviceEvent, DeviceStatus, DeviceUnavailable, Frame
+from devices.kiosk.capture import redact_source
+from devices.kiosk.config import CameraKioskConfig
+from devices.kiosk.driver import CameraKioskDriver
+
+UNREACHABLE = "rtsp://127.0.0.1:1/none"
+WITH_PASSWORD = "rtsp://user:secret@127.0.0.1:1/x"
+BLUE_BGR = (255, 0, 0)
+
+
+class ListSink:
+    """Collects events (with their arrival time); refuses them all when `accept` is False."""
+
+    def __init__(self, accept: bool = True, on_event: Callable[[DeviceEvent], None] | None = None) -> None:
+        self.events: list[DeviceEvent] = []
+        self._accept = accept
+        self._on_event = on_event
+
+    def emit(self, event: DeviceEvent) -> bool:
+        self.events.append(event)
+        if self._on_event is not None:
+            self._on_event(event)
+        return self._accept
+
+    def frames(self) -> list[Frame]:
+        return [e for e in self.events if isinstance(e, Frame)]
+
+    def statuses(self) -> list[DeviceStatus]:
+        return [e for e in self.events if isinstance(e, DeviceStatus)]
+
+
+def write_clip(path: Path, *, seconds: float, fps: float = 20.0, size: tuple[int, int] = (400, 300)) -> Path:
+    width, height = size
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (width, height))
+    assert writer.isOpened()
+    image = np.full((height, width, 3), BLUE_BGR, dtype=np.uint8)
+    for _ in range(round(seconds * fps)):
+        writer.write(image)
+    writer.release()
+    return path
+
+
+def camera(source: str | Path, **overrides: object) -> CameraKioskConfig:
+    data: dict[str, object] = {"kind": "kiosk_camera", "id": "cam-1", "site": "v", "source": str(source)}
+    return CameraKioskConfig.model_validate({**data, **overrides})
+
+
+async def stop_after(driver: CameraKioskDriver, sink: ListSink, seconds: float) -> float:
+    """Run for `seconds`, set stop, and return how long `run` took to return."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(driver.run(sink, stop))
+    await asyncio.sleep(seconds)
+    assert not task.done()
+    stop.set()
+    started = time.monotonic()
+    await asyncio.wait_for(task, timeout=3)
+    return time.monotonic() - started
+
+
+def test_file_frames_are_rgb_shrunk_and_rate_limited(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "clip.avi", seconds=1.5)
+    driver = CameraKioskDriver(camera(clip, fps=4, max_side=160))
+    sink = ListSink()
+
+    async def main() -> None:
+        await asyncio.wait_for(driver.run(sink, asyncio.Event()), timeout=5)  # returns at end of file
+
+    asyncio.run(main())
+
+    first, *_, last = sink.events
+    assert isinstance(first, DeviceStatus)
+    assert first.state == "online"
+    assert isinstance(last, DeviceStatus)
+    assert (last.state, last.detail) == ("offline", "end of stream")
+    assert len(sink.statuses()) == 2
+
+    frames = sink.frames()
+    assert 4 <= len(frames) <= 8  # 1.5 s at 4 fps
+    assert [f.seq for f in frames] == sorted({f.seq for f in frames})
+    for frame in frames:
+        assert frame.device_id == "cam-1"
+        assert frame.occurred_at.tzinfo is not None
+        assert frame.image.dtype == np.uint8
+        assert frame.image.shape == (120, 160, 3)
+        red, green, blue = frame.image.reshape(-1, 3).mean(axis=0)
+        assert blue > 200 > 50 > max(red, green)
+    for i, earlier in enumerate(frames):
+        for later in frames[i + 1 :]:
+            span = (later.occurred_at - earlier.occurred_at).total_seconds()
+            assert later.seq - earlier.seq <= 4 * span + 1
+    diagnostics = driver.diagnostics()
+    assert diagnostics["state"] == "ended"
+    assert diagnostics["frames_emitted"] == len(frames)
+    assert diagnostics["frames_dropped"] == 0
+
+
+def test_run_returns_promptly_on_stop_while_streaming(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "long.avi", seconds=10, fps=10, size=(200, 150))
+    driver = CameraKioskDriver(camera(clip, fps=5))
+    sink = ListSink()
+    assert asyncio.run(stop_after(driver, sink, 0.6)) < 1.0
+    assert len(sink.frames()) >= 1
+    assert [s.state for s in sink.statuses()] == ["online"]
+    assert driver.diagnostics()["state"] == "stopped"
+
+
+def test_refusing_sink_gets_drops_counted(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "clip.avi", seconds=1.0)
+    driver = CameraKioskDriver(camera(clip, fps=10))
+    sink = ListSink(accept=False)
+    asyncio.run(asyncio.wait_for(driver.run(sink, asyncio.Event()), timeout=5))
+    diagnostics = driver.diagnostics()
+    assert diagnostics["frames_emitted"] == 0
+    assert diagnostics["frames_dropped"] == len(sink.frames())
+    assert len(sink.frames()) >= 5
+    assert diagnostics["status_dropped"] == 2
+
+
+def test_probe_describes_a_readable_source(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "clip.avi", seconds=0.5)
+    info = asyncio.run(CameraKioskDriver(camera(clip)).probe())
+    assert info.serial == str(clip)
+    assert info.model == "camera 400x300"
+
+
+@pytest.mark.parametrize("source", ["missing.avi", UNREACHABLE])
+def test_probe_of_an_unavailable_source_names_it(tmp_path: Path, source: str) -> None:
+    if "://" not in source:
+        source = str(tmp_path / source)
+    with pytest.raises(DeviceUnavailable, match=source.replace(".", r"\.")):
+        asyncio.run(CameraKioskDriver(camera(source)).probe())
+
+
+def test_unreachable_source_goes_offline_once_while_retrying() -> None:
+    driver = CameraKioskDriver(camera(UNREACHABLE), retry_initial_s=0.05, retry_max_s=0.2)
+    sink = ListSink()
+    assert asyncio.run(stop_after(driver, sink, 0.8)) < 1.0
+    statuses = sink.statuses()
+    assert [s.state for s in statuses] == ["offline"]
+    assert UNREACHABLE in statuses[0].detail
+    assert not sink.frames()
+    diagnostics = driver.diagnostics()
+    assert isinstance(diagnostics["reconnects"], int)
+    assert diagnostics["reconnects"] >= 2
+    assert UNREACHABLE in str(diagnostics["last_error"])
+
+
+def test_recovers_when_the_source_appears(tmp_path: Path) -> None:
+    target = tmp_path / "late.avi"
+    driver = CameraKioskDriver(camera(target, fps=5), retry_initial_s=0.05, retry_max_s=0.1)
+    sink = ListSink()
+
+    async def main() -> None:
+        task = asyncio.create_task(driver.run(sink, asyncio.Event()))
+        await asyncio.sleep(0.3)
+        os.replace(write_clip(tmp_path / "staging.avi", seconds=0.5), target)
+        await asyncio.wait_for(task, timeout=5)
+
+    asyncio.run(main())
+    assert [(s.state, s.detail == "end of stream") for s in sink.statuses()] == [
+        ("offline", False),
+        ("online", False),
+        ("offline", True),
+    ]
+    assert sink.frames()
+
+
+def test_no_password_in_diagnostics_statuses_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="devices")
+    driver = CameraKioskDriver(camera(WITH_PASSWORD), retry_initial_s=0.05, retry_max_s=0.1)
+    sink = ListSink()
+    asyncio.run(stop_after(driver, sink, 0.3))
+    with pytest.raises(DeviceUnavailable) as probe_error:
+        asyncio.run(driver.probe())
+
+    diagnostics = driver.diagnostics()
+    assert diagnostics["source"] == "rtsp://user:***@127.0.0.1:1/x"
+    assert diagnostics["last_error"]
+    texts = [repr(diagnostics), str(probe_error.value), caplog.text, *(s.detail for s in sink.statuses())]
+    assert all("secret" not in text for text in texts)
+    assert "user:***@127.0.0.1:1/x" in str(probe_error.value)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "rtsp://admin:p%40ss@10.0.0.2:554/Streaming/Channels/101",
+            "rtsp://admin:***@10.0.0.2:554/Streaming/Channels/101",
+        ),
+        (
+            "rtsp://10.0.0.3:554/user=admin&password=hunter2&channel=1",
+            "rtsp://10.0.0.3:554/user=admin&password=***&channel=1",
+        ),
+        ("http://10.0.0.4/video.mjpg?user=a&pwd=xyz", "http://10.0.0.4/video.mjpg?user=a&pwd=***"),
+        ("rtsp://viewer@10.0.0.5/live", "rtsp://viewer@10.0.0.5/live"),
+        ("/dev/video0", "/dev/video0"),
+        ("0", "0"),
+    ],
+)
+def test_redact_source(source: str, expected: str) -> None:
+    assert redact_source(source) == expected
+
+
+def test_a_second_run_reports_its_status_again(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "clip.avi", seconds=0.3)
+    driver = CameraKioskDriver(camera(clip))
+    runs = [ListSink(), ListSink()]
+    for sink in runs:
+        asyncio.run(asyncio.wait_for(driver.run(sink, asyncio.Event()), timeout=5))
+    for sink in runs:
+        assert [s.state for s in sink.statuses()] == ["online", "offline"]
+    frames = [f.seq for sink in runs for f in sink.frames()]
+    assert frames == sorted(set(frames))  # seq keeps increasing across runs

@@ -1,0 +1,56 @@
+"""The composition root: builds every service from the loaded configuration. No import-time globals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from watchd.db.migrate import upgrade
+from watchd.db.session import Database, build_engine
+from watchd.pipeline.recognition import RecognitionEngine
+from watchd.services.auth import AuthService
+from watchd.services.checkins import CheckinService
+from watchd.services.people import PeopleService
+from watchd.settings.load import LoadedConfig
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Services:
+    config: LoadedConfig
+    db: Database
+    engine: RecognitionEngine
+    auth: AuthService
+    people: PeopleService
+    checkins: CheckinService
+    clock: Callable[[], datetime]
+
+    def close(self) -> None:
+        self.engine.close()
+        self.db.dispose()
+
+
+def build_services(
+    config: LoadedConfig, *, clock: Callable[[], datetime] = utc_now, recognition_workers: int | None = None
+) -> Services:
+    """Migrate the database, apply the config's sites/people/devices, load the face gallery."""
+    settings = config.settings
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(build_engine(config.database_url, pool_size=settings.database.pool_size))
+    upgrade(db.engine)
+    engine = RecognitionEngine(settings.recognition, workers=recognition_workers)
+    auth = AuthService(db, clock, timedelta(hours=settings.server.token_ttl_hours))
+    people = PeopleService(
+        db, engine, clock, config.data_dir, keep_photos=settings.recognition.keep_enrollment_photos
+    )
+    people.sync_from_config(settings)
+    checkins = CheckinService(db, engine, settings, config.data_dir, clock)
+    log.info("services ready: database %s, data in %s", db.dialect, config.data_dir)
+    return Services(config, db, engine, auth, people, checkins, clock)

@@ -1,0 +1,35 @@
+"""Errors the services raise to the API and the CLI. Each carries a stable code."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """`code` is stable and machine-readable; `message` is English, for logs."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, **details: object) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Invalid(ServiceError):
+    status = 422
+
+
+class Unauthorized(ServiceError):
+    status = 401
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class TooLarge(ServiceError):
+    status = 413

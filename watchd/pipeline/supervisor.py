@@ -1,0 +1,154 @@
+"""Runs every configured driver as an asyncio task and routes its events.
+
+Each device has its own bounded queues and its own consumer, so a slow or dead device never
+delays another. Frames go through a queue of two (the newest wins; drops are counted); check-ins
+and status changes through a larger one. A driver that crashes is restarted with capped backoff,
+and the crash is logged once per streak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, Frame
+from devices.registry import AnyDeviceConfig, create_driver
+from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
+from watchd.pipeline.recognition import RecognitionEngine
+from watchd.services.checkins import CheckinService, NewCheckin
+from watchd.settings.recognition import LivenessSettings
+from watchd.vision.faces import DetectedFace
+
+log = logging.getLogger(__name__)
+FRAME_QUEUE = 2
+EVENT_QUEUE = 1000
+
+
+@dataclass(slots=True)
+class DeviceRuntime:
+    device_id: str
+    frames: asyncio.Queue[Frame] = field(default_factory=lambda: asyncio.Queue(FRAME_QUEUE))
+    events: asyncio.Queue[CheckIn | DeviceStatus] = field(default_factory=lambda: asyncio.Queue(EVENT_QUEUE))
+    dropped_frames: int = 0
+    dropped_events: int = 0
+    online: bool | None = None
+    last_change: datetime | None = None
+
+    def emit(self, event: DeviceEvent) -> bool:
+        """EventSink: called on the loop thread; never blocks."""
+        if isinstance(event, Frame):
+            if self.frames.full():
+                self.frames.get_nowait()  # the newest frame wins
+                self.dropped_frames += 1
+            self.frames.put_nowait(event)
+            return True
+        try:
+            self.events.put_nowait(event)
+        except asyncio.QueueFull:
+            self.dropped_events += 1
+            return False
+        return True
+
+
+class DeviceSupervisor:
+    def __init__(
+        self, devices: list[AnyDeviceConfig], checkins: CheckinService, engine: RecognitionEngine,
+        liveness: LivenessSettings, clock: Callable[[], datetime],
+    ) -> None:
+        self.devices = [d for d in devices if d.enabled]
+        self.checkins = checkins
+        self.engine = engine
+        self.liveness = liveness
+        self.clock = clock
+        self.runtimes: dict[str, DeviceRuntime] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+
+    def start(self) -> None:
+        for config in self.devices:
+            driver = create_driver(config)
+            if driver is None:
+                continue
+            rt = DeviceRuntime(config.id)
+            self.runtimes[config.id] = rt
+            self._tasks += [
+                asyncio.create_task(self._run_driver(driver, rt), name=f"driver:{config.id}"),
+                asyncio.create_task(self._consume_events(rt), name=f"events:{config.id}"),
+                asyncio.create_task(self._consume_frames(rt), name=f"frames:{config.id}"),
+            ]
+        log.info("device supervisor started %d drivers", len(self.runtimes))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _run_driver(self, driver: Driver, rt: DeviceRuntime) -> None:
+        delay, failing = 1.0, False
+        while not self._stop.is_set():
+            try:
+                await driver.run(rt, self._stop)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if not failing:
+                    log.exception("driver %s crashed; restarting with backoff", rt.device_id)
+                failing = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=delay)
+            delay = min(delay * 2, 60.0)
+
+    async def _consume_events(self, rt: DeviceRuntime) -> None:
+        while True:
+            event = await rt.events.get()
+            if isinstance(event, DeviceStatus):
+                rt.online, rt.last_change = event.state == "online", event.occurred_at
+                continue
+            await asyncio.to_thread(self._record_terminal, event)
+
+    def _record_terminal(self, event: CheckIn) -> None:
+        try:
+            self.checkins.record(
+                NewCheckin(
+                    key=f"{event.device_id}:{event.event_id}", person_id=event.subject_ref,
+                    device_id=event.device_id, occurred_at=event.occurred_at, method="terminal",
+                    liveness="terminal",
+                )
+            )
+        except Exception as exc:
+            log.warning("check-in from %s for %r not recorded: %s", event.device_id, event.subject_ref, exc)
+
+    async def _consume_frames(self, rt: DeviceRuntime) -> None:
+        tracker = CameraKioskTracker(self.liveness)
+        while True:
+            frame = await rt.frames.get()
+            faces = await asyncio.to_thread(self.engine.detect_rgb, frame.image)
+            ready = tracker.observe(Observed(frame.occurred_at, faces[0] if faces else None, frame.image))
+            if ready is not None:
+                await asyncio.to_thread(self._identify_and_record, rt.device_id, ready.image, ready.face, ready.at)
+
+    def _identify_and_record(
+        self, device_id: str, image: npt.NDArray[np.uint8], face: DetectedFace, at: datetime
+    ) -> None:
+        match = self.engine.match(self.engine.encode_rgb(image, face))
+        if match.person_id is None:
+            log.info("camera kiosk %s: unknown face (nearest %s)", device_id, match.candidate)
+            return
+        self.checkins.record(
+            NewCheckin(
+                key=f"{device_id}:{match.person_id}:{at.isoformat()}", person_id=match.person_id,
+                device_id=device_id, occurred_at=at, method="camera_face", liveness="passed",
+                distance=match.distance, second_distance=match.second_distance,
+            )
+        )

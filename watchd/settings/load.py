@@ -1,0 +1,84 @@
+"""Reading the configuration file, with errors that name the key path."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from watchd.settings.root import Settings
+
+CONFIG_ENV = "WATCHD_CONFIG"
+DATA_DIR_ENV = "WATCHD_DATA_DIR"
+DATABASE_URL_ENV = "WATCHD_DATABASE_URL"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, unreadable or invalid; `problems` lists each one."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+    def report(self) -> str:
+        lines = [f"invalid configuration {self.path}:"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    path: Path
+    settings: Settings
+    data_dir: Path
+    database_url: str
+
+
+def _format_error(err: dict[str, object]) -> str:
+    loc = ".".join(str(p) for p in err.get("loc", ()) if not str(p).startswith("function-"))  # type: ignore[attr-defined]
+    msg = str(err.get("msg", "invalid"))
+    msg = msg.removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        msg = "unknown key (not allowed here)"
+    if err.get("type") == "union_tag_invalid":
+        msg = msg.replace("Input tag", "device kind")
+    return f"{loc}: {msg}" if loc else msg
+
+
+def resolve_config_path(cli_path: str | None) -> Path:
+    raw = cli_path or os.environ.get(CONFIG_ENV)
+    if not raw:
+        raise ConfigError(Path("<none>"), [f"no configuration file: pass --config FILE or set {CONFIG_ENV}"])
+    return Path(raw).expanduser()
+
+
+def load_settings(path: Path) -> LoadedConfig:
+    """Parse and validate `path`; raise ConfigError listing every problem with its key path."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, [f"cannot read: {exc}"]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems: list[str] = []
+        for err in exc.errors():
+            text_err = _format_error(dict(err))
+            # Cross-reference checks report several problems joined with "; ".
+            problems += [p.strip() for p in text_err.split("; ")] if ": " in text_err else [text_err]
+        raise ConfigError(path, problems) from None
+    data_dir = Path(os.environ.get(DATA_DIR_ENV) or settings.data_dir).expanduser()
+    if not data_dir.is_absolute():
+        data_dir = (path.parent / data_dir).resolve() if DATA_DIR_ENV not in os.environ else data_dir.resolve()
+    url = os.environ.get(DATABASE_URL_ENV) or settings.database.url or f"sqlite:///{data_dir / 'watchd.db'}"
+    return LoadedConfig(path=path, settings=settings, data_dir=data_dir, database_url=url)

@@ -1,0 +1,78 @@
+"""The whole configuration file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from devices.registry import DeviceConfig
+from watchd.settings.base import ConfigModel
+from watchd.settings.recognition import CheckinSettings, LivenessSettings, RecognitionSettings
+from watchd.settings.server import DatabaseSettings, ServerSettings
+from watchd.settings.sites import PersonSettings, SiteKind, SiteSettings
+
+
+class Settings(ConfigModel):
+    township: str = Field(
+        "", max_length=100, title="Township name", description="Shown on pages and in messages, e.g. 阿嘎如泰苏木."
+    )
+    timezone: str = Field(
+        "Asia/Shanghai", title="Time zone", description="IANA zone used for days, shifts and displayed times."
+    )
+    data_dir: Path = Field(
+        Path("data"), title="Data directory",
+        description="Database file, snapshots and photos. Relative paths are relative to the config file. "
+        "WATCHD_DATA_DIR overrides it.",
+    )
+    server: ServerSettings = Field(default_factory=ServerSettings, title="Server", description="HTTP server.")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings, title="Database", description="Storage.")
+    recognition: RecognitionSettings = Field(
+        default_factory=RecognitionSettings, title="Recognition", description="Face matching."
+    )
+    liveness: LivenessSettings = Field(default_factory=LivenessSettings, title="Liveness", description="Anti-spoofing.")
+    checkin: CheckinSettings = Field(default_factory=CheckinSettings, title="Check-in", description="Recording rules.")
+    sites: list[SiteSettings] = Field(default_factory=list, title="Sites", description="Villages, offices, duty rooms.")
+    people: list[PersonSettings] = Field(default_factory=list, title="People", description="Seed list of people.")
+    devices: list[DeviceConfig] = Field(default_factory=list, title="Devices", description="Kiosks, terminals, cameras.")
+
+    @field_validator("timezone")
+    @classmethod
+    def verify_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def verify_references(self) -> Settings:
+        errors: list[str] = []
+        site_kinds = {}
+        for i, site in enumerate(self.sites):
+            if site.id in site_kinds:
+                errors.append(f"sites.{i}.id: duplicate site id {site.id!r}")
+            site_kinds[site.id] = site.kind
+        seen_people: set[str] = set()
+        for i, person in enumerate(self.people):
+            if person.id in seen_people:
+                errors.append(f"people.{i}.id: duplicate person id {person.id!r}")
+            seen_people.add(person.id)
+            for j, village in enumerate(person.villages):
+                if site_kinds.get(village) != SiteKind.village:
+                    errors.append(f"people.{i}.villages.{j}: {village!r} is not a village site")
+        seen_devices: set[str] = set()
+        for i, device in enumerate(self.devices):
+            if device.id in seen_devices:
+                errors.append(f"devices.{i}.id: duplicate device id {device.id!r}")
+            seen_devices.add(device.id)
+            if device.site not in site_kinds:
+                errors.append(f"devices.{i}.site: unknown site {device.site!r}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

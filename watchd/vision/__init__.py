@@ -1,0 +1,6 @@
+"""Face detection, encoding, gallery matching and liveness: pure functions over numpy arrays.
+
+Modules: `images` (untrusted bytes to RGB), `faces` (dlib detection, landmarks, encodings),
+`gallery` (vectorised matching), `liveness` (head-turn challenge). Nothing here does I/O beyond
+loading the dlib models, touches the database or imports the API or device drivers.
+"""
