@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 import uvicorn
@@ -13,6 +14,7 @@ from watchd.app import Services, build_services
 from watchd.db.repositories.sites import SitesRepository
 from watchd.pipeline.supervisor import DeviceSupervisor
 from watchd.settings.load import LoadedConfig
+from watchd.systemd import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,16 @@ def _first_start_credentials(services: Services, base_url: str) -> None:
     for device_id, token in links:
         lines.append(f"  kiosk {device_id}: {base_url}/kiosk#token={token}")
     lines += ["=" * 72, ""]
-    print("\n".join(lines), flush=True)  # noqa: T201 - stdout on purpose, not the log
+    text = "\n".join(lines)
+    if os.environ.get("INVOCATION_ID"):
+        # Under systemd stdout is the journal, which is a log: keep the secrets in a private file.
+        path = services.config.data_dir / "first-start-credentials.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        log.warning("first start: the admin password and kiosk links are in %s (delete it after use)", path)
+    else:
+        print(text, flush=True)  # noqa: T201 - stdout on purpose, not the log
 
 
 async def _serve(services: Services) -> None:
@@ -53,10 +64,22 @@ async def _serve(services: Services) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
-    log.info("watchd serving on %s://%s:%d", scheme, server_cfg.host, server_cfg.port)
+    systemd = Notifier()
+
+    async def announce_ready() -> None:
+        while not server.started:
+            if server.should_exit:
+                return
+            await asyncio.sleep(0.05)
+        log.info("watchd serving on %s://%s:%d", scheme, server_cfg.host, server_cfg.port)
+        systemd.ready(f"serving on port {server_cfg.port}, {len(supervisor.runtimes)} device drivers")
+
+    ready_task = asyncio.create_task(announce_ready())
     try:
         await server.serve()
     finally:
+        systemd.stopping()
+        ready_task.cancel()
         await supervisor.stop()
 
 

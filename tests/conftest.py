@@ -138,3 +138,21 @@ def admin_headers(services: Services, client: TestClient) -> dict[str, str]:
 @pytest.fixture
 def kiosk_headers(services: Services) -> dict[str, str]:
     return {"Authorization": f"Bearer {services.auth.issue_device_token('kiosk-bayan')}"}
+
+
+@pytest.fixture
+def admin_headers_for() -> Iterator[Callable[[Services], tuple[Services, TestClient, dict[str, str]]]]:
+    """For tests that build their own services: a running client and admin headers for them."""
+    opened: list[TestClient] = []
+
+    def factory(services: Services) -> tuple[Services, TestClient, dict[str, str]]:
+        client = TestClient(create_app(services))
+        client.__enter__()
+        opened.append(client)
+        password = services.auth.ensure_first_admin()
+        token = client.post("/api/auth/login", json={"username": "admin", "password": password}).json()["token"]
+        return services, client, {"Authorization": f"Bearer {token}"}
+
+    yield factory
+    for c in opened:
+        c.__exit__(None, None, None)

@@ -23,17 +23,17 @@ class VillageDay:
 
 def village_day(db: Database, checkins: CheckinService, day: date) -> list[VillageDay]:
     with db.read() as s:
-        villages = [v for v in SitesRepository(s).list_sites() if v.kind == SiteKind.village.value]
+        villages = [(v.id, v.name) for v in SitesRepository(s).list_sites() if v.kind == SiteKind.village.value]
         people = PeopleRepository(s)
-        assigned = {v.id: [(p.id, p.name) for p in people.people_of_village(v.id)] for v in villages}
+        assigned = {vid: [(p.id, p.name) for p in people.people_of_village(vid)] for vid, _ in villages}
     out = []
-    for v in villages:
-        rows = sorted(checkins.search(day=day, site_id=v.id, limit=10_000), key=lambda c: c.occurred_at)
+    for vid, vname in villages:
+        rows = sorted(checkins.search(day=day, site_id=vid, limit=10_000), key=lambda c: c.occurred_at)
         present = {c.person_id for c in rows}
         out.append(
             VillageDay(
-                site_id=v.id, name=v.name, checkins=rows, assigned=[n for _, n in assigned[v.id]],
-                missing=[n for pid, n in assigned[v.id] if pid not in present],
+                site_id=vid, name=vname, checkins=rows, assigned=[n for _, n in assigned[vid]],
+                missing=[n for pid, n in assigned[vid] if pid not in present],
             )
         )
     return out

@@ -1,0 +1,58 @@
+"""The device supervisor: terminal check-ins reach the database exactly once; a bad device hurts nobody."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from tests.conftest import FakeClock
+from watchd.app import Services
+from watchd.pipeline.supervisor import DeviceSupervisor
+
+SCRIPT = [
+    {"subject_ref": "c001", "at": "2026-11-23T08:01:00+08:00"},
+    {"subject_ref": "c002", "at": "2026-11-23T08:02:00+08:00"},
+    {"subject_ref": "stranger", "at": "2026-11-23T08:03:00+08:00"},
+    {"subject_ref": "c002", "at": "2026-11-23T14:31:00+08:00"},
+]
+
+
+def devices(extra: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    return [
+        {"id": "kiosk-bayan", "kind": "kiosk_web", "site": "bayan"},
+        {"id": "term-1", "kind": "fake_terminal", "site": "hure", "script": SCRIPT, "interval_s": 0},
+        *(extra or []),
+    ]
+
+
+async def run_for(services: Services, seconds: float) -> DeviceSupervisor:
+    s = services.config.settings
+    sup = DeviceSupervisor(list(s.devices), services.checkins, services.engine, s.liveness, services.clock)
+    sup.start()
+    await asyncio.sleep(seconds)
+    await sup.stop()
+    return sup
+
+
+def test_terminal_checkins_are_recorded_once_even_when_replayed(
+    make_services: Callable[..., Services], clock: FakeClock
+) -> None:
+    services = make_services(devices=devices())
+    asyncio.run(run_for(services, 1.0))
+    rows = services.checkins.search()
+    got = sorted((c.person_id, c.occurred_at.astimezone(services.config.settings.zone).strftime("%H:%M")) for c in rows)
+    assert got == [("c001", "08:01"), ("c002", "08:02"), ("c002", "14:31")]
+    assert {c.method for c in rows} == {"terminal"}
+    # A restart replays the whole script: nothing new is stored.
+    asyncio.run(run_for(services, 1.0))
+    assert len(services.checkins.search()) == 3
+
+
+def test_a_dead_camera_does_not_stop_the_terminal(make_services: Callable[..., Services]) -> None:
+    dead = {"id": "cam-1", "kind": "kiosk_camera", "site": "bayan", "source": "rtsp://127.0.0.1:1/none"}
+    services = make_services(devices=devices([dead]))
+    sup = asyncio.run(run_for(services, 1.5))
+    assert len(services.checkins.search()) == 3
+    assert sup.runtimes["cam-1"].online is False
+    assert sup.runtimes["term-1"].online is True
