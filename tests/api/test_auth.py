@@ -23,7 +23,7 @@ ADMIN_ROUTES = [
 
 
 def test_every_data_route_refuses_anonymous_callers(client: TestClient) -> None:
-    for method, path in ADMIN_ROUTES + [("GET", "/api/kiosk/me"), ("POST", "/api/kiosk/checkins")]:
+    for method, path in [*ADMIN_ROUTES, ("GET", "/api/kiosk/me"), ("POST", "/api/kiosk/checkins")]:
         r = client.request(method, path)
         assert r.status_code == 401, (method, path, r.status_code)
         assert r.json()["detail"]["message"]  # Chinese text for the user

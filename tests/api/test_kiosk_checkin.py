@@ -36,7 +36,7 @@ def send(client: TestClient, headers: dict[str, str], frames: list[bytes], key: 
 
 
 def test_enrolled_cadre_checks_in_and_appears_in_the_village_list(kiosk) -> None:  # type: ignore[no-untyped-def]
-    services, client, kiosk_h, admin_h = kiosk
+    _services, client, kiosk_h, admin_h = kiosk
     r = send(client, kiosk_h, [kiosk_frame(OBAMA_PROBE)], "attempt-0001")
     assert r.status_code == 201, r.text
     body = r.json()
@@ -52,7 +52,7 @@ def test_enrolled_cadre_checks_in_and_appears_in_the_village_list(kiosk) -> None
 
 
 def test_replayed_attempt_is_recorded_once(kiosk) -> None:  # type: ignore[no-untyped-def]
-    services, client, kiosk_h, admin_h = kiosk
+    _services, client, kiosk_h, admin_h = kiosk
     first = send(client, kiosk_h, [kiosk_frame(OBAMA_PROBE)], "attempt-0002")
     again = send(client, kiosk_h, [kiosk_frame(OBAMA_PROBE)], "attempt-0002")
     assert (first.status_code, again.status_code) == (201, 200)
@@ -61,7 +61,7 @@ def test_replayed_attempt_is_recorded_once(kiosk) -> None:  # type: ignore[no-un
 
 
 def test_second_attempt_within_the_window_counts_once(kiosk, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
-    services, client, kiosk_h, admin_h = kiosk
+    _services, client, kiosk_h, admin_h = kiosk
     send(client, kiosk_h, [kiosk_frame(OBAMA_PROBE)], "attempt-0003")
     clock.advance(minutes=2)
     r = send(client, kiosk_h, [kiosk_frame(OBAMA_PROBE)], "attempt-0004")
@@ -70,7 +70,7 @@ def test_second_attempt_within_the_window_counts_once(kiosk, clock: FakeClock) -
 
 
 def test_stranger_is_not_checked_in(kiosk) -> None:  # type: ignore[no-untyped-def]
-    services, client, kiosk_h, admin_h = kiosk
+    _services, client, kiosk_h, admin_h = kiosk
     r = send(client, kiosk_h, [kiosk_frame(BIDEN_PROBE)], "attempt-0005")
     assert r.status_code == 422
     assert r.json()["detail"]["code"] == "unknown_person" and "未能识别" in r.json()["detail"]["message"]
@@ -78,7 +78,7 @@ def test_stranger_is_not_checked_in(kiosk) -> None:  # type: ignore[no-untyped-d
 
 
 def test_queued_offline_checkin_keeps_its_capture_time(kiosk, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
-    services, client, kiosk_h, admin_h = kiosk
+    services, client, kiosk_h, _admin_h = kiosk
     captured = (clock.now - timedelta(hours=5)).isoformat()
     r = send(client, kiosk_h, [kiosk_frame(OBAMA_PROBE)], "attempt-0006", captured_at=captured)
     assert r.status_code == 201
@@ -88,7 +88,7 @@ def test_queued_offline_checkin_keeps_its_capture_time(kiosk, clock: FakeClock) 
 
 
 def test_bad_kiosk_requests_are_refused_and_store_nothing(kiosk, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
-    services, client, kiosk_h, admin_h = kiosk
+    _services, client, kiosk_h, admin_h = kiosk
     frame = kiosk_frame(OBAMA_PROBE)
     future = (clock.now + timedelta(hours=2)).isoformat()
     ancient = (clock.now - timedelta(days=40)).isoformat()

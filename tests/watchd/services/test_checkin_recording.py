@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -49,9 +49,9 @@ def test_other_person_or_other_site_is_not_a_repeat(services: Services, clock: F
 def test_local_day_follows_the_township_time_zone(services: Services) -> None:
     # 23:30 UTC on the 22nd is 07:30 on the 23rd in Asia/Shanghai.
     services.checkins.record(new("dev:1", datetime(2026, 11, 22, 23, 30, tzinfo=UTC)))
-    on_23 = services.checkins.search(day=datetime(2026, 11, 23).date())
+    on_23 = services.checkins.search(day=date(2026, 11, 23))
     assert [c.person_id for c in on_23] == ["c001"]
-    assert services.checkins.search(day=datetime(2026, 11, 22).date()) == []
+    assert services.checkins.search(day=date(2026, 11, 22)) == []
     assert on_23[0].site_name == "巴音嘎查"
 
 
