@@ -4,8 +4,9 @@ The models are face_recognition's (HOG detector, 5-point shape predictor, ResNet
 through dlib directly: `import face_recognition` would also load the CNN detector and the 68-point
 model, and it switches on Pillow's LOAD_TRUNCATED_IMAGES for the whole process.
 
-Measured here (dlib-bin 20.0.1): HOG detection releases the GIL, encoding does not. Encode in
-worker processes, not threads.
+Measured here (dlib-bin 20.0.1, bench/recognition.py): HOG detection releases the GIL (a Python
+thread keeps ~96 % of its speed meanwhile), encoding holds it (~5 %) for its ~75-90 ms per face.
+So threads do not parallelise encoding: use worker processes.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ SECOND_FACE_FRACTION: Final = 0.5
 
 @dataclass(frozen=True, slots=True)
 class FaceBox:
-    """A face rectangle in pixels of the original image; right and bottom are exclusive-ish, as dlib's."""
+    """A face rectangle in pixels of the original image, ordered like face_recognition's locations."""
 
     top: int
     right: int
@@ -95,7 +96,10 @@ class _Step:
 
 
 class FaceAnalyzer:
-    """Loads the dlib models once; every method is a pure function of its arguments."""
+    """Loads the dlib models once (~0.5 s); then every method is a pure function of its arguments.
+
+    Safe to share between threads, but only detection runs in parallel (see the module notes).
+    """
 
     def __init__(self, *, detect_max_side: int = 320, min_face_px: int = 80) -> None:
         import face_recognition_models as models

@@ -53,10 +53,10 @@ def decode_image(data: bytes, *, max_bytes: int, max_pixels: int) -> npt.NDArray
     fmt = _sniff_format(data)
     if fmt is None:
         raise ImageRejected("not_an_image", "not a JPEG, PNG, WebP or BMP file")
-    width, height = _header_size(data, fmt)
-    _check_dimensions(width, height, max_pixels)
     if not _is_complete(data, fmt):
         raise ImageRejected("truncated", f"the {fmt} data ends before the image does")
+    width, height = _header_size(data, fmt)
+    _check_dimensions(width, height, max_pixels)
     bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if bgr is None or bgr.ndim != 3 or bgr.shape[2] != 3:
         raise ImageRejected("not_an_image", f"the {fmt} data could not be decoded")
@@ -119,6 +119,8 @@ def _check_dimensions(width: int, height: int, max_pixels: int) -> None:
 
 
 def _is_complete(data: bytes, fmt: str) -> bool:
+    if len(data) < 32:
+        return False
     if fmt == "JPEG":
         return _jpeg_is_complete(data)
     if fmt == "PNG":
@@ -133,6 +135,8 @@ def _is_complete(data: bytes, fmt: str) -> bool:
 def _jpeg_is_complete(data: bytes) -> bool:
     """True when the header segments are whole and an EOI marker follows the first scan.
 
+    A broken segment structure is not truncation: it raises ImageRejected("not_an_image").
+
     The segments are walked by their lengths, so an EXIF thumbnail (a complete JPEG with its own
     scan and EOI inside APP1) is skipped. Inside entropy-coded data every 0xFF byte is followed
     by 0x00 or a restart marker, so the first FF D9 after the start of scan is the real EOI.
@@ -141,7 +145,7 @@ def _jpeg_is_complete(data: bytes) -> bool:
     size = len(data)
     while pos + 4 <= size:
         if data[pos] != 0xFF:
-            return False
+            raise ImageRejected("not_an_image", f"JPEG structure broken at byte {pos}")
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
