@@ -78,7 +78,11 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         elif args.command == "identify":
             return _identify(services, args.photos)
         elif args.command == "device-token":
-            print(services.auth.issue_device_token(args.device_id))
+            token = services.auth.issue_device_token(args.device_id)
+            server = services.config.settings.server
+            scheme = "https" if server.tls_cert else "http"
+            print(token)
+            print(f"kiosk link: {scheme}://{server.host}:{server.port}/kiosk#token={token}", file=sys.stderr)
         elif args.command == "add-user":
             services.auth.add_user(args.username, sys.stdin.readline().rstrip("\n"), args.role)
             print(f"user {args.username} created")

@@ -100,6 +100,16 @@ class KioskMe(BaseModel):
     timezone: str
 
 
+class DeviceOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    site_id: str
+    site_name: str
+    enabled: bool
+    has_token: bool
+
+
 class DeviceTokenOut(BaseModel):
     device_id: str
     token: str

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.deps import AdminDep, ServicesDep, UserDep
-from api.schemas import DeviceTokenOut, SiteOut
+from api.schemas import DeviceOut, DeviceTokenOut, SiteOut
 from watchd.db.repositories.sites import SitesRepository
 
 router = APIRouter(prefix="/api", tags=["sites"])
@@ -13,6 +13,20 @@ router = APIRouter(prefix="/api", tags=["sites"])
 def sites(services: ServicesDep, user: UserDep) -> list[SiteOut]:
     with services.db.read() as s:
         return [SiteOut(id=x.id, name=x.name, kind=x.kind) for x in SitesRepository(s).list_sites()]
+
+
+@router.get("/devices", response_model=list[DeviceOut])
+def devices(services: ServicesDep, user: AdminDep) -> list[DeviceOut]:
+    with services.db.read() as s:
+        repo = SitesRepository(s)
+        names = {x.id: x.name for x in repo.list_sites()}
+        return [
+            DeviceOut(
+                id=d.id, name=d.name, kind=d.kind, site_id=d.site_id, site_name=names.get(d.site_id, d.site_id),
+                enabled=d.enabled, has_token=d.token_hash is not None,
+            )
+            for d in repo.list_devices()
+        ]
 
 
 @router.post("/devices/{device_id}/token", response_model=DeviceTokenOut, status_code=201)

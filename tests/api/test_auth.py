@@ -18,6 +18,7 @@ ADMIN_ROUTES = [
     ("GET", "/api/checkins/by-village"),
     ("GET", "/api/checkins/1/snapshot"),
     ("GET", "/api/sites"),
+    ("GET", "/api/devices"),
     ("POST", "/api/devices/kiosk-bayan/token"),
 ]
 
@@ -72,6 +73,15 @@ def test_reissuing_a_kiosk_token_revokes_the_old_one(
     assert client.get("/api/kiosk/me", headers=kiosk_headers).status_code == 401
     fresh = {"Authorization": f"Bearer {r.json()['token']}"}
     assert client.get("/api/kiosk/me", headers=fresh).status_code == 200
+
+
+def test_device_list_shows_which_kiosks_have_a_token(
+    client: TestClient, admin_headers: dict[str, str], kiosk_headers: dict[str, str]
+) -> None:
+    rows = {d["id"]: d for d in client.get("/api/devices", headers=admin_headers).json()}
+    assert rows["kiosk-bayan"]["has_token"] is True and rows["kiosk-hure"]["has_token"] is False
+    assert rows["kiosk-bayan"]["site_name"] == "巴音嘎查"
+    assert "token" not in rows["kiosk-bayan"]
 
 
 def test_tokens_are_not_stored_in_clear(services: Services, kiosk_headers: dict[str, str]) -> None:

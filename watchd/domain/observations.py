@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 class ObservationKind(StrEnum):
@@ -46,3 +47,9 @@ class Observation:
     def key(self) -> str:
         """The dedup key: repeats while an incident with this key is open are counted, not re-notified."""
         return f"{self.kind.value}:{self.site_id}:{self.subject}"
+
+
+class ObservationSink(Protocol):
+    """Where producers report observations (implemented by the incident service)."""
+
+    def report(self, observation: Observation) -> None: ...
