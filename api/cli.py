@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     ident.add_argument("photos", nargs="+", type=Path)
     token = sub.add_parser("device-token", help="issue a new token for a kiosk (the old one stops working)")
     token.add_argument("device_id")
+    bk = sub.add_parser("backup", help="write a consistent backup of the SQLite database and data files")
+    bk.add_argument("dest", type=Path, help="a .tar.gz file, or a folder to write a dated one into")
+    rs = sub.add_parser("restore", help="restore a backup (stop watchd first)")
+    rs.add_argument("archive", type=Path)
+    rs.add_argument("--force", action="store_true", help="replace an existing database")
     user = sub.add_parser("add-user", help="create a login; the password is read from standard input")
     user.add_argument("username")
     user.add_argument("--role", default="admin", choices=["admin", "leader", "duty_officer", "cadre"])
@@ -69,6 +74,8 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         from api.server import serve
 
         return serve(loaded)
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(args, loaded)
     services = build_services(loaded, recognition_workers=0)
     try:
         if args.command == "migrate":
@@ -89,6 +96,20 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         return 0
     finally:
         services.close()
+
+
+def _backup_or_restore(args: argparse.Namespace, loaded: LoadedConfig) -> int:
+    from datetime import UTC, datetime
+
+    from watchd.ops.backup import backup, restore
+
+    if args.command == "backup":
+        info = backup(loaded.database_url, loaded.data_dir, args.dest, datetime.now(UTC))
+        print(f"backup written: {info.path} ({info.database_bytes} bytes of database, {info.files} data files)")
+    else:
+        count = restore(args.archive, loaded.database_url, loaded.data_dir, force=args.force)
+        print(f"restored {args.archive} ({count} data files); start watchd again")
+    return 0
 
 
 def _read(path: Path) -> bytes:

@@ -43,6 +43,11 @@ ZH: dict[str, str] = {
     "device_not_found": "设备不存在",
     "not_a_kiosk": "该设备不是签到终端",
     "bad_request": "请求格式错误",
+    # operations
+    "not_sqlite": "备份与恢复仅适用于 SQLite 数据库；PostgreSQL 请使用 pg_dump",
+    "no_database": "数据库文件不存在",
+    "database_exists": "数据库已存在：请先停止 watchd 并使用 --force",
+    "bad_backup": "不是有效的 watchd 备份文件",
 }
 
 
