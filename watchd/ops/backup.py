@@ -80,15 +80,8 @@ def restore(archive: Path, database_url: str, data_dir: Path, *, force: bool) ->
     db_path = sqlite_path(database_url)
     if db_path.exists() and not force:
         raise Invalid("database_exists", f"{db_path} exists; stop watchd and pass --force to replace it")
-    try:
-        tar = tarfile.open(archive, "r:gz")
-    except (OSError, tarfile.TarError) as exc:
-        raise Invalid("bad_backup", f"{archive}: not a watchd backup ({exc})") from None
-    with tar, tempfile.TemporaryDirectory() as tmp:
-        names = tar.getnames()
-        if MANIFEST not in names or DB_MEMBER not in names:
-            raise Invalid("bad_backup", f"{archive}: not a watchd backup (no manifest or database)")
-        tar.extractall(tmp, filter="data")
+    with tempfile.TemporaryDirectory() as tmp:
+        _extract(archive, Path(tmp))
         _check_sqlite(Path(tmp) / DB_MEMBER)
         data_dir.mkdir(parents=True, exist_ok=True)
         for suffix in ("-wal", "-shm"):
@@ -105,6 +98,17 @@ def restore(archive: Path, database_url: str, data_dir: Path, *, force: bool) ->
                     restored += 1
     log.info("restored %s into %s (%d data files)", archive, db_path, restored)
     return restored
+
+
+def _extract(archive: Path, into: Path) -> None:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            names = tar.getnames()
+            if MANIFEST not in names or DB_MEMBER not in names:
+                raise Invalid("bad_backup", f"{archive}: not a watchd backup (no manifest or database)")
+            tar.extractall(into, filter="data")
+    except (OSError, tarfile.TarError) as exc:
+        raise Invalid("bad_backup", f"{archive}: not a watchd backup ({exc})") from None
 
 
 def _check_sqlite(path: Path) -> None:
