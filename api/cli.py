@@ -85,13 +85,13 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
         elif args.command == "identify":
             return _identify(services, args.photos)
         elif args.command == "device-token":
-            token = services.auth.issue_device_token(args.device_id)
+            token = services.auth.issue_device_token(args.device_id, actor="cli")
             server = services.config.settings.server
             scheme = "https" if server.tls_cert else "http"
             print(token)
             print(f"kiosk link: {scheme}://{server.host}:{server.port}/kiosk#token={token}", file=sys.stderr)
         elif args.command == "add-user":
-            services.auth.add_user(args.username, sys.stdin.readline().rstrip("\n"), args.role)
+            services.auth.add_user(args.username, sys.stdin.readline().rstrip("\n"), args.role, actor="cli")
             print(f"user {args.username} created")
         return 0
     finally:
@@ -133,7 +133,7 @@ def _enroll(services: object, args: argparse.Namespace) -> int:
             print(f"{path}: refused: {exc.message}", file=sys.stderr)
             failures += 1
     if photos:
-        report = services.people.enroll(args.person_id, photos)
+        report = services.people.enroll(args.person_id, photos, actor="cli")
         for r in report.results:
             if r.ok:
                 print(f"{r.filename}: enrolled (template {r.template_id})")

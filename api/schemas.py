@@ -114,3 +114,12 @@ class DeviceTokenOut(BaseModel):
     device_id: str
     token: str
     kiosk_url: str
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    details: dict[str, object]

@@ -30,7 +30,7 @@ def list_people(services: ServicesDep, user: UserDep) -> list[PersonOut]:
 
 @router.post("", response_model=PersonOut, status_code=201)
 def create_person(body: PersonSettings, services: ServicesDep, user: AdminDep) -> PersonOut:
-    return _out(services.people.create(body))
+    return _out(services.people.create(body, actor=f"user:{user.username}"))
 
 
 @router.get("/{person_id}", response_model=PersonOut)
@@ -40,7 +40,7 @@ def get_person(person_id: str, services: ServicesDep, user: UserDep) -> PersonOu
 
 @router.delete("/{person_id}", status_code=204)
 def delete_person(person_id: str, services: ServicesDep, user: AdminDep) -> Response:
-    services.people.delete(person_id)
+    services.people.delete(person_id, actor=f"user:{user.username}")
     return Response(status_code=204)
 
 
@@ -54,7 +54,7 @@ async def enroll_faces(
 ) -> EnrollmentOut | Response:
     limit = services.config.settings.recognition.max_upload_bytes
     data = [(p.filename or f"photo{i + 1}", await read_image_upload(p, limit)) for i, p in enumerate(photos)]
-    report = await run_in_threadpool(services.people.enroll, person_id, data)
+    report = await run_in_threadpool(services.people.enroll, person_id, data, actor=f"user:{user.username}")
     out = EnrollmentOut(
         person_id=report.person_id, stored=report.stored, templates=report.templates,
         results=[
@@ -73,5 +73,5 @@ async def enroll_faces(
 
 @router.delete("/{person_id}/faces", status_code=204)
 def delete_faces(person_id: str, services: ServicesDep, user: AdminDep) -> Response:
-    services.people.delete_faces(person_id)
+    services.people.delete_faces(person_id, actor=f"user:{user.username}")
     return Response(status_code=204)

@@ -3,7 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.deps import AdminDep, ServicesDep, UserDep
-from api.schemas import DeviceOut, DeviceTokenOut, SiteOut
+from api.schemas import AuditOut, DeviceOut, DeviceTokenOut, SiteOut
+from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.sites import SitesRepository
 
 router = APIRouter(prefix="/api", tags=["sites"])
@@ -32,6 +33,26 @@ def devices(services: ServicesDep, user: AdminDep) -> list[DeviceOut]:
 @router.post("/devices/{device_id}/token", response_model=DeviceTokenOut, status_code=201)
 def new_device_token(device_id: str, request: Request, services: ServicesDep, user: AdminDep) -> DeviceTokenOut:
     """Issue a new token for a kiosk (the old one stops working). The token is shown only here."""
-    token = services.auth.issue_device_token(device_id)
+    token = services.auth.issue_device_token(device_id, actor=f"user:{user.username}")
     url = str(request.base_url).rstrip("/") + f"/kiosk#token={token}"
     return DeviceTokenOut(device_id=device_id, token=token, kiosk_url=url)
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit_log(
+    services: ServicesDep, user: AdminDep, target_type: str | None = None, target_id: str | None = None,
+    limit: int = 200, offset: int = 0,
+) -> list[AuditOut]:
+    """Who changed people, faces, rosters, approvals, device mappings and tokens (newest first)."""
+    zone = services.config.settings.zone
+    with services.db.read() as s:
+        rows = AuditRepository(s).search(
+            target_type=target_type, target_id=target_id, limit=max(1, min(limit, 1000)), offset=max(0, offset)
+        )
+        return [
+            AuditOut(
+                at=r.at.astimezone(zone), actor=r.actor, action=r.action, target_type=r.target_type,
+                target_id=r.target_id, details=r.details,
+            )
+            for r in rows
+        ]

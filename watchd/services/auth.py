@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.auth import AuthRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
@@ -65,13 +66,17 @@ class AuthService:
             repo.add_user("admin", self.hasher.hash(password), "admin", self.clock())
             return password
 
-    def add_user(self, username: str, password: str, role: str) -> None:
+    def add_user(self, username: str, password: str, role: str, *, actor: str = "system") -> None:
         if role not in ROLES:
             raise Invalid("bad_role", f"role must be one of {sorted(ROLES)}")
         if len(password) < 10:
             raise Invalid("weak_password", "password must have at least 10 characters")
         with self.db.unit_of_work() as s:
             AuthRepository(s).add_user(username, self.hasher.hash(password), role, self.clock())
+            AuditRepository(s).add(
+                at=self.clock(), actor=actor, action="user.create", target_type="user", target_id=username,
+                details={"role": role},
+            )
 
     def login(self, username: str, password: str) -> IssuedToken:
         now = self.clock()
@@ -102,7 +107,7 @@ class AuthService:
                 raise Unauthorized("not_authenticated", "missing, unknown or expired token")
             return Principal(user.id, user.username, user.role)
 
-    def issue_device_token(self, device_id: str) -> str:
+    def issue_device_token(self, device_id: str, *, actor: str = "system") -> str:
         """A new token for a kiosk (replacing any previous one). Shown once, stored hashed."""
         token = secrets.token_urlsafe(32)
         with self.db.unit_of_work() as s:
@@ -113,6 +118,9 @@ class AuthService:
             if device.kind not in KIOSK_KINDS:
                 raise Invalid("not_a_kiosk", f"device {device_id!r} is a {device.kind}, not a kiosk")
             repo.set_device_token(device_id, token_hash(token), self.clock())
+            AuditRepository(s).add(
+                at=self.clock(), actor=actor, action="device.token", target_type="device", target_id=device_id
+            )
         log.info("issued a new token for device %s", device_id)
         return token
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
@@ -109,7 +110,7 @@ class PeopleService:
                 return view
         raise NotFound("person_not_found", f"no person {person_id!r}")
 
-    def create(self, person: PersonSettings, *, replace: bool = False) -> PersonView:
+    def create(self, person: PersonSettings, *, actor: str = "system", replace: bool = False) -> PersonView:
         with self.db.unit_of_work() as s:
             people, sites = PeopleRepository(s), SitesRepository(s)
             if not replace and people.get(person.id) is not None:
@@ -124,6 +125,10 @@ class PeopleService:
             )
             s.flush()
             people.set_villages(person.id, person.villages)
+            AuditRepository(s).add(
+                at=self.clock(), actor=actor, action="person.create", target_type="person", target_id=person.id,
+                details={"name": person.name, "role": person.role.value, "villages": list(person.villages)},
+            )
         return self.get(person.id)
 
     def ensure_person(self, person_id: str, name: str | None) -> None:
@@ -139,7 +144,7 @@ class PeopleService:
                 raise NotFound("person_not_found", f"no person {person_id!r}; give --name to create one")
             people.upsert(person_id=person_id, name=name, phone=None, role="cadre", organisation="", now=self.clock())
 
-    def enroll(self, person_id: str, photos: Sequence[tuple[str, bytes]]) -> EnrollmentReport:
+    def enroll(self, person_id: str, photos: Sequence[tuple[str, bytes]], *, actor: str = "system") -> EnrollmentReport:
         """Add one template per usable photo; a refused photo stores nothing."""
         if not photos:
             raise Invalid("no_photos", "no photo given")
@@ -148,12 +153,12 @@ class PeopleService:
         self.get(person_id)
         report = EnrollmentReport(person_id)
         for filename, data in photos:
-            report.results.append(self._enroll_one(person_id, filename, data))
+            report.results.append(self._enroll_one(person_id, filename, data, actor))
         self.reload_gallery()
         report.templates = self.get(person_id).templates
         return report
 
-    def _enroll_one(self, person_id: str, filename: str, data: bytes) -> PhotoResult:
+    def _enroll_one(self, person_id: str, filename: str, data: bytes, actor: str) -> PhotoResult:
         try:
             analysis = self.engine.analyze_enrollment(data)
         except (ImageRejected, FaceRejected) as exc:
@@ -168,6 +173,10 @@ class PeopleService:
                 now=self.clock(),
             )
             template_id = row.id
+            AuditRepository(s).add(
+                at=self.clock(), actor=actor, action="faces.enroll", target_type="person", target_id=person_id,
+                details={"template_id": template_id, "photo_sha256": digest},
+            )
         log.info("enrolled a face template for %s from %r", person_id, filename)
         return PhotoResult(filename, True, "enrolled", "template stored", template_id)
 
@@ -178,19 +187,23 @@ class PeopleService:
         path.write_bytes(data)
         return str(path.relative_to(self.photo_dir.parent))
 
-    def delete_faces(self, person_id: str) -> int:
+    def delete_faces(self, person_id: str, *, actor: str = "system") -> int:
         """Delete every face template and kept photo of the person."""
         self.get(person_id)
         with self.db.unit_of_work() as s:
             repo = PeopleRepository(s)
             count = len(repo.templates(person_id))
             paths = repo.delete_templates(person_id)
+            AuditRepository(s).add(
+                at=self.clock(), actor=actor, action="faces.delete", target_type="person", target_id=person_id,
+                details={"templates": count},
+            )
         self._remove_files(paths)
         self.reload_gallery()
         log.info("deleted %d face templates of %s", count, person_id)
         return count
 
-    def delete(self, person_id: str) -> None:
+    def delete(self, person_id: str, *, actor: str = "system") -> None:
         """Delete a person: all biometric data (templates, photos, face snapshots) is erased (PIPL).
 
         The person row stays, marked deleted and without a phone number, so past attendance
@@ -202,6 +215,10 @@ class PeopleService:
             paths = repo.delete_templates(person_id) + repo.erase_checkin_snapshots(person_id)
             repo.set_villages(person_id, [])
             repo.mark_deleted(person_id, self.clock())
+            AuditRepository(s).add(
+                at=self.clock(), actor=actor, action="person.delete", target_type="person", target_id=person_id,
+                details={"biometric_files_erased": len(paths)},
+            )
         self._remove_files(paths)
         self.reload_gallery()
         log.info("deleted person %s and their biometric data", person_id)
