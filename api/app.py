@@ -12,7 +12,26 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.routes import auth, checkins, health, kiosk, pages, people, sites
+from api.routes import (
+    ack,
+    adms,
+    attendance,
+    auth,
+    cameras,
+    checkins,
+    dashboard,
+    duty,
+    health,
+    incidents,
+    kiosk,
+    leave,
+    pages,
+    people,
+    reports,
+    sites,
+    terminals,
+    visits,
+)
 from api.routes.pages import STATIC
 from watchd.app import Services
 from watchd.errors import ServiceError
@@ -67,7 +86,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
             return _problem(413, "too_large", zh("too_large"), reason=f"request body over {limit} bytes")
         return await call_next(request)
 
-    for module in (health, auth, people, checkins, kiosk, sites, pages):
+    for module in (health, auth, people, checkins, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, duty, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from api.cli_report import add_report_parser, run_report
 from watchd.errors import ServiceError
 from watchd.logs import setup_logging
 from watchd.messages import zh
@@ -35,6 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", help="restore a backup (stop watchd first)")
     rs.add_argument("archive", type=Path)
     rs.add_argument("--force", action="store_true", help="replace an existing database")
+    motion = sub.add_parser("motion", help="find motion events in a video file or stream, one JSON line each")
+    motion.add_argument("video", help="video file or rtsp:// / http:// URL")
+    motion.add_argument("--zone", action="append", default=[], help='"x,y x,y x,y ..." in fractions of the picture')
+    motion.add_argument("--mask", action="append", default=[], help='area to ignore, "x,y x,y x,y ..."')
+    motion.add_argument("--min-area", type=float, default=0.002, help="smallest object, fraction of the picture")
+    motion.add_argument("--min-duration", type=float, default=1.0, help="seconds motion must last")
+    motion.add_argument("--fps", type=float, default=5.0, help="pictures analysed per second")
+    motion.add_argument("--out", type=Path, default=Path("motion-events"), help="where snapshots go")
+    motion.add_argument("--full", action="store_true", help="decode every picture (no keyframe-only idling)")
+    add_report_parser(sub)
     user = sub.add_parser("add-user", help="create a login; the password is read from standard input")
     user.add_argument("username")
     user.add_argument("--role", default="admin", choices=["admin", "leader", "duty_officer", "cadre"])
@@ -48,6 +59,10 @@ def _load(args: argparse.Namespace) -> LoadedConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     setup_logging(args.log_level)
+    if args.command == "motion":  # needs no configuration file
+        from api.cli_motion import run_motion
+
+        return run_motion(args)
     try:
         loaded = _load(args)
     except ConfigError as exc:
@@ -84,6 +99,8 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
             return _enroll(services, args)
         elif args.command == "identify":
             return _identify(services, args.photos)
+        elif args.command == "report":
+            return run_report(services, args)
         elif args.command == "device-token":
             token = services.auth.issue_device_token(args.device_id, actor="cli")
             server = services.config.settings.server

@@ -10,9 +10,11 @@ import signal
 import uvicorn
 
 from api.app import create_app
+from watchd.alerts.runner import AlertRunner
 from watchd.app import Services, build_services
 from watchd.db.repositories.sites import SitesRepository
 from watchd.pipeline.supervisor import DeviceSupervisor
+from watchd.scheduling import build_scheduler
 from watchd.settings.load import LoadedConfig
 from watchd.systemd import Notifier
 
@@ -61,6 +63,11 @@ async def _serve(services: Services) -> None:
         list(settings.devices), services.checkins, services.engine, settings.liveness, services.clock
     )
     supervisor.start()
+    scheduler = build_scheduler(services) if settings.attendance.scheduler_enabled else None
+    if scheduler is not None:
+        scheduler.start()
+    alerts_stop = asyncio.Event()
+    alerts_task = asyncio.create_task(AlertRunner(services.alerts).run(alerts_stop), name="alerts")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
@@ -81,6 +88,10 @@ async def _serve(services: Services) -> None:
         systemd.stopping()
         ready_task.cancel()
         await supervisor.stop()
+        if scheduler is not None:
+            await scheduler.stop()
+        alerts_stop.set()
+        await alerts_task
 
 
 def serve(loaded: LoadedConfig) -> int:

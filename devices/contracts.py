@@ -77,6 +77,63 @@ class EventSink(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LumaFrame:
+    """One decoded picture of a watched camera: its luma (Y) plane only, shrunk for analysis (uint8, HxW).
+
+    No colour conversion happens on the way; `pts_s` is media time in seconds from the start of the
+    stream (monotonic within one connection), `keyframe` tells whether the picture was intra-coded.
+    """
+
+    device_id: str
+    pts_s: float
+    keyframe: bool
+    luma: npt.NDArray[np.uint8]
+    source_size: tuple[int, int]  # (width, height) of the full picture
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClipInfo:
+    """A clip cut from the stream's own packets (no re-encoding)."""
+
+    path: str
+    start_s: float  # media time of the first picture in the clip
+    end_s: float
+    size_bytes: int
+
+
+class VideoStream(Protocol):
+    """A blocking reader of one camera stream, driven from a worker thread (camera watch).
+
+    Errors are `DeviceUnavailable` or `DeviceAuthError`, with any password scrubbed.
+    """
+
+    @property
+    def keyframes_only(self) -> bool: ...
+
+    def set_keyframes_only(self, value: bool, *, replay_from_s: float | None = None) -> None:
+        """Switch adaptive decoding; `replay_from_s` re-decodes buffered packets from the keyframe at or before it."""
+        ...
+
+    def read(self) -> LumaFrame | None:
+        """The next decoded picture; None when a file has ended."""
+        ...
+
+    def snapshot_bgr(self) -> npt.NDArray[np.uint8] | None:
+        """The last decoded picture in full colour (BGR, HxWx3), converted only when asked."""
+        ...
+
+    def start_clip(self, path: str, from_s: float) -> None:
+        """Write packets to `path` (+ .mp4 or .mkv) from the keyframe at or before media time `from_s` (pre-buffer)."""
+        ...
+
+    def stop_clip(self) -> ClipInfo | None: ...
+
+    def stats(self) -> Mapping[str, object]: ...
+
+    def close(self) -> None: ...
+
+
 class Driver(Protocol):
     kind: ClassVar[str]
 

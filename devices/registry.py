@@ -7,22 +7,40 @@ driver means one config model in the union below and one case in `create_driver`
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Annotated, assert_never, get_args
 
 from pydantic import Field, TypeAdapter
 
-from devices.contracts import Driver
+from devices.adms.config import AdmsConfig
+from devices.camera.config import CameraConfig as CameraConfig
+from devices.contracts import Driver, VideoStream
+from devices.duty_camera.config import DutyCameraConfig
+from devices.duty_camera.driver import DutyCameraDriver
 from devices.fake.config import FakeTerminalConfig
 from devices.fake.driver import FakeTerminalDriver
+from devices.hikvision.config import HikvisionConfig
+from devices.hikvision.driver import HikvisionDriver
 from devices.kiosk.config import CameraKioskConfig, WebKioskConfig
 from devices.kiosk.driver import CameraKioskDriver
+from devices.zkteco.config import ZKTecoConfig
+from devices.zkteco.driver import ZKTecoDriver
 
-AnyDeviceConfig = WebKioskConfig | CameraKioskConfig | FakeTerminalConfig
-DeviceConfig = Annotated[WebKioskConfig | CameraKioskConfig | FakeTerminalConfig, Field(discriminator="kind")]
+AnyDeviceConfig = (
+    WebKioskConfig | CameraKioskConfig | FakeTerminalConfig | CameraConfig | ZKTecoConfig | AdmsConfig
+    | DutyCameraConfig | HikvisionConfig
+)
+DeviceConfig = Annotated[
+    WebKioskConfig | CameraKioskConfig | FakeTerminalConfig | CameraConfig | ZKTecoConfig | AdmsConfig
+    | DutyCameraConfig | HikvisionConfig,
+    Field(discriminator="kind"),
+]
 
-# Kinds that need no driver: the browser kiosk is a page that calls the API.
-_DRIVERLESS_KINDS = frozenset({"kiosk_web"})
+# Kinds that need no driver: the browser kiosk is a page that calls the API; a watched camera is
+# read by the camera watch pipeline through `open_video_stream` (adaptive decoding needs its feedback).
+# An ADMS terminal calls watchd itself (api/routes/adms.py).
+_DRIVERLESS_KINDS = frozenset({"kiosk_web", "camera", "zkteco_adms"})
 
 
 def create_driver(config: AnyDeviceConfig) -> Driver | None:
@@ -32,10 +50,31 @@ def create_driver(config: AnyDeviceConfig) -> Driver | None:
             return CameraKioskDriver(config)
         case FakeTerminalConfig():
             return FakeTerminalDriver(config)
-        case WebKioskConfig():
+        case ZKTecoConfig():
+            return ZKTecoDriver(config)
+        case HikvisionConfig():
+            return HikvisionDriver(config)
+        case DutyCameraConfig():
+            return DutyCameraDriver(config)
+        case WebKioskConfig() | CameraConfig() | AdmsConfig():
             return None
         case _:
             assert_never(config)
+
+
+def open_video_stream(
+    config: CameraConfig, *, realtime: bool, halt: threading.Event | None = None, prebuffer_s: float = 6.0
+) -> VideoStream:
+    """Connect to a watched camera (blocking). Raises DeviceUnavailable / DeviceAuthError."""
+    from devices.camera.source import resolve_source
+    from devices.camera.stream import PyAvStream
+
+    return PyAvStream(
+        device_id=config.id, source=resolve_source(config), transport=config.transport,
+        open_timeout_s=config.open_timeout_s, read_timeout_s=max(5.0, min(config.offline_after_s, 15.0)),
+        analysis_width=config.analysis_width, prebuffer_s=prebuffer_s,
+        idle_interval_s=1.0, realtime=realtime, halt=halt,
+    )
 
 
 def config_kinds() -> list[str]:

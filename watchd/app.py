@@ -7,12 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from watchd.alerts.oncall import ConfiguredOnCall
+from watchd.alerts.service import AlertService
 from watchd.db.migrate import upgrade
 from watchd.db.session import Database, build_engine
+from watchd.pipeline.duty_watch import DutyWatch
 from watchd.pipeline.recognition import RecognitionEngine
+from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
+from watchd.services.dashboard import Dashboard
+from watchd.services.duty import DutyService
+from watchd.services.duty_log import DutyLog
+from watchd.services.duty_oncall import RosterOnCall
+from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.leave import LeaveService
 from watchd.services.people import PeopleService
+from watchd.services.punches import PunchService
+from watchd.services.visits import VisitService
 from watchd.settings.load import LoadedConfig
 
 log = logging.getLogger(__name__)
@@ -31,6 +43,15 @@ class Services:
     people: PeopleService
     checkins: CheckinService
     clock: Callable[[], datetime]
+    alerts: AlertService
+    punches: PunchService
+    attendance: AttendanceService
+    leave: LeaveService
+    visits: VisitService
+    duty: DutyService
+    duty_log: DutyLog
+    duty_watch: DutyWatch
+    dashboard: Dashboard
 
     def close(self) -> None:
         self.engine.close()
@@ -53,4 +74,19 @@ def build_services(
     people.sync_from_config(settings)
     checkins = CheckinService(db, engine, settings, config.data_dir, clock)
     log.info("services ready: database %s, data in %s", db.dialect, config.data_dir)
-    return Services(config, db, engine, auth, people, checkins, clock)
+    duty = DutyService(db, settings, clock)
+    oncall = RosterOnCall(duty, ConfiguredOnCall(db, settings.alerts.on_call))
+    alerts = AlertService(db, settings, config.data_dir, clock, oncall=oncall)
+    punches = PunchService(db, settings, checkins, clock)
+    attendance = AttendanceService(db, settings, clock, observations=alerts, duty=duty)
+    leave = LeaveService(db, attendance, clock, duty=duty)
+    visits = VisitService(db, settings, config.data_dir, clock)
+    recorder = PresenceRecorder(db)
+    duty_log = DutyLog(db, duty, recorder, clock)
+    cameras = {d.id: d.name for d in settings.devices if d.kind == "duty_camera"}
+    duty_watch = DutyWatch(duty, recorder, engine, alerts, config.data_dir, clock, cameras)
+    dashboard = Dashboard(db, duty, duty_log, recorder, alerts, clock)
+    return Services(
+        config, db, engine, auth, people, checkins, clock, alerts, punches, attendance, leave, visits,
+        duty=duty, duty_log=duty_log, duty_watch=duty_watch, dashboard=dashboard,
+    )

@@ -83,8 +83,11 @@ def test_create_driver_per_kind() -> None:
 
 
 def test_kind_lists() -> None:
-    assert driver_kinds() == ["fake_terminal", "kiosk_camera"]
-    assert config_kinds() == ["fake_terminal", "kiosk_camera", "kiosk_web"]
+    kinds, drivers = config_kinds(), driver_kinds()
+    assert kinds == sorted(set(kinds)) and drivers == sorted(set(drivers))
+    assert set(drivers) <= set(kinds)
+    assert {"fake_terminal", "kiosk_camera"} <= set(drivers)
+    assert "kiosk_web" in kinds and "kiosk_web" not in drivers  # a browser page, not a driver
 
 
 def test_devices_package_does_not_import_the_core() -> None:

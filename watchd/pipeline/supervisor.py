@@ -18,17 +18,23 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, Frame
-from devices.registry import AnyDeviceConfig, create_driver
+from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, EventSink, Frame
+from devices.registry import AnyDeviceConfig, CameraConfig, create_driver
+from watchd.domain.observations import ObservationSink
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
+from watchd.pipeline.camera_watch import CameraWatchService
+from watchd.pipeline.duty_watch import DutyWatch, build_duty_watch
 from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.checkins import CheckinService, NewCheckin
+from watchd.services.punches import PunchService
+from watchd.services.terminal_events import TerminalRouter
 from watchd.settings.recognition import LivenessSettings
 from watchd.vision.faces import DetectedFace
 
 log = logging.getLogger(__name__)
 FRAME_QUEUE = 2
 EVENT_QUEUE = 1000
+EVENT_BATCH = 500  # punches a consumer stores in one transaction
 
 
 @dataclass(slots=True)
@@ -60,9 +66,21 @@ class DeviceRuntime:
 class DeviceSupervisor:
     def __init__(
         self, devices: list[AnyDeviceConfig], checkins: CheckinService, engine: RecognitionEngine,
-        liveness: LivenessSettings, clock: Callable[[], datetime],
+        liveness: LivenessSettings, clock: Callable[[], datetime], *, punches: PunchService | None = None,
+        observations: ObservationSink | None = None, cameras: CameraWatchService | None = None,
+        duty: DutyWatch | None = None,
     ) -> None:
         self.devices = [d for d in devices if d.enabled]
+        # Duty-room desk cameras: frames go to the duty watch, not to the check-in tracker.
+        self.duty = duty or build_duty_watch(checkins.settings, checkins.db, engine, observations, checkins.data_dir, clock)
+        # Protected-site cameras: their own per-camera pipelines (adaptive decoding needs the analysis).
+        self.cameras = cameras or CameraWatchService(
+            [d for d in self.devices if isinstance(d, CameraConfig)], checkins.settings.camera_watch, checkins.db,
+            checkins.data_dir, clock, checkins.settings.zone, observations=observations,
+        )
+        # Terminal punches and online/offline transitions; `terminals.observations` may be attached later.
+        punches = punches or PunchService(checkins.db, checkins.settings, checkins, clock)
+        self.terminals = TerminalRouter(punches, observations)
         self.checkins = checkins
         self.engine = engine
         self.liveness = liveness
@@ -77,27 +95,47 @@ class DeviceSupervisor:
             if driver is None:
                 continue
             rt = DeviceRuntime(config.id)
+            if config.kind == "duty_camera":
+                if not self.duty.handles(config.id):
+                    log.warning("duty camera %s watches no desk ([[duty.rooms.desks]]): not started", config.id)
+                    continue
+                self.runtimes[config.id] = rt
+                self._tasks += [
+                    asyncio.create_task(self._run_driver(driver, rt, rt), name=f"driver:{config.id}"),
+                    asyncio.create_task(self.duty.consume(config.id, rt.frames, rt.events, self._stop),
+                                        name=f"duty:{config.id}"),
+                ]
+                continue
             self.runtimes[config.id] = rt
             self._tasks += [
-                asyncio.create_task(self._run_driver(driver, rt), name=f"driver:{config.id}"),
+                asyncio.create_task(
+                    self._run_driver(driver, self.terminals.sink(config.id, rt), rt), name=f"driver:{config.id}"
+                ),
                 asyncio.create_task(self._consume_events(rt), name=f"events:{config.id}"),
                 asyncio.create_task(self._consume_frames(rt), name=f"frames:{config.id}"),
             ]
+        interval = self.terminals.punches.settings.terminals.presence_check_s
+        self._tasks += [
+            asyncio.create_task(self.terminals.finish_pending(), name="punches:pending"),
+            asyncio.create_task(self.terminals.watch_presence(self._stop, interval), name="punches:presence"),
+        ]
+        self.cameras.start()
         log.info("device supervisor started %d drivers", len(self.runtimes))
 
     async def stop(self) -> None:
         self._stop.set()
+        await self.cameras.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    async def _run_driver(self, driver: Driver, rt: DeviceRuntime) -> None:
+    async def _run_driver(self, driver: Driver, sink: EventSink, rt: DeviceRuntime) -> None:
         delay, failing = 1.0, False
         while not self._stop.is_set():
             try:
-                await driver.run(rt, self._stop)
+                await driver.run(sink, self._stop)
                 return
             except asyncio.CancelledError:
                 raise
@@ -111,23 +149,16 @@ class DeviceSupervisor:
 
     async def _consume_events(self, rt: DeviceRuntime) -> None:
         while True:
-            event = await rt.events.get()
-            if isinstance(event, DeviceStatus):
-                rt.online, rt.last_change = event.state == "online", event.occurred_at
-                continue
-            await asyncio.to_thread(self._record_terminal, event)
-
-    def _record_terminal(self, event: CheckIn) -> None:
-        try:
-            self.checkins.record(
-                NewCheckin(
-                    key=f"{event.device_id}:{event.event_id}", person_id=event.subject_ref,
-                    device_id=event.device_id, occurred_at=event.occurred_at, method="terminal",
-                    liveness="terminal",
-                )
-            )
-        except Exception as exc:
-            log.warning("check-in from %s for %r not recorded: %s", event.device_id, event.subject_ref, exc)
+            batch = [await rt.events.get()]
+            while not rt.events.empty() and len(batch) < EVENT_BATCH:
+                batch.append(rt.events.get_nowait())
+            punches = [e for e in batch if isinstance(e, CheckIn)]
+            if punches:
+                await self.terminals.checkins(rt.device_id, punches)
+            for event in batch:
+                if isinstance(event, DeviceStatus):
+                    rt.online, rt.last_change = event.state == "online", event.occurred_at
+                    await self.terminals.status(event)
 
     async def _consume_frames(self, rt: DeviceRuntime) -> None:
         tracker = CameraKioskTracker(self.liveness)

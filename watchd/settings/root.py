@@ -8,10 +8,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from devices.registry import DeviceConfig
+from watchd.settings.alerts import AlertSettings, alert_reference_errors
+from watchd.settings.attendance import AttendanceSettings
 from watchd.settings.base import ConfigModel
+from watchd.settings.cameras import CameraWatchSettings
+from watchd.settings.duty import DutySettings, duty_reference_errors
 from watchd.settings.recognition import CheckinSettings, LivenessSettings, RecognitionSettings
 from watchd.settings.server import DatabaseSettings, ServerSettings
 from watchd.settings.sites import PersonSettings, SiteKind, SiteSettings
+from watchd.settings.terminals import TerminalSettings
 
 
 class Settings(ConfigModel):
@@ -36,6 +41,25 @@ class Settings(ConfigModel):
     sites: list[SiteSettings] = Field(default_factory=list, title="Sites", description="Villages, offices, duty rooms.")
     people: list[PersonSettings] = Field(default_factory=list, title="People", description="Seed list of people.")
     devices: list[DeviceConfig] = Field(default_factory=list, title="Devices", description="Kiosks, terminals, cameras.")
+    alerts: AlertSettings = Field(
+        default_factory=AlertSettings, title="Alerts", description="Incidents, escalation and message channels."
+    )
+    attendance: AttendanceSettings = Field(
+        default_factory=AttendanceSettings, title="Attendance",
+        description="Work schedules, village days and allowance, leave, visits, settlement and reports.",
+    )
+    camera_watch: CameraWatchSettings = Field(
+        default_factory=CameraWatchSettings, title="Camera watch",
+        description="Protected-site cameras: event clips, retention and MQTT (per-camera settings are in devices).",
+    )
+    terminals: TerminalSettings = Field(
+        default_factory=TerminalSettings, title="Terminals",
+        description="Punches from vendor terminals (ZKTeco, Hikvision): plausibility and device-user mapping.",
+    )
+    duty: DutySettings = Field(
+        default_factory=DutySettings, title="Duty",
+        description="Duty rooms: 24-hour shifts, swaps, the desk cameras and when nobody at the desk is reported.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -69,6 +93,11 @@ class Settings(ConfigModel):
             seen_devices.add(device.id)
             if device.site not in site_kinds:
                 errors.append(f"devices.{i}.site: unknown site {device.site!r}")
+        errors += alert_reference_errors(self.alerts, set(site_kinds), {p.id: p.phone for p in self.people})
+        errors += duty_reference_errors(
+            self.duty, {k: str(v) for k, v in site_kinds.items()}, {d.id: (d.kind, d.site) for d in self.devices},
+            seen_people,
+        )
         if errors:
             raise ValueError("; ".join(errors))
         return self

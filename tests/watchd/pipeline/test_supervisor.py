@@ -38,6 +38,7 @@ async def run_for(services: Services, seconds: float) -> DeviceSupervisor:
 def test_terminal_checkins_are_recorded_once_even_when_replayed(
     make_services: Callable[..., Services], clock: FakeClock
 ) -> None:
+    clock.advance(hours=7)  # 15:30: every scripted punch is in the past (a future one would be quarantined)
     services = make_services(devices=devices())
     asyncio.run(run_for(services, 1.0))
     rows = services.checkins.search()
@@ -49,7 +50,8 @@ def test_terminal_checkins_are_recorded_once_even_when_replayed(
     assert len(services.checkins.search()) == 3
 
 
-def test_a_dead_camera_does_not_stop_the_terminal(make_services: Callable[..., Services]) -> None:
+def test_a_dead_camera_does_not_stop_the_terminal(make_services: Callable[..., Services], clock: FakeClock) -> None:
+    clock.advance(hours=7)
     dead = {"id": "cam-1", "kind": "kiosk_camera", "site": "bayan", "source": "rtsp://127.0.0.1:1/none"}
     services = make_services(devices=devices([dead]))
     sup = asyncio.run(run_for(services, 1.5))

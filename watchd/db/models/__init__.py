@@ -1,8 +1,49 @@
 """All tables; importing this module registers them on Base.metadata."""
 
+from watchd.db.models.alerts import (
+    DeliveryAttempt,
+    InboundReplyRecord,
+    Incident,
+    IncidentEvent,
+    Notification,
+    NotificationIncident,
+    ObservationRecord,
+    RunnerLease,
+)
+from watchd.db.models.attendance import (
+    AttendanceCursor,
+    AttendanceDay,
+    CalendarOverride,
+    DeviceWatermark,
+    Household,
+    LeaveRequest,
+    MakeupRequest,
+    Pairing,
+    Reminder,
+    SchedulerRun,
+    SettledDay,
+    SuspectPunch,
+    Visit,
+)
+from watchd.db.models.audit import AuditEntry
 from watchd.db.models.auth import AuthToken, User
+from watchd.db.models.camera_events import CameraEvent
 from watchd.db.models.checkin import Checkin
+from watchd.db.models.duty import DutyAssignment, DutyNote, DutyPresence, DutySwap
 from watchd.db.models.people import FaceTemplate, Person, PersonVillage
+from watchd.db.models.punches import RawPunch, TerminalState, TerminalUserMap
 from watchd.db.models.sites import Device, Site
 
-__all__ = ["AuthToken", "Checkin", "Device", "FaceTemplate", "Person", "PersonVillage", "Site", "User"]
+__all__ = [
+    "DeliveryAttempt", "InboundReplyRecord", "Incident", "IncidentEvent", "Notification", "NotificationIncident",
+    "ObservationRecord", "RunnerLease",
+]
+__all__ += ["AuthToken", "Checkin", "Device", "FaceTemplate", "Person", "PersonVillage", "Site", "User"]
+__all__ += [
+    "AttendanceCursor", "AttendanceDay", "CalendarOverride", "DeviceWatermark", "Household", "LeaveRequest",
+    "MakeupRequest", "Pairing", "Reminder", "SchedulerRun", "SettledDay", "SuspectPunch", "Visit",
+]
+__all__ += ["RawPunch", "TerminalState", "TerminalUserMap"]
+__all__ += ["AuditEntry"]
+__all__ += ["CameraEvent"]
+__all__ += ["DutyAssignment", "DutyNote", "DutyPresence", "DutySwap"]

@@ -1,0 +1,266 @@
+"""Attendance: days per person and per date, settlement, the holiday calendar, device watermarks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import AdminDep, Forbidden, KioskDep, ServicesDep, UserDep
+from watchd.db.repositories.attendance import SchedulerRepository
+from watchd.db.repositories.people import PeopleRepository
+from watchd.domain.attendance.calendar_day import CalendarDay
+from watchd.domain.leave import month_bounds
+from watchd.reports.daily import day_heading
+from watchd.reports.directory import Directory, load_directory
+from watchd.reports.labels import KIND_NAMES, STATUS_NAMES, status_label
+from watchd.reports.monthly import month_of
+from watchd.services.attendance import DayRecord, WatermarkView
+from watchd.services.auth import Principal
+from watchd.services.leave import visible_people
+
+router = APIRouter(prefix="/api/attendance", tags=["attendance"])
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MonthQuery = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM", examples=["2026-11"])]
+OptionalMonth = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM; this month by default")]
+
+
+def current_reader(user: UserDep) -> Principal:
+    """Reports and everybody's days: administrators and leaders."""
+    if user.role not in ("admin", "leader"):
+        raise Forbidden("forbidden", f"role {user.role!r} may not read reports")
+    return user
+
+
+ReaderDep = Annotated[Principal, Depends(current_reader)]
+
+
+class SessionOut(BaseModel):
+    name: str
+    state: str
+    checkin_at: datetime | None
+    checkout_at: datetime | None
+    late_minutes: int
+    early_minutes: int
+    missing_in: bool
+    missing_out: bool
+
+
+class DayOut(BaseModel):
+    person_id: str
+    person_name: str
+    organisation: str
+    day: date
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    schedule: str
+    sessions: list[SessionOut]
+    late_minutes: int
+    early_minutes: int
+    missing_punches: int
+    absent_sessions: int
+    leave: dict[str, float]
+    village_site_id: str | None
+    village_name: str | None
+    suspect_punches: int
+    settled: bool
+    provisional: bool
+
+
+class CalendarDayOut(BaseModel):
+    day: date
+    kind: str
+    kind_label: str
+    workday: bool
+    name: str
+    source: str
+
+
+class SuspectOut(BaseModel):
+    checkin_id: int
+    person_id: str
+    person_name: str
+    device_id: str
+    occurred_at: datetime
+    received_at: datetime
+    problem: str
+
+
+class DailyOut(BaseModel):
+    day: date
+    heading: str
+    settled: bool
+    provisional: bool
+    calendar: CalendarDayOut
+    records: list[DayOut]
+    suspects: list[SuspectOut]
+
+
+class SettlementOut(BaseModel):
+    settled: list[date]
+    provisional: list[date]
+    corrected: int
+    suspects: int
+    waiting_for: list[str]
+
+
+class OverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    workday: bool = Field(description="true: a working day (调休上班); false: a day off")
+    name: str = Field("", max_length=40, description="e.g. 春节")
+
+
+class DeviceSyncIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pending: int = Field(0, ge=0, le=100_000, description="Check-ins the device still holds in its queue")
+    oldest_pending_at: datetime | None = Field(
+        None, description="Capture time of the oldest queued check-in (ISO 8601 with offset); empty when none"
+    )
+
+
+class WatermarkOut(BaseModel):
+    device_id: str
+    reported_until: datetime | None
+    online: bool
+
+
+class JobRunOut(BaseModel):
+    job_id: str
+    last_slot: datetime
+    finished_at: datetime
+    runs: int
+
+
+def calendar_out(day: CalendarDay) -> CalendarDayOut:
+    return CalendarDayOut(
+        day=day.day, kind=day.kind.value, kind_label=KIND_NAMES[day.kind.value], workday=day.is_workday,
+        name=day.name, source=day.source.value,
+    )
+
+
+def _session(raw: dict[str, object], zone: ZoneInfo) -> SessionOut:
+    out = SessionOut.model_validate(raw)
+    return out.model_copy(update={
+        "checkin_at": out.checkin_at.astimezone(zone) if out.checkin_at else None,
+        "checkout_at": out.checkout_at.astimezone(zone) if out.checkout_at else None,
+    })
+
+
+def day_out(r: DayRecord, directory: Directory, zone: ZoneInfo) -> DayOut:
+    return DayOut(
+        person_id=r.person_id, person_name=directory.person_name(r.person_id), organisation=r.organisation,
+        day=r.day, kind=r.kind, kind_label=KIND_NAMES.get(r.kind, r.kind), status=r.status,
+        status_label=status_label(
+            r.status, late=r.late_count, early=r.early_count, missing=r.missing_punches,
+            absent_sessions=r.absent_sessions if r.attended_sessions else 0, on_leave=bool(r.leave),
+        ),
+        schedule=r.schedule, sessions=[_session(s, zone) for s in r.sessions],
+        late_minutes=r.late_minutes, early_minutes=r.early_minutes, missing_punches=r.missing_punches,
+        absent_sessions=r.absent_sessions, leave=r.leave, village_site_id=r.village_site_id,
+        village_name=directory.site_name(r.village_site_id) or None, suspect_punches=r.suspect_punches,
+        settled=r.settled, provisional=r.provisional,
+    )
+
+
+@router.get("/daily", response_model=DailyOut)
+def daily(
+    services: ServicesDep, user: ReaderDep,
+    day: Annotated[date | None, Query(alias="date", description="Local date; today by default")] = None,
+) -> DailyOut:
+    """Everybody's day: settled rows once the day is settled, a live evaluation before."""
+    view = services.attendance.daily(day or services.attendance.today())
+    directory = load_directory(services.db)
+    return DailyOut(
+        day=view.day, heading=day_heading(view), settled=view.settled, provisional=view.provisional,
+        calendar=calendar_out(view.calendar), records=[day_out(r, directory, services.attendance.zone) for r in view.records],
+        suspects=[
+            SuspectOut(
+                checkin_id=s.checkin_id, person_id=s.person_id, person_name=directory.person_name(s.person_id),
+                device_id=s.device_id, occurred_at=s.occurred_at.astimezone(services.attendance.zone),
+                received_at=s.received_at.astimezone(services.attendance.zone), problem=s.problem,
+            )
+            for s in view.suspects
+        ],
+    )
+
+
+@router.get("/people/{person_id}", response_model=list[DayOut])
+def person_month(person_id: str, month: MonthQuery, services: ServicesDep, user: UserDep) -> list[DayOut]:
+    """One person's days in a month (the person themself, their leader, or an administrator)."""
+    with services.db.read() as s:
+        allowed = visible_people(PeopleRepository(s), user)
+    if allowed is not None and person_id not in allowed:
+        raise Forbidden("forbidden", f"{user.username} may not see {person_id}")
+    first, nxt = month_bounds(month_of(month))
+    records = services.attendance.person_days(person_id, first, nxt - timedelta(days=1))
+    directory = load_directory(services.db)
+    return [day_out(r, directory, services.attendance.zone) for r in records]
+
+
+@router.post("/settle", response_model=SettlementOut)
+def settle(services: ServicesDep, user: AdminDep) -> SettlementOut:
+    """Run settlement now (the scheduler also runs it every few minutes)."""
+    report = services.attendance.settle()
+    return SettlementOut(
+        settled=report.settled, provisional=report.provisional, corrected=report.corrected,
+        suspects=report.suspects, waiting_for=report.waiting_for,
+    )
+
+
+@router.get("/calendar", response_model=list[CalendarDayOut])
+def calendar(
+    services: ServicesDep, user: UserDep, year: Annotated[int, Query(ge=2000, le=2100)],
+    only_special: Annotated[bool, Query(description="Only holidays, adjusted workdays and overrides")] = True,
+) -> list[CalendarDayOut]:
+    days = services.attendance.calendar_year(year)
+    if only_special:
+        days = [d for d in days if d.kind.value in ("holiday", "adjusted_workday") or d.source.value != "chinesecalendar"]
+    return [calendar_out(d) for d in days]
+
+
+@router.put("/calendar/{day}", response_model=CalendarDayOut)
+def set_override(day: date, body: OverrideIn, services: ServicesDep, user: AdminDep) -> CalendarDayOut:
+    """Correct the calendar for one day; settled attendance of that day is re-settled."""
+    return calendar_out(services.attendance.set_override(day, workday=body.workday, name=body.name, by=user.username))
+
+
+@router.delete("/calendar/{day}", response_model=CalendarDayOut)
+def remove_override(day: date, services: ServicesDep, user: AdminDep) -> CalendarDayOut:
+    return calendar_out(services.attendance.remove_override(day))
+
+
+@router.post("/device-sync", response_model=WatermarkOut)
+def device_sync(body: DeviceSyncIn, services: ServicesDep, kiosk: KioskDep) -> WatermarkOut:
+    """A kiosk reports its offline queue; settlement waits until it has delivered past a day's end."""
+    pending_since = body.oldest_pending_at if body.pending else None
+    return _mark(services.attendance.device_synced(kiosk.device_id, pending_since=pending_since))
+
+
+@router.get("/devices", response_model=list[WatermarkOut])
+def devices(services: ServicesDep, user: AdminDep) -> list[WatermarkOut]:
+    return [_mark(w) for w in services.attendance.watermarks()]
+
+
+@router.get("/jobs", response_model=list[JobRunOut])
+def jobs(services: ServicesDep, user: AdminDep) -> list[JobRunOut]:
+    """The scheduled jobs' last completed runs."""
+    with services.db.read() as s:
+        return [
+            JobRunOut(job_id=r.job_id, last_slot=r.last_slot, finished_at=r.finished_at, runs=r.runs)
+            for r in sorted(SchedulerRepository(s).runs().values(), key=lambda r: r.job_id)
+        ]
+
+
+@router.get("/labels")
+def labels(user: UserDep) -> dict[str, dict[str, str]]:
+    """Chinese names of statuses and day kinds, for pages."""
+    return {"status": STATUS_NAMES, "kind": KIND_NAMES}
+
+
+def _mark(w: WatermarkView) -> WatermarkOut:
+    return WatermarkOut(device_id=w.device_id, reported_until=w.reported_until, online=w.online)

@@ -1,0 +1,132 @@
+"""Protected-site cameras: their state and their events (motion, tamper, offline), with snapshot and clip."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+
+from api.deps import ServicesDep, UserDep
+from watchd.db.models import CameraEvent
+from watchd.db.repositories.camera_events import CameraEventsRepository
+from watchd.db.repositories.sites import SitesRepository
+from watchd.errors import NotFound
+
+router = APIRouter(prefix="/api/cameras", tags=["cameras"])
+
+
+class CameraEventOut(BaseModel):
+    id: int
+    camera_id: str
+    site_id: str
+    kind: str
+    reason: str
+    started_at: datetime
+    ended_at: datetime | None
+    zones: list[str]
+    box: list[float] | None
+    peak_area: float
+    detail: str
+    snapshot_url: str | None
+    clip_url: str | None
+
+
+class CameraOut(BaseModel):
+    id: str
+    name: str
+    site_id: str
+    enabled: bool
+    online: bool  # false while a camera_offline event is open
+    open_events: list[str]  # kinds of the events still open (motion, tamper, camera_offline)
+
+
+def _out(row: CameraEvent) -> CameraEventOut:
+    return CameraEventOut(
+        id=row.id, camera_id=row.camera_id, site_id=row.site_id, kind=row.kind, reason=row.reason,
+        started_at=row.started_at, ended_at=row.ended_at, zones=json.loads(row.zones or "[]"),
+        box=json.loads(row.box) if row.box else None, peak_area=row.peak_area, detail=row.detail,
+        snapshot_url=f"/api/cameras/events/{row.id}/snapshot" if row.snapshot_path else None,
+        clip_url=f"/api/cameras/events/{row.id}/clip" if row.clip_path else None,
+    )
+
+
+@router.get("", response_model=list[CameraOut])
+def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
+    with services.db.read() as s:
+        devices = [d for d in SitesRepository(s).list_devices() if d.kind == "camera"]
+        repo = CameraEventsRepository(s)
+        out = []
+        for d in devices:
+            open_kinds = sorted({e.kind for e in repo.search(camera_id=d.id, kind=None, since=None, until=None,
+                                                             limit=50) if e.ended_at is None})
+            out.append(CameraOut(id=d.id, name=d.name, site_id=d.site_id, enabled=d.enabled,
+                                 online="camera_offline" not in open_kinds, open_events=open_kinds))
+        return out
+
+
+@router.get("/events", response_model=list[CameraEventOut])
+def events(
+    services: ServicesDep, user: UserDep,
+    camera: Annotated[str | None, Query(max_length=64)] = None,
+    kind: Annotated[Literal["motion", "tamper", "camera_offline"] | None, Query()] = None,
+    since: Annotated[datetime | None, Query(description="ISO 8601 with an offset")] = None,
+    until: Annotated[datetime | None, Query(description="ISO 8601 with an offset")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CameraEventOut]:
+    with services.db.read() as s:
+        rows = CameraEventsRepository(s).search(
+            camera_id=camera, kind=kind, since=since, until=until, limit=limit, offset=offset
+        )
+        return [_out(r) for r in rows]
+
+
+def _event(services: ServicesDep, event_id: int) -> CameraEventOut:
+    with services.db.read() as s:
+        row = CameraEventsRepository(s).get(event_id)
+        if row is None:
+            raise NotFound("camera_event_not_found", f"no camera event {event_id}")
+        return _out(row)
+
+
+def _paths(services: ServicesDep, event_id: int) -> tuple[str | None, str | None]:
+    with services.db.read() as s:
+        row = CameraEventsRepository(s).get(event_id)
+        if row is None:
+            raise NotFound("camera_event_not_found", f"no camera event {event_id}")
+        return row.snapshot_path, row.clip_path
+
+
+def _media(services: ServicesDep, rel: str | None) -> Path | None:
+    if not rel:
+        return None
+    root = services.config.data_dir.resolve()
+    path = (root / rel).resolve()
+    return path if path.is_relative_to(root) and path.is_file() else None
+
+
+@router.get("/events/{event_id}", response_model=CameraEventOut)
+def event(event_id: int, services: ServicesDep, user: UserDep) -> CameraEventOut:
+    return _event(services, event_id)
+
+
+@router.get("/events/{event_id}/snapshot", response_class=FileResponse)
+def snapshot(event_id: int, services: ServicesDep, user: UserDep) -> FileResponse:
+    path = _media(services, _paths(services, event_id)[0])
+    if path is None:
+        raise NotFound("snapshot_not_found", f"camera event {event_id} has no snapshot")
+    return FileResponse(path, media_type="image/jpeg")
+
+
+@router.get("/events/{event_id}/clip", response_class=FileResponse)
+def clip(event_id: int, services: ServicesDep, user: UserDep) -> FileResponse:
+    path = _media(services, _paths(services, event_id)[1])
+    if path is None:
+        raise NotFound("clip_not_found", f"camera event {event_id} has no clip")
+    media = "video/mp4" if path.suffix == ".mp4" else "video/x-matroska"
+    return FileResponse(path, media_type=media, filename=path.name)

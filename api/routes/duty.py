@@ -1,0 +1,387 @@
+"""Duty rosters, swaps, "who is on duty now", the duty log (值班日志) and the daily duty report."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import FileResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AdminDep, Forbidden, ServicesDep, UserDep
+from api.routes.pages import STATIC
+from watchd.domain.duty import DutyRole
+from watchd.errors import Invalid, TooLarge
+from watchd.services.duty import OnDutyView, ShiftView, SwapView
+from watchd.services.duty_import import MAX_BYTES
+from watchd.services.duty_log import DutyLogView
+from watchd.settings.sites import Identifier
+
+router = APIRouter(tags=["duty"])
+MARK_ROLES = frozenset({"admin", "leader", "duty_officer"})
+
+
+@router.get("/duty", include_in_schema=False)
+def duty_page() -> FileResponse:
+    return FileResponse(STATIC / "duty.html", media_type="text/html; charset=utf-8")
+
+
+def _local(value: Any, zone: ZoneInfo) -> Any:
+    """Times in the township's zone, as the other endpoints show them."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone)
+    if isinstance(value, dict):
+        return {k: _local(v, zone) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_local(v, zone) for v in value]
+    return value
+
+
+# -- models -------------------------------------------------------------------------------------------
+
+
+class PersonOut(BaseModel):
+    id: str
+    name: str
+
+
+class ContactOut(BaseModel):
+    person_id: str
+    name: str
+    phone: str | None
+
+
+class RoomOut(BaseModel):
+    id: str
+    name: str
+    cameras: list[str]
+    covers: list[str]
+
+
+class ShiftOut(BaseModel):
+    room_id: str
+    room_name: str
+    day: date
+    start: datetime
+    end: datetime
+    officers: list[PersonOut]
+    leaders: list[PersonOut]
+    planned_officers: list[PersonOut]
+    planned_leaders: list[PersonOut]
+    swapped: bool = Field(description="Approved swaps changed who holds this shift")
+
+
+class OnDutyOut(BaseModel):
+    room_id: str
+    room_name: str
+    day: date
+    start: datetime
+    end: datetime
+    officers: list[ContactOut]
+    leaders: list[ContactOut]
+
+
+class DayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    officers: list[Identifier] = Field(default_factory=list, max_length=6, description="值班人员, person ids")
+    leaders: list[Identifier] = Field(default_factory=list, max_length=2, description="带班领导, person ids")
+
+
+class RowErrorOut(BaseModel):
+    row: int
+    column: str
+    value: str
+    code: str
+    message: str
+
+
+class ImportOut(BaseModel):
+    rows: int
+    days: int
+    written: bool
+    first: date | None
+    last: date | None
+    errors: list[RowErrorOut]
+
+
+class SwapIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    room_id: Identifier
+    day: date = Field(description="The shift handed over (the day it starts)")
+    role: DutyRole = DutyRole.officer
+    from_person: Identifier | None = Field(None, description="Who gives the shift away; yourself when empty")
+    to_person: Identifier = Field(description="Who takes it")
+    back_day: date | None = Field(None, description="换班: the shift of `to_person` that `from_person` takes in return")
+    reason: str = Field("", max_length=500)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field("", max_length=500)
+
+
+class SwapOut(BaseModel):
+    id: int
+    room_id: str
+    room_name: str
+    day: date
+    role: str
+    role_text: str
+    from_person: PersonOut
+    to_person: PersonOut
+    back_day: date | None
+    reason: str
+    status: str
+    status_text: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str
+    approve_by: datetime = Field(description="The latest moment the swap may be approved")
+
+
+class CheckinRefOut(BaseModel):
+    person: PersonOut
+    at: datetime
+    device_id: str
+
+
+class SegmentOut(BaseModel):
+    state: str
+    state_text: str
+    start: datetime
+    end: datetime
+    minutes: float
+    faces: dict[str, int]
+
+
+class IncidentRefOut(BaseModel):
+    id: int
+    code: str
+    kind: str
+    site_name: str
+    event_text: str
+    status: str
+    status_text: str
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+
+
+class NoteOut(BaseModel):
+    id: int
+    at: datetime
+    author: str
+    text: str
+
+
+class DutyLogOut(BaseModel):
+    shift: ShiftOut
+    took_over: CheckinRefOut | None
+    handed_over: CheckinRefOut | None
+    checkins: list[CheckinRefOut]
+    timeline: list[SegmentOut]
+    minutes: dict[str, float]
+    longest_absence: SegmentOut | None
+    incidents: list[IncidentRefOut]
+    notes: list[NoteOut]
+    complete: bool
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+    day: date | None = Field(None, description="The shift's day; the shift running now when empty")
+    client_key: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{8,80}$", description="Makes a resend a no-op")
+
+
+class MarkedOut(BaseModel):
+    cameras: list[str]
+
+
+def _shift(v: ShiftView, zone: ZoneInfo) -> ShiftOut:
+    return ShiftOut.model_validate({**_local(asdict(v), zone), "swapped": v.swapped})
+
+
+def _swap(v: SwapView, zone: ZoneInfo) -> SwapOut:
+    return SwapOut.model_validate(_local(asdict(v), zone))
+
+
+def _on_duty(v: OnDutyView, zone: ZoneInfo) -> OnDutyOut:
+    return OnDutyOut.model_validate(_local(asdict(v), zone))
+
+
+def _log(v: DutyLogView, zone: ZoneInfo) -> DutyLogOut:
+    data = _local(asdict(v), zone)
+    data["shift"] = _shift(v.shift, zone)
+    return DutyLogOut.model_validate(data)
+
+
+# -- rooms and who is on duty -------------------------------------------------------------------------
+
+
+@router.get("/api/duty/rooms", response_model=list[RoomOut])
+def rooms(services: ServicesDep, user: UserDep) -> list[RoomOut]:
+    config = services.config.settings.duty
+    out = []
+    for room_id in services.duty.room_ids():
+        room = config.room(room_id)
+        out.append(RoomOut(
+            id=room_id, name=services.duty.room_name(room_id),
+            cameras=[d.camera for d in room.desks] if room else [], covers=list(room.covers) if room else [],
+        ))
+    return out
+
+
+@router.get("/api/duty/now", response_model=list[OnDutyOut])
+def now(services: ServicesDep, user: UserDep) -> list[OnDutyOut]:
+    """Who is on duty and on call right now in each duty room (the same answer escalation uses)."""
+    zone = services.config.settings.zone
+    return [_on_duty(services.duty.on_duty_now(r), zone) for r in services.duty.room_ids()]
+
+
+# -- the roster ---------------------------------------------------------------------------------------
+
+
+@router.get("/api/duty/roster", response_model=list[ShiftOut])
+def roster(
+    services: ServicesDep, user: UserDep, first: date, last: date,
+    room: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[ShiftOut]:
+    zone = services.config.settings.zone
+    return [_shift(v, zone) for v in services.duty.roster(first, last, room)]
+
+
+@router.put("/api/duty/roster/{room_id}/{day}", response_model=ShiftOut)
+def set_day(room_id: str, day: date, body: DayIn, services: ServicesDep, user: AdminDep) -> ShiftOut:
+    """Replace the plan of one shift; approved swaps still apply on top."""
+    view = services.duty.set_day(user, room_id, day, officers=body.officers, leaders=body.leaders)
+    services.dashboard.invalidate()
+    return _shift(view, services.config.settings.zone)
+
+
+@router.post(
+    "/api/duty/roster/import", response_model=ImportOut,
+    responses={422: {"description": "rows with problems: `errors` lists each with row, column and value; nothing written"}},
+)
+async def import_roster(
+    services: ServicesDep, user: AdminDep,
+    file: Annotated[UploadFile, File(description="值班表 as .xlsx or .csv (UTF-8 or GBK)")],
+    dry_run: Annotated[bool, Query(description="Check only, write nothing")] = False,
+) -> ImportOut:
+    data = await file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TooLarge("too_large", f"the roster file is larger than {MAX_BYTES} bytes")
+    report = await run_in_threadpool(
+        services.duty.import_roster, user, file.filename or "roster", data, dry_run=dry_run
+    )
+    out = ImportOut.model_validate(asdict(report))
+    if report.errors:
+        raise Invalid(
+            "roster_rows_invalid", f"{len(report.errors)} problems in {report.rows} rows; nothing was written",
+            rows=report.rows, errors=[e.model_dump() for e in out.errors],
+        )
+    services.dashboard.invalidate()
+    return out
+
+
+@router.get("/api/duty/roster.ics", response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
+def roster_ical(
+    services: ServicesDep, user: UserDep, first: date, last: date,
+    person: Annotated[str | None, Query(max_length=64, description="Only this person's shifts")] = None,
+    room: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The roster (after swaps) as iCalendar, to import into a phone's calendar."""
+    body = services.duty.ical(first, last, person_id=person, room_id=room)
+    name = f"duty-{person or room or 'all'}-{first.isoformat()}.ics"
+    return Response(
+        body, media_type="text/calendar; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+# -- swaps --------------------------------------------------------------------------------------------
+
+
+@router.get("/api/duty/swaps", response_model=list[SwapOut])
+def swaps(
+    services: ServicesDep, user: UserDep,
+    status: Annotated[list[Literal["pending", "approved", "rejected", "cancelled"]] | None, Query()] = None,
+    person: Annotated[str | None, Query(max_length=64)] = None,
+    room: Annotated[str | None, Query(max_length=64)] = None,
+    since: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[SwapOut]:
+    zone = services.config.settings.zone
+    rows = services.duty.swaps(statuses=status, person_id=person, room_id=room, since=since, limit=limit)
+    return [_swap(v, zone) for v in rows]
+
+
+@router.post("/api/duty/swaps", response_model=SwapOut, status_code=201)
+def request_swap(body: SwapIn, services: ServicesDep, user: UserDep) -> SwapOut:
+    """The officer asks to hand their shift to someone (替班), optionally taking one of theirs back (换班)."""
+    view = services.duty.request_swap(
+        user, room_id=body.room_id, day=body.day, role=body.role, from_person=body.from_person or user.username,
+        to_person=body.to_person, back_day=body.back_day, reason=body.reason,
+    )
+    return _swap(view, services.config.settings.zone)
+
+
+@router.post("/api/duty/swaps/{swap_id}/approve", response_model=SwapOut)
+def approve_swap(swap_id: int, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapOut:
+    """A leader approves; refused (swap_too_late) closer than the notice period before the shift."""
+    view = services.duty.decide_swap(user, swap_id, approve=True, note=body.note)
+    services.dashboard.invalidate()
+    return _swap(view, services.config.settings.zone)
+
+
+@router.post("/api/duty/swaps/{swap_id}/reject", response_model=SwapOut)
+def reject_swap(swap_id: int, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapOut:
+    view = services.duty.decide_swap(user, swap_id, approve=False, note=body.note)
+    return _swap(view, services.config.settings.zone)
+
+
+@router.post("/api/duty/swaps/{swap_id}/cancel", response_model=SwapOut)
+def cancel_swap(swap_id: int, services: ServicesDep, user: UserDep) -> SwapOut:
+    return _swap(services.duty.cancel_swap(user, swap_id), services.config.settings.zone)
+
+
+# -- the duty log -------------------------------------------------------------------------------------
+
+
+@router.get("/api/duty/log/{room_id}", response_model=DutyLogOut)
+def duty_log(
+    room_id: str, services: ServicesDep, user: UserDep,
+    day: Annotated[date | None, Query(description="The shift's day; the shift running now when empty")] = None,
+) -> DutyLogOut:
+    services.duty.check_room(room_id)
+    return _log(services.duty_log.log(room_id, day), services.config.settings.zone)
+
+
+@router.post("/api/duty/log/{room_id}/notes", response_model=NoteOut, status_code=201)
+def add_note(room_id: str, body: NoteIn, services: ServicesDep, user: UserDep) -> NoteOut:
+    view = services.duty_log.add_note(user, room_id, body.text, day=body.day, client_key=body.client_key)
+    return NoteOut.model_validate(_local(asdict(view), services.config.settings.zone))
+
+
+@router.get("/api/duty/log/{room_id}/report", response_class=PlainTextResponse)
+def daily_report(
+    room_id: str, services: ServicesDep, user: UserDep, day: date | None = None,
+) -> PlainTextResponse:
+    """The daily duty report of one room as plain text (Chinese), for printing or a group message."""
+    services.duty.check_room(room_id)
+    return PlainTextResponse(services.duty_log.report_text(room_id, day))
+
+
+@router.post("/api/duty/rooms/{room_id}/empty-seat", response_model=MarkedOut)
+def mark_empty(room_id: str, services: ServicesDep, user: UserDep) -> MarkedOut:
+    """The desk is empty now: its cameras take their next picture as the empty-seat reference."""
+    if user.role not in MARK_ROLES:
+        raise Forbidden("forbidden", f"role {user.role!r} may not do this")
+    services.duty.check_room(room_id)
+    return MarkedOut(cameras=services.duty_watch.mark_empty(room_id))

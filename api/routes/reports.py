@@ -1,0 +1,87 @@
+"""Reports: daily attendance, monthly summary, pairing compliance; JSON for the page, XLSX and CSV files."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ServicesDep
+from api.routes.attendance import OptionalMonth, ReaderDep
+from api.routes.pages import STATIC
+from watchd.reports.daily import daily_tables
+from watchd.reports.files import Format, render
+from watchd.reports.monthly import month_of, monthly_table
+from watchd.reports.pairings import pairing_table
+from watchd.reports.table import ReportTable
+
+router = APIRouter(tags=["reports"])
+FormatQuery = Annotated[
+    Format, Query(alias="format", description="json for the page, xlsx to print, csv for other programs")
+]
+OrgQuery = Annotated[str | None, Query(max_length=100, description="Only this organisation")]
+
+
+def _respond(tables: list[ReportTable], fmt: Format, filename: str) -> Response:
+    if fmt is Format.json:
+        body = json.dumps({"tables": [t.as_json() for t in tables]}, ensure_ascii=False, default=str)
+        return Response(body, media_type="application/json")
+    data, media_type = render(tables, fmt)
+    name = f"{filename}.{fmt.value}"
+    disposition = f"attachment; filename=\"report.{fmt.value}\"; filename*=UTF-8''{quote(name)}"
+    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/reports", include_in_schema=False)
+def reports_page() -> FileResponse:
+    return FileResponse(STATIC / "reports.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/api/reports/daily", response_class=Response)
+async def daily_report(
+    services: ServicesDep, user: ReaderDep, fmt: FormatQuery = Format.json,
+    day: Annotated[date | None, Query(alias="date", description="Local date; today by default")] = None,
+    organisation: OrgQuery = None,
+) -> Response:
+    """Every person's day, by organisation and village, with summaries (three sheets in XLSX)."""
+    the_day = day or services.attendance.today()
+    tables = await run_in_threadpool(
+        daily_tables, services.attendance, services.db, the_day, organisation=organisation
+    )
+    return _respond(tables, fmt, f"考勤日报-{the_day.isoformat()}")
+
+
+@router.get("/api/reports/monthly", response_class=Response)
+async def monthly_report(
+    services: ServicesDep, user: ReaderDep, fmt: FormatQuery = Format.json,
+    month: OptionalMonth = None, organisation: OrgQuery = None,
+) -> Response:
+    """Per person: workdays, presence, late and early (count and minutes), absence, leave by type,
+    duty, village days and the allowance."""
+    the_month = month_of(month) if month else services.attendance.today().replace(day=1)
+    table = await run_in_threadpool(
+        monthly_table, services.attendance, services.db, the_month, organisation=organisation,
+        generated_at=services.clock(),
+    )
+    return _respond([table], fmt, f"考勤汇总-{the_month:%Y-%m}")
+
+
+@router.get("/api/reports/pairings", response_class=Response)
+async def pairing_report(
+    services: ServicesDep, user: ReaderDep, fmt: FormatQuery = Format.json,
+    month: OptionalMonth = None, organisation: OrgQuery = None,
+) -> Response:
+    """Every pairing active in the month, its visits, and whether it met the one-visit rule."""
+    the_month = month_of(month) if month else services.attendance.today().replace(day=1)
+    settings = services.config.settings
+    pairings = await run_in_threadpool(services.visits.pairings, the_month)
+    table = pairing_table(
+        pairings, the_month, settings.zone, township=settings.township, organisation=organisation,
+        generated_at=services.clock(),
+    )
+    return _respond([table], fmt, f"走访情况-{the_month:%Y-%m}")

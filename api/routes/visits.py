@@ -1,0 +1,188 @@
+"""Household pairings and visits: import, the cadre's mobile page, photos, reminders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AdminDep, ServicesDep, UserDep
+from api.routes.attendance import OptionalMonth
+from api.routes.pages import STATIC
+from api.uploads import read_image_upload
+from watchd.errors import NotFound, TooLarge
+from watchd.reports.monthly import month_of
+from watchd.services.visits import MAX_IMPORT_BYTES, NewVisit, PairingView, VisitView
+
+router = APIRouter(tags=["visits"])
+
+
+class ImportOut(BaseModel):
+    rows: int
+    households_created: int
+    households_updated: int
+    pairings_created: int
+    pairings_ended: int
+
+
+class PairingOut(BaseModel):
+    person_id: str
+    person_name: str
+    organisation: str
+    household_id: str
+    household_name: str
+    village_id: str | None
+    village_name: str
+    address: str
+    visits: int
+    last_visit_at: datetime | None
+    compliant: bool
+    active: bool
+
+
+class VisitOut(BaseModel):
+    id: int
+    person_id: str
+    person_name: str
+    household_id: str
+    household_name: str
+    visited_at: datetime
+    note: str
+    has_photo: bool
+    latitude: float | None
+    longitude: float | None
+    recorded_by: str
+    created_at: datetime
+
+
+class VisitResult(BaseModel):
+    status: str  # accepted | duplicate
+    visit: VisitOut
+
+
+class ReminderOut(BaseModel):
+    key: str
+    kind: str
+    month: str
+    person_id: str | None
+    text: str
+    created_at: datetime
+
+
+def _month(services: ServicesDep, month: str | None) -> date:
+    return month_of(month) if month else services.attendance.today()
+
+
+def _pairing(p: PairingView, services: ServicesDep) -> PairingOut:
+    zone = services.config.settings.zone
+    return PairingOut(
+        person_id=p.person_id, person_name=p.person_name, organisation=p.organisation, household_id=p.household_id,
+        household_name=p.household_name, village_id=p.village_id, village_name=p.village_name, address=p.address,
+        visits=p.visits, last_visit_at=p.last_visit_at.astimezone(zone) if p.last_visit_at else None,
+        compliant=p.compliant, active=p.active,
+    )
+
+
+def _visit(v: VisitView, services: ServicesDep) -> VisitOut:
+    zone = services.config.settings.zone
+    return VisitOut(
+        id=v.id, person_id=v.person_id, person_name=v.person_name, household_id=v.household_id,
+        household_name=v.household_name, visited_at=v.visited_at.astimezone(zone), note=v.note,
+        has_photo=v.has_photo, latitude=v.latitude, longitude=v.longitude, recorded_by=v.recorded_by,
+        created_at=v.created_at.astimezone(zone),
+    )
+
+
+@router.get("/visits", include_in_schema=False)
+def visits_page() -> FileResponse:
+    return FileResponse(STATIC / "visits.html", media_type="text/html; charset=utf-8")
+
+
+@router.post(
+    "/api/pairings/import", response_model=ImportOut,
+    responses={422: {"description": "nothing imported; `problems` lists each row and column at fault"}},
+)
+async def import_pairings(
+    services: ServicesDep, user: AdminDep,
+    file: Annotated[UploadFile, File(description="CSV or XLSX: 干部编号, 户编号, 户主姓名, 嘎查（村）, 住址, 联系电话")],
+    replace: Annotated[bool, Form(description="End pairings that are not in the file")] = False,
+) -> ImportOut:
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise TooLarge("too_large", f"the file is larger than {MAX_IMPORT_BYTES} bytes")
+    report = await run_in_threadpool(
+        services.visits.import_pairings, file.filename or "upload.csv", data, replace=replace
+    )
+    return ImportOut(
+        rows=report.rows, households_created=report.households_created,
+        households_updated=report.households_updated, pairings_created=report.pairings_created,
+        pairings_ended=report.pairings_ended,
+    )
+
+
+@router.get("/api/pairings", response_model=list[PairingOut])
+def pairings(
+    services: ServicesDep, user: UserDep, month: OptionalMonth = None,
+    person: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[PairingOut]:
+    """Pairings active in the month with their visits; a cadre sees their own, a leader their organisation's."""
+    return [_pairing(p, services) for p in services.visits.pairings_for(user, _month(services, month), person)]
+
+
+@router.post(
+    "/api/visits", response_model=VisitResult, status_code=201,
+    responses={200: {"model": VisitResult, "description": "already recorded (same client_key)"}},
+)
+async def record_visit(
+    services: ServicesDep, user: UserDep, response: Response,
+    household_id: Annotated[str, Form(min_length=1, max_length=64)],
+    visited_at: Annotated[datetime, Form(description="ISO 8601 with offset")],
+    person_id: Annotated[str | None, Form(max_length=64, description="Whose visit; yourself when empty")] = None,
+    note: Annotated[str, Form(max_length=500)] = "",
+    latitude: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    longitude: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    client_key: Annotated[str | None, Form(description="Unique per visit; a resend with it is recorded once")] = None,
+    photo: Annotated[UploadFile | None, File(description="Optional photo (JPEG or PNG)")] = None,
+) -> VisitResult:
+    data = None
+    if photo is not None and (photo.filename or photo.size):
+        data = await read_image_upload(photo, services.config.settings.recognition.max_upload_bytes)
+    new = NewVisit(
+        person_id=person_id or user.username, household_id=household_id, visited_at=visited_at, note=note,
+        photo=data, latitude=latitude, longitude=longitude, client_key=client_key or None,
+    )
+    view, created = await run_in_threadpool(services.visits.record_visit, user, new)
+    if not created:
+        response.status_code = 200
+    return VisitResult(status="accepted" if created else "duplicate", visit=_visit(view, services))
+
+
+@router.get("/api/visits", response_model=list[VisitOut])
+def visits(
+    services: ServicesDep, user: UserDep, month: OptionalMonth = None,
+    person: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[VisitOut]:
+    return [_visit(v, services) for v in services.visits.visits(user, _month(services, month), person)]
+
+
+@router.get("/api/visits/{visit_id}/photo", response_class=FileResponse)
+def visit_photo(visit_id: int, services: ServicesDep, user: UserDep) -> FileResponse:
+    path = services.visits.visit_photo(user, visit_id)
+    if path is None or not path.exists():
+        raise NotFound("photo_not_found", f"visit {visit_id} has no photo")
+    return FileResponse(path, media_type="image/png" if path.suffix == ".png" else "image/jpeg")
+
+
+@router.get("/api/reminders", response_model=list[ReminderOut])
+def reminders(services: ServicesDep, user: UserDep, month: OptionalMonth = None) -> list[ReminderOut]:
+    """Reminders and monthly lists sent (a cadre sees their own)."""
+    zone = services.config.settings.zone
+    return [
+        ReminderOut(key=r.key, kind=r.kind, month=r.month, person_id=r.person_id, text=r.text,
+                    created_at=r.created_at.astimezone(zone))
+        for r in services.visits.reminders(user, month)
+    ]

@@ -1,0 +1,377 @@
+/* The reports page: daily and monthly attendance, pairing compliance, approvals, holidays, import.
+ * Plain ES2017, no framework. Shares the admin page's login token (sessionStorage).
+ */
+(function () {
+  'use strict';
+
+  var TOKEN_KEY = 'watchd.admin.token';
+  var USER_KEY = 'watchd.admin.user';
+  var state = { token: null, user: null, tab: 'daily' };
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key.indexOf('on') === 0) { node.addEventListener(key.slice(2), attrs[key]); } else { node[key] = attrs[key]; }
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) { return; }
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function notice(text, kind) {
+    var box = $('notice');
+    box.hidden = !text;
+    box.textContent = text || '';
+    box.className = 'a-notice is-' + (kind || 'info');
+  }
+
+  function pad(n) { return (n < 10 ? '0' : '') + n; }
+  function today() { var d = new Date(); return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()); }
+  function thisMonth() { return today().slice(0, 7); }
+  function shortTime(iso) { return iso ? iso.replace('T', ' ').slice(0, 16) : ''; }
+
+  // ---- API ----------------------------------------------------------------------------------
+
+  function AuthError(message) { this.message = message; }
+
+  function detailOf(data) {
+    var detail = data && data.detail;
+    if (detail && typeof detail === 'object' && !Array.isArray(detail)) { return detail; }
+    return { code: 'error', message: typeof detail === 'string' ? detail : '' };
+  }
+
+  async function api(method, path, options) {
+    options = options || {};
+    var headers = { Authorization: 'Bearer ' + state.token };
+    var body;
+    if (options.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.form) {
+      body = options.form;
+    }
+    var response;
+    try {
+      response = await fetch(path, { method: method, headers: headers, body: body, cache: 'no-store' });
+    } catch (err) {
+      throw new Error('无法连接服务器，请检查网络');
+    }
+    if (options.raw && response.ok) { return { status: response.status, ok: true, response: response }; }
+    var data = null;
+    if (response.status !== 204) {
+      try { data = await response.json(); } catch (err) { data = null; }
+    }
+    if (response.status === 401) {
+      showLogin('登录已过期，请重新登录');
+      throw new AuthError('401');
+    }
+    return { status: response.status, ok: response.ok, data: data };
+  }
+
+  function problem(result) {
+    var detail = detailOf(result.data);
+    var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
+    if (detail.fields && detail.fields.length) {
+      text += '：' + detail.fields.map(function (f) { return f.field.replace(/^(body|query)\./, ''); }).join('、');
+    }
+    return text;
+  }
+
+  function handle(err) {
+    if (err instanceof AuthError) { return; }
+    notice(err && err.message ? err.message : String(err), 'error');
+  }
+
+  // ---- login --------------------------------------------------------------------------------
+
+  function showLogin(message) {
+    state.token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(USER_KEY);
+    $('app').hidden = true;
+    $('login').hidden = false;
+    $('login-error').hidden = !message;
+    $('login-error').textContent = message || '';
+    $('login-password').value = '';
+  }
+
+  async function login(event) {
+    event.preventDefault();
+    $('login-error').hidden = true;
+    try {
+      var response = await fetch('/api/auth/login', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: $('login-username').value.trim(), password: $('login-password').value })
+      });
+      var data = null;
+      try { data = await response.json(); } catch (err) { data = null; }
+      if (!response.ok) {
+        $('login-error').textContent = detailOf(data).message || '登录失败';
+        $('login-error').hidden = false;
+        return;
+      }
+      state.token = data.token;
+      state.user = { username: data.username, role: data.role };
+      sessionStorage.setItem(TOKEN_KEY, data.token);
+      sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
+      enter();
+    } catch (err) {
+      $('login-error').textContent = '无法连接服务器，请检查网络';
+      $('login-error').hidden = false;
+    }
+  }
+
+  function enter() {
+    $('login').hidden = true;
+    $('app').hidden = false;
+    $('username').textContent = state.user ? state.user.username : '';
+    switchTab(state.tab);
+  }
+
+  // ---- tabs ---------------------------------------------------------------------------------
+
+  var TABS = ['daily', 'monthly', 'pairings', 'approvals', 'calendar', 'import'];
+
+  function switchTab(name) {
+    state.tab = name;
+    Array.prototype.forEach.call(document.querySelectorAll('.a-tab'), function (tab) {
+      var active = tab.dataset.tab === name;
+      tab.className = 'a-tab' + (active ? ' is-active' : '');
+      tab.setAttribute('aria-selected', active ? 'true' : 'false');
+    });
+    TABS.forEach(function (tab) { $('tab-' + tab).hidden = tab !== name; });
+    notice('');
+    if (name === 'daily') { loadReport('daily'); }
+    if (name === 'monthly') { loadReport('monthly'); }
+    if (name === 'pairings') { loadReport('pairings'); }
+    if (name === 'approvals') { loadApprovals(); }
+    if (name === 'calendar') { loadCalendar(); }
+  }
+
+  // ---- report tables ------------------------------------------------------------------------
+
+  function reportQuery(kind) {
+    var params = new URLSearchParams();
+    if (kind === 'daily') { params.set('date', $('daily-date').value || today()); }
+    else { params.set('month', $(kind + '-month').value || thisMonth()); }
+    var org = $(kind + '-org').value.trim();
+    if (org) { params.set('organisation', org); }
+    return params;
+  }
+
+  function renderTable(table) {
+    var numeric = table.columns.map(function (c) { return c.kind !== 'text'; });
+    var head = el('tr', {}, table.columns.map(function (c) { return el('th', {}, [c.header]); }));
+    var rows = table.rows.map(function (row) {
+      return el('tr', {}, row.map(function (value, i) {
+        var text = value === null || value === undefined ? '' : String(value);
+        var bad = /缺勤|迟到|早退|缺卡|^否$/.test(text) && !numeric[i];
+        return el('td', { className: (numeric[i] ? 'is-num' : '') + (bad ? ' is-bad' : '') }, [text]);
+      }));
+    });
+    return el('div', {}, [
+      el('div', { className: 'r-title' }, [table.title]),
+      el('div', { className: 'r-subtitle' }, [table.subtitle]),
+      el('div', { className: 'r-scroll' }, [el('table', { className: 'a-table r-table' }, [
+        el('thead', {}, [head]), el('tbody', {}, rows.length ? rows : [el('tr', {}, [el('td', { colSpan: table.columns.length, className: 'a-empty' }, ['没有数据'])])])
+      ])]),
+      el('div', { className: 'r-notes' }, table.notes.map(function (n) { return el('div', {}, [n]); }))
+    ]);
+  }
+
+  async function loadReport(kind) {
+    var out = $(kind + '-out');
+    try {
+      var result = await api('GET', '/api/reports/' + kind + '?' + reportQuery(kind).toString());
+      if (!result.ok) { notice(problem(result), 'error'); return; }
+      clear(out);
+      result.data.tables.forEach(function (table) { out.appendChild(renderTable(table)); });
+    } catch (err) { handle(err); }
+  }
+
+  async function exportReport(kind, format) {
+    try {
+      var params = reportQuery(kind);
+      params.set('format', format);
+      var result = await api('GET', '/api/reports/' + kind + '?' + params.toString(), { raw: true });
+      if (!result.ok) { notice(problem(result), 'error'); return; }
+      var blob = await result.response.blob();
+      var name = 'report.' + format;
+      var disposition = result.response.headers.get('Content-Disposition') || '';
+      var match = /filename\*=UTF-8''([^;]+)/.exec(disposition);
+      if (match) { name = decodeURIComponent(match[1]); }
+      var link = el('a', { href: URL.createObjectURL(blob), download: name });
+      document.body.appendChild(link);
+      link.click();
+      setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    } catch (err) { handle(err); }
+  }
+
+  async function settle() {
+    try {
+      var result = await api('POST', '/api/attendance/settle');
+      if (!result.ok) { notice(problem(result), 'error'); return; }
+      var r = result.data;
+      var text = r.settled.length ? '已结算：' + r.settled.join('、') : '没有可结算的日期';
+      if (r.corrected) { text += '；根据迟到上传更正 ' + r.corrected + ' 条'; }
+      if (r.waiting_for.length) { text += '；等待设备上报：' + r.waiting_for.join('、'); }
+      notice(text, 'ok');
+      loadReport('daily');
+    } catch (err) { handle(err); }
+  }
+
+  // ---- approvals ----------------------------------------------------------------------------
+
+  async function decide(kind, id, approve) {
+    var note = approve ? '' : (window.prompt('驳回理由（可不填）') || '');
+    try {
+      var result = await api('POST', '/api/' + kind + '/' + id + '/' + (approve ? 'approve' : 'reject'), { json: { note: note } });
+      if (!result.ok) { notice(problem(result), 'error'); return; }
+      notice((approve ? '已批准：' : '已驳回：') + result.data.person_name, 'ok');
+      loadApprovals();
+    } catch (err) { handle(err); }
+  }
+
+  function decisionButtons(kind, id) {
+    return el('td', {}, [
+      el('button', { className: 'a-btn is-small', type: 'button', onclick: function () { decide(kind, id, true); } }, ['批准']),
+      ' ',
+      el('button', { className: 'a-btn is-small is-danger', type: 'button', onclick: function () { decide(kind, id, false); } }, ['驳回'])
+    ]);
+  }
+
+  async function loadApprovals() {
+    try {
+      var leave = await api('GET', '/api/leave?status=pending');
+      var makeups = await api('GET', '/api/makeups?status=pending');
+      if (!leave.ok) { notice(problem(leave), 'error'); return; }
+      if (!makeups.ok) { notice(problem(makeups), 'error'); return; }
+      var lb = $('leave-body'); clear(lb);
+      leave.data.forEach(function (r) {
+        lb.appendChild(el('tr', {}, [el('td', {}, [r.person_name]), el('td', {}, [r.kind_label]),
+          el('td', {}, [shortTime(r.start_at)]), el('td', {}, [shortTime(r.end_at)]), el('td', {}, [r.reason]),
+          el('td', {}, [r.requested_by]), decisionButtons('leave', r.id)]));
+      });
+      $('leave-count').textContent = leave.data.length ? '（' + leave.data.length + '）' : '';
+      var mb = $('makeup-body'); clear(mb);
+      makeups.data.forEach(function (r) {
+        mb.appendChild(el('tr', {}, [el('td', {}, [r.person_name]), el('td', {}, [shortTime(r.punch_at)]),
+          el('td', {}, [r.site_id || '']), el('td', {}, [r.reason]), el('td', {}, [r.requested_by]),
+          decisionButtons('makeups', r.id)]));
+      });
+      $('makeup-count').textContent = makeups.data.length ? '（' + makeups.data.length + '）' : '';
+    } catch (err) { handle(err); }
+  }
+
+  // ---- calendar -----------------------------------------------------------------------------
+
+  var SOURCES = { chinesecalendar: '国务院通知', override: '手工录入', fallback: '缺少数据（仅按周末）' };
+
+  async function loadCalendar() {
+    var year = $('cal-year').value || String(new Date().getFullYear());
+    $('cal-year').value = year;
+    try {
+      var result = await api('GET', '/api/attendance/calendar?year=' + encodeURIComponent(year));
+      if (!result.ok) { notice(problem(result), 'error'); return; }
+      var body = $('cal-body'); clear(body);
+      result.data.forEach(function (d) {
+        var remove = d.source === 'override'
+          ? el('button', { className: 'a-btn is-small is-secondary', type: 'button', onclick: function () { removeOverride(d.day); } }, ['删除'])
+          : null;
+        body.appendChild(el('tr', {}, [el('td', {}, [d.day]), el('td', {}, [d.kind_label]), el('td', {}, [d.name]),
+          el('td', {}, [SOURCES[d.source] || d.source]), el('td', {}, [remove])]));
+      });
+      if (result.data.some(function (d) { return d.source === 'fallback'; })) {
+        notice(year + ' 年的节假日安排尚未收录，目前只按周末计算，请录入国务院通知的放假和调休日期。', 'error');
+      }
+    } catch (err) { handle(err); }
+  }
+
+  async function saveOverride(event) {
+    event.preventDefault();
+    var day = $('ov-day').value;
+    try {
+      var result = await api('PUT', '/api/attendance/calendar/' + day, {
+        json: { workday: $('ov-kind').value === 'workday', name: $('ov-name').value.trim() }
+      });
+      if (!result.ok) { notice(problem(result), 'error'); return; }
+      notice('已保存 ' + day + '：' + result.data.kind_label, 'ok');
+      $('cal-year').value = day.slice(0, 4);
+      loadCalendar();
+    } catch (err) { handle(err); }
+  }
+
+  async function removeOverride(day) {
+    try {
+      var result = await api('DELETE', '/api/attendance/calendar/' + day);
+      if (!result.ok) { notice(problem(result), 'error'); return; }
+      notice('已删除 ' + day + ' 的手工录入', 'ok');
+      loadCalendar();
+    } catch (err) { handle(err); }
+  }
+
+  // ---- import -------------------------------------------------------------------------------
+
+  async function importPairings(event) {
+    event.preventDefault();
+    var out = $('import-out'); clear(out);
+    var file = $('import-file').files[0];
+    if (!file) { return; }
+    var form = new FormData();
+    form.append('file', file, file.name);
+    form.append('replace', $('import-replace').checked ? 'true' : 'false');
+    try {
+      var result = await api('POST', '/api/pairings/import', { form: form });
+      if (result.ok) {
+        var r = result.data;
+        out.appendChild(el('div', { className: 'a-notice is-ok' }, ['已导入 ' + r.rows + ' 行：新增农户 ' + r.households_created +
+          ' 户，更新 ' + r.households_updated + ' 户，新增结对 ' + r.pairings_created + ' 个，解除 ' + r.pairings_ended + ' 个。']));
+        return;
+      }
+      var detail = detailOf(result.data);
+      out.appendChild(el('div', { className: 'a-notice is-error' }, [detail.message || problem(result)]));
+      if (detail.problems) {
+        out.appendChild(el('table', { className: 'a-table r-problems' }, [
+          el('thead', {}, [el('tr', {}, [el('th', {}, ['行']), el('th', {}, ['列']), el('th', {}, ['问题'])])]),
+          el('tbody', {}, detail.problems.map(function (p) {
+            return el('tr', {}, [el('td', {}, [String(p.row)]), el('td', {}, [p.column]), el('td', {}, [p.problem])]);
+          }))
+        ]));
+      }
+    } catch (err) { handle(err); }
+  }
+
+  // ---- start --------------------------------------------------------------------------------
+
+  function start() {
+    $('login-form').addEventListener('submit', login);
+    $('logout').addEventListener('click', function () { api('POST', '/api/auth/logout').catch(function () {}); showLogin(''); });
+    Array.prototype.forEach.call(document.querySelectorAll('.a-tab'), function (tab) {
+      tab.addEventListener('click', function () { switchTab(tab.dataset.tab); });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-export]'), function (button) {
+      button.addEventListener('click', function () { exportReport(button.dataset.export, button.dataset.format); });
+    });
+    $('daily-date').value = today();
+    $('monthly-month').value = thisMonth();
+    $('pairings-month').value = thisMonth();
+    $('daily-load').addEventListener('click', function () { loadReport('daily'); });
+    $('monthly-load').addEventListener('click', function () { loadReport('monthly'); });
+    $('pairings-load').addEventListener('click', function () { loadReport('pairings'); });
+    $('settle').addEventListener('click', settle);
+    $('cal-load').addEventListener('click', loadCalendar);
+    $('override-form').addEventListener('submit', saveOverride);
+    $('import-form').addEventListener('submit', importPairings);
+    state.token = sessionStorage.getItem(TOKEN_KEY);
+    try { state.user = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null'); } catch (err) { state.user = null; }
+    if (state.token) { enter(); } else { showLogin(''); }
+  }
+
+  start();
+}());

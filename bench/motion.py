@@ -1,0 +1,121 @@
+"""Camera watch figures on one core (JSON): decode vs decode+analysis, idle vs full, onset latency, capacity.
+
+    taskset -c 0 .venv/bin/python bench/motion.py [VIDEO_DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import av
+import cv2
+
+from devices.registry import CameraConfig, open_video_stream
+from watchd.pipeline.camera_watch import CameraLoop, LoopEvent
+
+VIDEO_DIR = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "data" / "video"
+LEFT_ZONE = [[0, 0.25], [0.25, 0.25], [0.25, 0.6], [0, 0.6]]
+ONSET_S = 18.4  # the first person steps into LEFT_ZONE (checked by eye, frame 184)
+
+
+def cpu() -> float:
+    return time.process_time()
+
+
+def decode_only(path: Path, keyframes: bool = False) -> tuple[float, int, float]:
+    """PyAV decode of every picture (or keyframes only) with the luma view; (cpu s, pictures, media s)."""
+    cfg = CameraConfig(kind="camera", id="b", site="b", source=str(path))
+    stream = open_video_stream(cfg, realtime=False)
+    stream.set_keyframes_only(keyframes)
+    t0, n, last = cpu(), 0, 0.0
+    while (f := stream.read()) is not None:
+        n, last = n + 1, f.pts_s
+    took = cpu() - t0
+    stream.close()
+    return took, n, last
+
+
+def opencv_decode(path: Path) -> tuple[float, int]:
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    t0, n = cpu(), 0
+    while cap.grab():
+        ok, _ = cap.retrieve()
+        n += ok
+    return cpu() - t0, n
+
+
+def watch(path: Path, adaptive: bool) -> dict[str, float]:
+    """The daemon's loop; onset latency simulated for a live camera (pictures arrive at their media time)."""
+    cfg = CameraConfig(kind="camera", id="b", site="b", source=str(path), adaptive=adaptive,
+                       zones=[{"name": "z", "points": LEFT_ZONE}])
+    events: list[tuple[LoopEvent, float]] = []
+    virtual = {"t": 0.0}
+    from datetime import UTC, datetime
+
+    loop = CameraLoop(cfg, emit=lambda e: events.append((e, virtual["t"])), clock=lambda: datetime.now(UTC),
+                      media_dir=None, clips=False)
+    stream = open_video_stream(cfg, realtime=False)
+
+    class Timed:  # virtual wall clock: a picture is processed at max(arrival, previous end) + its CPU
+        def __getattr__(self, name: str) -> object:
+            return getattr(stream, name)
+
+        def read(self):  # type: ignore[no-untyped-def]
+            c = cpu()
+            f = stream.read()
+            if f is not None:
+                virtual["t"] = max(virtual["t"], f.pts_s) + (cpu() - c)
+            return f
+
+    t0 = cpu()
+    loop.run(Timed(), threading.Event())  # type: ignore[arg-type]
+    took = cpu() - t0
+    first = next((wall for e, wall in events if e.kind == "motion" and e.phase == "start"), None)
+    stats = stream.stats()
+    stream.close()
+    return {"cpu_s": round(took, 3), "decoded": int(str(stats["decoded"])), "analysed": loop.counters.analysed,
+            "onset_latency_s": round(first - ONSET_S, 2) if first is not None else -1.0}
+
+
+def main() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})
+    cv2.setNumThreads(1)
+    out: dict[str, object] = {"pyav": av.__version__, "opencv": cv2.__version__}
+    for name in ("vtest_1080p_h264_gop2s.mp4", "vtest_h264_gop2s.mp4"):
+        path = VIDEO_DIR / name
+        if not path.exists():
+            continue
+        full_cpu, n, media = decode_only(path)
+        key_cpu, kn, _ = decode_only(path, keyframes=True)
+        cv_cpu, cn = opencv_decode(path)
+        w_full = watch(path, adaptive=False)
+        w_idle = watch(path, adaptive=True)
+        per_frame_decode = full_cpu / n * 1000
+        per_frame_watch = w_full["cpu_s"] / n * 1000
+        analysis_ms = (w_full["cpu_s"] - full_cpu) / max(1, w_full["analysed"]) * 1000
+        out[name] = {
+            "pictures": n, "media_s": round(media, 1),
+            "decode_only_ms_per_frame_pyav_luma": round(per_frame_decode, 2),
+            "decode_only_ms_per_frame_opencv_bgr": round(cv_cpu / cn * 1000, 2),
+            "decode_plus_analysis_ms_per_frame": round(per_frame_watch, 2),
+            "analysis_ms_per_analysed_picture": round(analysis_ms, 2),
+            "analysis_overhead_pct": round((per_frame_watch / per_frame_decode - 1) * 100, 1),
+            "keyframes_only_decode_cpu_s": round(key_cpu, 3), "keyframes_decoded": kn,
+            "full_decode_cpu_s_per_camera_hour": round(full_cpu / media * 3600, 1),
+            "idle_cpu_s_per_camera_hour": round(key_cpu / media * 3600, 1),
+            "idle_saving_x": round(full_cpu / key_cpu, 1),
+            "watch_full": w_full, "watch_adaptive_from_idle": w_idle,
+            "cameras_per_core_full": int(media / w_full["cpu_s"]),
+            "cameras_per_core_idle": int(media / key_cpu),
+        }
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()

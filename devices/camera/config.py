@@ -1,0 +1,204 @@
+"""Configuration of a watched camera: the stream, and where and when motion matters."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from devices.config_base import DeviceConfigBase
+
+_WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"
+NETWORK_SCHEMES = frozenset({"rtsp", "rtsps", "http", "https"})
+
+Point = tuple[float, float]
+
+
+def _cross(o: Point, a: Point, b: Point) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _on_segment(p: Point, q: Point, r: Point) -> bool:
+    return min(p[0], r[0]) <= q[0] <= max(p[0], r[0]) and min(p[1], r[1]) <= q[1] <= max(p[1], r[1])
+
+
+def segments_intersect(p1: Point, p2: Point, q1: Point, q2: Point) -> bool:
+    """True when the closed segments p1-p2 and q1-q2 share a point."""
+    d1, d2 = _cross(q1, q2, p1), _cross(q1, q2, p2)
+    d3, d4 = _cross(p1, p2, q1), _cross(p1, p2, q2)
+    if ((d1 > 0 > d2) or (d1 < 0 < d2)) and ((d3 > 0 > d4) or (d3 < 0 < d4)):
+        return True
+    return (
+        (d1 == 0 and _on_segment(q1, p1, q2))
+        or (d2 == 0 and _on_segment(q1, p2, q2))
+        or (d3 == 0 and _on_segment(p1, q1, p2))
+        or (d4 == 0 and _on_segment(p1, q2, p2))
+    )
+
+
+def polygon_problem(points: tuple[Point, ...]) -> str | None:
+    """Why `points` is not a usable simple polygon in normalised coordinates, or None when it is."""
+    if len(points) < 3:
+        return f"a polygon needs at least 3 points, got {len(points)}"
+    for i, (x, y) in enumerate(points):
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            return f"point {i + 1} ({x:g}, {y:g}) is outside 0..1 (coordinates are fractions of the picture)"
+    n = len(points)
+    twice_area = sum(points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1] for i in range(n))
+    if abs(twice_area) < 1e-6:
+        return "the polygon has no area (its points are on one line)"
+    for i in range(n):
+        a1, a2 = points[i], points[(i + 1) % n]
+        for j in range(i + 1, n):
+            if j == i or (j + 1) % n == i or j == (i + 1) % n:
+                continue  # adjacent edges share a corner
+            b1, b2 = points[j], points[(j + 1) % n]
+            if segments_intersect(a1, a2, b1, b2):
+                return f"edges {i + 1} and {j + 1} cross: the polygon intersects itself"
+    return None
+
+
+def parse_points(text: str) -> tuple[Point, ...]:
+    """'x,y x,y x,y' (the command line form) as a tuple of points; ValueError with the reason."""
+    points: list[Point] = []
+    for token in text.split():
+        parts = token.split(",")
+        if len(parts) != 2:
+            raise ValueError(f"{token!r} is not an x,y pair")
+        try:
+            points.append((float(parts[0]), float(parts[1])))
+        except ValueError:
+            raise ValueError(f"{token!r} is not an x,y pair of numbers") from None
+    return tuple(points)
+
+
+class Polygon(BaseModel):
+    """A named area of the picture, corners in fractions of its width and height (0..1, origin top left)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=40, title="Name", description="Shown in events, e.g. 坑口 or 树.")
+    points: tuple[Point, ...] = Field(
+        min_length=3, max_length=64, title="Corners",
+        description="[[x, y], ...] in fractions of the picture (0..1, origin top left); edges must not cross.",
+    )
+
+    @field_validator("points")
+    @classmethod
+    def verify_polygon(cls, value: tuple[Point, ...]) -> tuple[Point, ...]:
+        problem = polygon_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """'19:00-07:00' as (start, end) minutes of the day; ValueError with the reason."""
+    match = _WINDOW.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError(f"{text!r} is not a valid time window")
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start == end:
+        raise ValueError(f"{text!r} is empty; leave `armed` empty to watch all day")
+    return start, end
+
+
+class CameraConfig(DeviceConfigBase):
+    """A protected-site camera watched for motion in zones, tampering and loss of signal."""
+
+    kind: Literal["camera"] = Field(title="Kind", description="Protected-site camera (RTSP, HTTP MJPEG or file).")
+    source: str = Field(
+        min_length=1, max_length=500, title="Stream",
+        description="rtsp:// or http(s):// URL (the user name may be in it, never the password), or a video file "
+        "(played at its own speed, for demos).",
+    )
+    password_env: str | None = Field(
+        None, pattern=_ENV_NAME, title="Password variable",
+        description="Name of the environment variable (or systemd credential, LoadCredential=) holding the "
+        "camera password; it is added to the URL at connect time and never logged.",
+    )
+    transport: Literal["tcp", "udp"] = Field(
+        "tcp", title="RTSP transport", description="tcp (default: survives lossy links) or udp."
+    )
+    offline_after_s: float = Field(
+        30.0, ge=3, le=3600, title="Offline after",
+        description="Seconds without a picture before the camera counts as offline; must exceed its keyframe interval.",
+    )
+    open_timeout_s: float = Field(10.0, ge=1, le=120, title="Connect timeout", description="Seconds to open the stream.")
+    reconnect_max_s: float = Field(
+        60.0, ge=1, le=3600, title="Longest retry interval",
+        description="Reconnect attempts back off exponentially from 1 s up to this.",
+    )
+    analysis_fps: float = Field(
+        5.0, ge=0.5, le=15, title="Pictures analysed per second",
+        description="While motion is suspected or an event is open (full decoding).",
+    )
+    analysis_width: int = Field(
+        320, ge=160, le=960, title="Analysis width", description="The luma plane is shrunk to this width for analysis."
+    )
+    adaptive: bool = Field(
+        True, title="Keyframes only while quiet",
+        description="Decode only keyframes while nothing moves; switch to every picture on suspected motion.",
+    )
+    zones: tuple[Polygon, ...] = Field(
+        (), max_length=16, title="Zones",
+        description="Areas where motion raises an event. Empty: the whole picture is one zone.",
+    )
+    masks: tuple[Polygon, ...] = Field(
+        (), max_length=32, title="Masks",
+        description="Areas whose motion is ignored: trees, a road, the timestamp overlay.",
+    )
+    min_area: float = Field(
+        0.002, ge=0.0002, le=0.5, title="Smallest object",
+        description="Smallest moving object that counts, as a fraction of the picture area (0.002 = 0.2 %).",
+    )
+    min_duration_s: float = Field(
+        1.0, ge=0, le=30, title="Minimum duration", description="Motion must last this long in a zone to raise an event."
+    )
+    min_contrast: int = Field(
+        14, ge=4, le=80, title="Smallest brightness change",
+        description="Grey levels (0-255) a pixel must differ from the learnt background, at least; noisy pixels need more.",
+    )
+    armed: tuple[str, ...] = Field(
+        (), max_length=8, title="Armed hours",
+        description='Local time windows when motion raises events, e.g. ["19:00-07:00"]. Empty: always.',
+    )
+    tamper: bool = Field(True, title="Tamper check", description="Report a covered, turned-away or defocused camera.")
+    tamper_after_s: float = Field(
+        20.0, ge=2, le=600, title="Tamper hold", description="A tamper condition must last this long to be reported."
+    )
+
+    @field_validator("source")
+    @classmethod
+    def verify_source(cls, value: str) -> str:
+        if "://" not in value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in NETWORK_SCHEMES:
+            raise ValueError(f"unsupported scheme {parts.scheme!r}: use rtsp://, rtsps://, http:// or https://")
+        if parts.password:
+            raise ValueError("the URL contains a password: remove it and name a variable in password_env instead")
+        if not parts.hostname:
+            raise ValueError("the URL has no host")
+        return value
+
+    @field_validator("armed")
+    @classmethod
+    def verify_armed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for window in value:
+            parse_window(window)
+        return value
+
+    @property
+    def armed_windows(self) -> tuple[tuple[int, int], ...]:
+        return tuple(parse_window(w) for w in self.armed)
+
+    @property
+    def is_network(self) -> bool:
+        return "://" in self.source

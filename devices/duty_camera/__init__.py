@@ -1,0 +1,9 @@
+"""Duty-room desk cameras: the camera-kiosk capture (OpenCV, reconnect, pacing) at a low rate.
+
+The duty watch pipeline (`watchd/pipeline/duty_watch.py`) decides presence from the frames.
+"""
+
+from devices.duty_camera.config import DutyCameraConfig
+from devices.duty_camera.driver import DutyCameraDriver
+
+__all__ = ["DutyCameraConfig", "DutyCameraDriver"]

@@ -1,0 +1,49 @@
+"""Configuration of a duty-room desk camera."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+
+from devices.camera.config import NETWORK_SCHEMES
+from devices.config_base import DeviceConfigBase
+
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"
+
+
+class DutyCameraConfig(DeviceConfigBase):
+    """A camera facing the duty desk; its seat region is set in `[[duty.rooms.desks]]`."""
+
+    kind: Literal["duty_camera"] = Field(title="Kind", description="Duty-room desk camera.")
+    source: str = Field(
+        min_length=1, max_length=500, title="Camera source",
+        description="A V4L2 index ('0'), a device path (/dev/video0), an rtsp:// or http(s):// URL (user name "
+        "allowed, never the password) or a video file (played at its own speed, for demos).",
+    )
+    password_env: str | None = Field(
+        None, pattern=_ENV_NAME, title="Password variable",
+        description="Name of the environment variable (or systemd credential) holding the camera password; "
+        "added to the URL at connect time and never logged.",
+    )
+    fps: float = Field(
+        1.0, ge=0.1, le=5, title="Pictures analysed per second",
+        description="Presence changes over minutes: one picture a second is plenty.",
+    )
+    max_side: int = Field(
+        640, ge=240, le=1920, title="Picture size",
+        description="Pictures are shrunk so their longest side is at most this before analysis.",
+    )
+
+    @field_validator("source")
+    @classmethod
+    def verify_source(cls, value: str) -> str:
+        if "://" not in value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in NETWORK_SCHEMES:
+            raise ValueError(f"unsupported scheme {parts.scheme!r}: use rtsp://, rtsps://, http:// or https://")
+        if parts.password:
+            raise ValueError("the URL contains a password: remove it and name a variable in password_env instead")
+        return value

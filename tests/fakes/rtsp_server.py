@@ -1,0 +1,49 @@
+"""A real RTSP server on loopback for tests (GStreamer gst-rtsp-server). Run with Debian's python:
+
+    /usr/bin/python3 tests/fakes/rtsp_server.py PORT FILE [USER PASSWORD]
+
+Mount /cam: FILE transcoded to H.264 with a keyframe every 10 pictures, looped. With USER and
+PASSWORD, clients must authenticate (Basic). Prints "ready" once listening. Fake: tests only.
+"""
+
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+def main() -> None:
+    port, path = sys.argv[1], sys.argv[2]
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(port)
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(
+        f"( multifilesrc location={path} loop=true ! decodebin ! videoconvert ! videoscale ! "
+        "video/x-raw,width=384,height=288 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 ! "
+        "rtph264pay name=pay0 pt=96 config-interval=1 )"
+    )
+    factory.set_shared(True)
+    if len(sys.argv) > 4:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "user")
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(sys.argv[3], sys.argv[4]), token)
+        server.set_auth(auth)
+        permissions = GstRtspServer.RTSPPermissions()
+        permissions.add_role("user")
+        permissions.add_permission_for_role("user", "media.factory.access", True)
+        permissions.add_permission_for_role("user", "media.factory.construct", True)
+        factory.set_permissions(permissions)
+    server.get_mount_points().add_factory("/cam", factory)
+    server.attach(None)
+    print("ready", flush=True)  # noqa: T201 - the fixture waits for the port, this is for people
+    GLib.MainLoop().run()
+
+
+if __name__ == "__main__":
+    main()

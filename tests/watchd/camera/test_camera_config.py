@@ -1,0 +1,71 @@
+"""Camera settings in the configuration file: bad zones and secrets in URLs fail with their key path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from watchd.settings.load import ConfigError, load_settings
+
+BASE = """
+[[sites]]
+id = "pit"
+name = "3号沙坑"
+kind = "protected_site"
+
+[[devices]]
+id = "cam-pit"
+kind = "camera"
+site = "pit"
+source = "{source}"
+armed = {armed}
+
+[[devices.zones]]
+name = "坑口"
+points = {points}
+"""
+
+
+def load(tmp_path: Path, *, points: str = "[[0.1,0.5],[0.9,0.5],[0.9,1.0],[0.1,1.0]]",
+         source: str = "rtsp://admin@10.0.0.64/Streaming/Channels/102", armed: str = '["19:00-07:00"]') -> object:
+    path = tmp_path / "watchd.toml"
+    path.write_text(BASE.format(points=points, source=source, armed=armed), encoding="utf-8")
+    return load_settings(path)
+
+
+def problems(tmp_path: Path, **kw: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, **kw)
+    return caught.value.problems
+
+
+def test_a_valid_camera_loads(tmp_path: Path) -> None:
+    loaded = load(tmp_path)
+    (camera,) = loaded.settings.devices  # type: ignore[attr-defined]
+    assert camera.kind == "camera" and camera.zones[0].name == "坑口"
+    assert camera.armed_windows == ((19 * 60, 7 * 60),)
+    assert camera.offline_after_s == 30 and camera.transport == "tcp"
+
+
+def test_a_zone_corner_out_of_range_names_the_zone(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, points="[[0.1,0.5],[1.3,0.5],[0.9,1.0]]")
+    assert problem.startswith("devices.0.camera.zones.0.points:")
+    assert "point 2 (1.3, 0.5) is outside 0..1" in problem
+
+
+def test_a_self_intersecting_zone_is_refused(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, points="[[0.1,0.1],[0.9,0.9],[0.9,0.1],[0.1,0.8]]")
+    assert problem.startswith("devices.0.camera.zones.0.points:")
+    assert "cross" in problem and "intersects itself" in problem
+
+
+def test_a_password_in_the_url_is_refused(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, source="rtsp://admin:hunter2@10.0.0.64/ch1")
+    assert problem.startswith("devices.0.camera.source:")
+    assert "password_env" in problem and "hunter2" not in problem
+
+
+def test_a_bad_arming_window_is_refused(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, armed='["25:00-07:00"]')
+    assert problem.startswith("devices.0.camera.armed")

@@ -1,0 +1,1 @@
+"""Incidents, escalation, the outbox and the notifier channels."""

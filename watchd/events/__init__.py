@@ -1,0 +1,1 @@
+"""Publishing events to other systems (MQTT)."""

@@ -1,0 +1,1 @@
+"""Reports: daily attendance, monthly summary, pairing compliance; as tables for pages, XLSX and CSV."""

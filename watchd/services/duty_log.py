@@ -1,0 +1,217 @@
+"""The duty log (值班日志) of one room and shift, and the daily duty report built from it.
+
+Everything in it comes from records made as things happened, so it can be rebuilt at any time:
+- who was rostered (after swaps) and who confirmed taking over and handing over: face check-ins
+  at the duty room's kiosk by a rostered officer, from `checkin_early_minutes` before the shift
+  to `handover_minutes` before its end (taking over) and within `handover_minutes` of its end
+  (handing over);
+- the desk presence timeline (present / absent / unknown) and its totals;
+- the incidents of the room and the sites it covers while the shift ran, with who acknowledged;
+- free-text notes written during the shift.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from watchd.alerts.views import IncidentView, incident_view
+from watchd.db.models import Checkin, DutyNote
+from watchd.db.repositories.duty import DutyRepository
+from watchd.db.session import Database
+from watchd.domain.presence import STATE_NAMES, DeskState, Segment, clip_timeline, longest, totals
+from watchd.errors import Invalid
+from watchd.services.auth import Principal
+from watchd.services.duty import DutyService, Forbidden, PersonRef, ShiftView
+from watchd.services.duty_presence import PresenceRecorder
+
+log = logging.getLogger(__name__)
+NOTE_ROLES = frozenset({"admin", "leader", "duty_officer"})
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRef:
+    person: PersonRef
+    at: datetime
+    device_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentView:
+    state: str
+    state_text: str
+    start: datetime
+    end: datetime
+    minutes: float
+    faces: dict[str, int]  # name (or 未识别) → sightings
+
+
+@dataclass(frozen=True, slots=True)
+class NoteView:
+    id: int
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DutyLogView:
+    shift: ShiftView
+    took_over: CheckinRef | None
+    handed_over: CheckinRef | None
+    checkins: list[CheckinRef]
+    timeline: list[SegmentView]
+    minutes: dict[str, float]  # present / absent / unknown
+    longest_absence: SegmentView | None
+    incidents: list[IncidentView]
+    notes: list[NoteView]
+    complete: bool  # the shift is over
+
+
+def _minutes(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 60.0, 1)
+
+
+class DutyLog:
+    def __init__(
+        self, db: Database, duty: DutyService, recorder: PresenceRecorder, clock: Callable[[], datetime]
+    ) -> None:
+        self.db = db
+        self.duty = duty
+        self.recorder = recorder
+        self.clock = clock
+        self.config = duty.config
+        self.coverage = {r.site: list(r.covers) for r in duty.config.rooms}
+
+    def current_day(self) -> date:
+        return self.duty.shifts.day_of(self.clock())
+
+    def log(self, room_id: str, day: date | None = None) -> DutyLogView:
+        day = day or self.current_day()
+        shift = self.duty.roster(day, day, room_id)[0]
+        now = self.clock()
+        until = min(shift.end, now)
+        segments = self.recorder.segments(room_id, shift.start, until) if until > shift.start else []
+        timeline = clip_timeline([seg for seg, _ in segments], shift.start, until) if until > shift.start else []
+        faces_by_start = {seg.start: faces for seg, faces in segments}
+        early = timedelta(minutes=self.config.checkin_early_minutes)
+        handover = timedelta(minutes=self.config.handover_minutes)
+        with self.db.read() as s:
+            repo = DutyRepository(s)
+            rows = repo.checkins_at(room_id, shift.start - early, shift.end + handover)
+            sites = [room_id, *self.coverage.get(room_id, [])]
+            incidents = repo.incidents_between(sites, shift.start, until if until > shift.start else shift.start)
+            names = {p: x.name for p, x in repo.people(
+                [r.person_id for r in rows] + [k for _, f in segments for k in f]
+            ).items()}
+            site_names = self.duty.site_names
+            incident_views = [incident_view(i, site_names.get(i.site_id, i.site_id)) for i in incidents]
+            notes = [_note(n) for n in repo.notes(room_id, day)]
+        checkins = [CheckinRef(PersonRef(r.person_id, names.get(r.person_id, r.person_id)), r.occurred_at, r.device_id)
+                    for r in rows]
+        officers = {p.id for p in shift.officers}
+        took, handed = _confirmations(rows, officers, shift.start - early, shift.end - handover, shift.end + handover)
+
+        def ref(row: Checkin | None) -> CheckinRef | None:
+            return None if row is None else next(c for c in checkins if c.at == row.occurred_at and c.person.id == row.person_id)
+
+        def view(seg: Segment) -> SegmentView:
+            raw = faces_by_start.get(seg.start, {})
+            faces = {("未识别" if k == "?" else names.get(k, k)): v for k, v in raw.items()}
+            return SegmentView(seg.state.value, STATE_NAMES[seg.state], seg.start, seg.end, _minutes(seg.duration), faces)
+
+        sums = totals(timeline)
+        worst = longest(timeline, DeskState.absent)
+        return DutyLogView(
+            shift=shift, took_over=ref(took), handed_over=ref(handed), checkins=checkins,
+            timeline=[view(seg) for seg in timeline], minutes={k.value: _minutes(v) for k, v in sums.items()},
+            longest_absence=view(worst) if worst is not None else None, incidents=incident_views, notes=notes,
+            complete=now >= shift.end,
+        )
+
+    def add_note(
+        self, actor: Principal, room_id: str, text: str, *, day: date | None = None, client_key: str | None = None
+    ) -> NoteView:
+        if actor.role not in NOTE_ROLES:
+            raise Forbidden("forbidden", f"role {actor.role!r} may not write in the duty log")
+        self.duty.check_room(room_id)
+        text = text.strip()
+        if not text or len(text) > MAX_NOTE:
+            raise Invalid("note_required", f"write 1 to {MAX_NOTE} characters")
+        now = self.clock()
+        day = day or self.duty.shifts.day_of(now)
+        with self.db.unit_of_work() as s:
+            row = DutyRepository(s).add_note(
+                DutyNote(room_id=room_id, day=day, at=now, author=actor.username, text=text, client_key=client_key)
+            )
+            assert row is not None
+            view = _note(row)
+        log.info("duty log note %d for %s %s by %s", view.id, room_id, day, actor.username)
+        return view
+
+    def report_text(self, room_id: str, day: date | None = None) -> str:
+        """The daily duty report as plain text (Chinese), e.g. for printing or a group message."""
+        entry = self.log(room_id, day)
+        return render_report(entry, township=self.duty.settings.township, zone=self.duty.zone)
+
+
+def _note(row: DutyNote) -> NoteView:
+    return NoteView(row.id, row.at, row.author, row.text)
+
+
+def _confirmations(
+    rows: Sequence[Checkin], officers: set[str], open_from: datetime, handover_from: datetime, handover_until: datetime
+) -> tuple[Checkin | None, Checkin | None]:
+    mine = [r for r in rows if r.person_id in officers]
+    took = next((r for r in mine if open_from <= r.occurred_at < handover_from), None)
+    late = [r for r in mine if handover_from <= r.occurred_at < handover_until and r is not took]
+    return took, (late[-1] if late else None)
+
+
+def render_report(entry: DutyLogView, *, township: str, zone: ZoneInfo) -> str:
+    shift = entry.shift
+
+    def hm(at: datetime) -> str:
+        local = at.astimezone(zone)
+        prefix = "次日 " if local.date() > shift.day else ""
+        return f"{prefix}{local:%H:%M}"
+
+    def people(refs: Sequence[PersonRef], planned: Sequence[PersonRef]) -> str:
+        text = "、".join(p.name for p in refs) or "未排班"
+        if [p.id for p in refs] != [p.id for p in planned] and planned:
+            text += f"（原排班：{'、'.join(p.name for p in planned)}）"
+        return text
+
+    def duration(minutes: float) -> str:
+        h, m = divmod(round(minutes), 60)
+        return f"{h} 小时 {m} 分" if h else f"{m} 分"
+
+    lines = [
+        f"{township} {shift.room_name}值班日志".strip(),
+        f"日期：{shift.day:%Y-%m-%d}（{hm(shift.start)} 至 {hm(shift.end)}）" + ("" if entry.complete else "，值班中"),
+        f"值班人员：{people(shift.officers, shift.planned_officers)}",
+        f"带班领导：{people(shift.leaders, shift.planned_leaders)}",
+        "接班签到：" + (f"{hm(entry.took_over.at)} {entry.took_over.person.name}" if entry.took_over else "无"),
+        "交班签到：" + (f"{hm(entry.handed_over.at)} {entry.handed_over.person.name}" if entry.handed_over else "无"),
+    ]
+    m = entry.minutes
+    absence = ""
+    if entry.longest_absence is not None:
+        w = entry.longest_absence
+        absence = f"（最长 {duration(w.minutes)}，{hm(w.start)}–{hm(w.end)}）"
+    lines.append(
+        f"在岗 {duration(m.get('present', 0))}；离岗 {duration(m.get('absent', 0))}{absence}；"
+        f"无画面 {duration(m.get('unknown', 0))}"
+    )
+    lines.append(f"事件（{len(entry.incidents)}）：" + ("无" if not entry.incidents else ""))
+    for i in entry.incidents:
+        ack = f"，{i.acknowledged_by} {hm(i.acknowledged_at)} 确认" if i.acknowledged_at and i.acknowledged_by else ""
+        lines.append(f"  {hm(i.opened_at)} {i.site_name} {i.event_text}（{i.status_text}{ack}）")
+    lines.append(f"备注（{len(entry.notes)}）：" + ("无" if not entry.notes else ""))
+    for n in entry.notes:
+        lines.append(f"  {hm(n.at)} {n.author}：{n.text}")
+    return "\n".join(lines) + "\n"

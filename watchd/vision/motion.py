@@ -1,0 +1,370 @@
+"""Motion that matters: moving objects in zones, robust to light, noise and weather (docs/motion.md).
+
+Pure numpy/OpenCV over small luma arrays; time is media time in seconds, passed in.
+
+Per analysed picture (`MotionDetector.measure`):
+1. Blur 5x5 (sensor noise, rain and snow speckle lose their edges).
+2. Illumination compensation: a coarse map of brightness gain between the picture and the
+   background (cell means, median-filtered so an object cannot pose as a light change),
+   upsampled smoothly. IR cut-filter switching, lights, headlight glow, dusk and dawn are
+   explained by it instead of being motion.
+3. Difference against the compensated background; a pixel is foreground when the difference is
+   above both `min_contrast` and `noise_factor` times that pixel's own learnt noise (flickering
+   leaves and noisy night pixels need more to count).
+4. Masks out; morphological opening (speckle) and closing (one object, one blob); connected
+   components of at least `min_area`.
+5. Guards: a sudden jump of the overall gain, or most of the picture changing at once, is a
+   lighting transient: the background is re-learnt quickly and nothing is reported meanwhile.
+`learn` then updates the background (quiet pixels fast, moving ones slowly, so a parked
+vehicle becomes background in about a minute) and the per-pixel noise.
+
+`MotionEvents` turns per-picture results into events: a zone must see a persistent object (one
+that overlaps an object of the previous picture) for `min_duration_s`; the event ends after
+`quiet_s` without motion in any zone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+Luma = npt.NDArray[np.uint8]
+FloatImage = npt.NDArray[np.float32]
+Point = tuple[float, float]
+Box = tuple[int, int, int, int]
+WHOLE_PICTURE = "全画面"
+_KERNEL = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+_CLOSE_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+
+
+@dataclass(frozen=True, slots=True)
+class MotionParams:
+    min_area: float = 0.002  # fraction of the picture
+    min_contrast: float = 14.0  # grey levels
+    noise_factor: float = 3.5  # threshold over a pixel's own noise
+    background_s: float = 6.0  # time constant for quiet pixels
+    absorb_s: float = 60.0  # time constant for pixels that keep moving (a parked vehicle)
+    noise_s: float = 30.0  # time constant of the noise estimate
+    global_change: float = 0.4  # fraction of the watched picture changed at once: a lighting transient
+    gain_jump: float = 0.12  # relative change of the overall gain between two pictures: a transient
+    relearn_s: float = 1.5  # how long a transient suppresses reporting
+    cell_px: int = 16  # illumination cells, in analysis pixels
+    lit_cell_change: float = 0.1  # a cell whose brightness changed by more than this ...
+    lit_share: float = 0.5  # ... in more than this share of the cells: a lighting transient
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    name: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """A moving object; box in fractions of the picture (x, y, w, h); area as a fraction of the picture."""
+
+    box: tuple[float, float, float, float]
+    area: float
+    zones: tuple[str, ...]
+    persistent: bool  # it overlaps an object seen in the previous analysed picture
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    t: float
+    blobs: tuple[Blob, ...]
+    changed: float  # fraction of watched pixels in the foreground
+    gain: float  # overall brightness relative to the background
+    transient: bool  # lighting transient or warm-up: nothing reported
+    frame: FloatImage = field(repr=False)
+    foreground: npt.NDArray[np.uint8] = field(repr=False)  # 255 where moving
+    gain_map: FloatImage = field(repr=False)
+    diff: FloatImage = field(repr=False)
+    boxes_px: tuple[Box, ...] = ()  # the objects' boxes in analysis pixels (for persistence)
+    lighting: bool = False  # this picture's light changed at once: re-learn the background
+
+    @property
+    def zone_blobs(self) -> tuple[Blob, ...]:
+        return tuple(b for b in self.blobs if b.zones)
+
+    def zones_hit(self, *, persistent_only: bool = False) -> tuple[str, ...]:
+        names: dict[str, None] = {}
+        for blob in self.blobs:
+            if persistent_only and not blob.persistent:
+                continue
+            names.update(dict.fromkeys(blob.zones))
+        return tuple(names)
+
+
+def rasterize(regions: Sequence[Region], shape: tuple[int, int]) -> npt.NDArray[np.uint8]:
+    """255 inside any of the polygons (normalised coordinates), 0 elsewhere."""
+    h, w = shape
+    mask = np.zeros((h, w), dtype=np.uint8)
+    for region in regions:
+        pts = np.array([[round(x * (w - 1)), round(y * (h - 1))] for x, y in region.points], dtype=np.int32)
+        cv2.fillPoly(mask, [pts], 255)
+    return mask
+
+
+class MotionDetector:
+    """Background model of one camera at one analysis size (see the module docstring)."""
+
+    def __init__(
+        self, shape: tuple[int, int], zones: Sequence[Region], masks: Sequence[Region], params: MotionParams
+    ) -> None:
+        self.shape = shape
+        self.params = params
+        h, w = shape
+        self.pixels = h * w
+        watch = rasterize(masks, shape) == 0 if masks else np.ones(shape, dtype=bool)
+        self._watch_u8 = watch.astype(np.uint8) * np.uint8(255)
+        self.watched = max(1, int(watch.sum()))
+        regions = list(zones) or [Region(WHOLE_PICTURE, ((0, 0), (1, 0), (1, 1), (0, 1)))]
+        self.zone_names = tuple(r.name for r in regions)
+        self.zone_masks = [rasterize([r], shape) > 0 for r in regions]
+        self.min_pixels = max(4, round(params.min_area * self.pixels))
+        self._cells = (max(1, w // params.cell_px), max(1, h // params.cell_px))
+        self.background: FloatImage | None = None
+        self.noise = np.full(shape, params.min_contrast / params.noise_factor, dtype=np.float32)
+        self._threshold = np.full(shape, params.min_contrast, dtype=np.float32)
+        self._background_cells = np.ones((self._cells[1], self._cells[0]), dtype=np.float32)
+        self._last_t: float | None = None
+        self._last_gain = 1.0
+        self._transient_until = -math.inf
+        self._lit = 0.0
+        self._previous_boxes: list[Box] = []
+
+    def reset(self) -> None:
+        self.background = None
+        self._last_t = None
+        self._previous_boxes = []
+
+    # --- measuring -------------------------------------------------------------------------
+
+    def measure(self, luma: Luma, t: float) -> Measurement:
+        """Compare a picture with the background; changes nothing (see `learn`)."""
+        if luma.shape != self.shape:
+            luma = np.asarray(cv2.resize(luma, (self.shape[1], self.shape[0]), interpolation=cv2.INTER_AREA))
+        frame = np.asarray(cv2.GaussianBlur(luma, (5, 5), 0), dtype=np.float32)
+        if self.background is None:
+            empty = np.zeros(self.shape, dtype=np.uint8)
+            return Measurement(t, (), 0.0, 1.0, True, frame, empty, np.ones(self.shape, np.float32), frame)
+        gain_map, gain = self._gain(frame)
+        diff = np.asarray(cv2.absdiff(frame, cv2.multiply(self.background, gain_map)), dtype=np.float32)
+        raw = cv2.bitwise_and(cv2.compare(diff, self._threshold, cv2.CMP_GT), self._watch_u8)
+        opened = cv2.morphologyEx(raw, cv2.MORPH_OPEN, _KERNEL)
+        fg = np.asarray(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, _CLOSE_KERNEL), dtype=np.uint8)
+        count = cv2.countNonZero(fg)
+        changed = count / self.watched
+        jump = abs(gain / self._last_gain - 1.0)
+        lighting = changed > self.params.global_change or jump > self.params.gain_jump or self._lit > self.params.lit_share
+        transient = lighting or t < self._transient_until
+        if transient or count < self.min_pixels:
+            return Measurement(t, (), changed, gain, transient, frame, fg, gain_map, diff, (), lighting)
+        blobs, boxes = self._blobs(fg)
+        return Measurement(t, blobs, changed, gain, False, frame, fg, gain_map, diff, boxes)
+
+    def _gain(self, frame: FloatImage) -> tuple[FloatImage, float]:
+        assert self.background is not None
+        cw, ch = self._cells
+        cur = cv2.resize(frame, (cw, ch), interpolation=cv2.INTER_AREA)
+        cells = np.asarray((np.asarray(cur, dtype=np.float32) + 8.0) / self._background_cells, dtype=np.float32)
+        overall = float(np.median(cells))
+        # Share of the picture whose light changed: an object changes a few cells, a light most of them.
+        self._lit = float(np.count_nonzero(np.abs(cells - 1.0) > self.params.lit_cell_change)) / cells.size
+        if min(cw, ch) >= 5:
+            cells = np.asarray(cv2.medianBlur(cells, 5), dtype=np.float32)
+        elif min(cw, ch) >= 3:
+            cells = np.asarray(cv2.medianBlur(cells, 3), dtype=np.float32)
+        # Light changes are smooth; clamp what an object could still drag along.
+        cells = np.clip(cells, overall * 0.7, overall * 1.4)
+        gain_map = cv2.resize(cells, (self.shape[1], self.shape[0]), interpolation=cv2.INTER_LINEAR)
+        return np.asarray(gain_map, dtype=np.float32), overall
+
+    def _blobs(self, fg: npt.NDArray[np.uint8]) -> tuple[tuple[Blob, ...], tuple[Box, ...]]:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+        keep = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= self.min_pixels]
+        if not keep:
+            return (), ()
+        h, w = self.shape
+        in_zone = [np.bincount(labels[m], minlength=count) for m in self.zone_masks]
+        boxes: list[Box] = []
+        blobs: list[Blob] = []
+        for i in keep:
+            x, y, bw, bh, area = (int(v) for v in stats[i, :5])
+            foot_x, foot_y = min(w - 1, x + bw // 2), min(h - 1, y + bh - 1)
+            zones = tuple(
+                name
+                for name, counts, zmask in zip(self.zone_names, in_zone, self.zone_masks, strict=True)
+                if counts[i] * 2 >= self.min_pixels or zmask[foot_y, foot_x]
+            )
+            persistent = any(_overlaps((x, y, bw, bh), prev) for prev in self._previous_boxes)
+            boxes.append((x, y, bw, bh))
+            blobs.append(Blob((x / w, y / h, bw / w, bh / h), area / self.pixels, zones, persistent))
+        return tuple(sorted(blobs, key=lambda b: -b.area)), tuple(boxes)
+
+    # --- learning --------------------------------------------------------------------------
+
+    def learn(self, m: Measurement) -> None:
+        """Fold a measured picture into the background and the noise estimate."""
+        p = self.params
+        if self.background is None:
+            self._adopt(m)
+            return
+        dt = max(0.0, m.t - (self._last_t if self._last_t is not None else m.t)) or 0.2
+        self._last_t = m.t
+        if m.lighting:
+            # A lighting transient: adopt the new look at once, report nothing for a moment.
+            self._transient_until = m.t + p.relearn_s
+            self._adopt(m)
+            return
+        self._previous_boxes = list(m.boxes_px)
+        a_bg = 1.0 - math.exp(-dt / p.background_s)
+        a_fg = 1.0 - math.exp(-dt / p.absorb_s)
+        a_noise = 1.0 - math.exp(-dt / p.noise_s)
+        cv2.accumulateWeighted(m.frame, self.background, a_bg, mask=cv2.bitwise_not(m.foreground))
+        cv2.accumulateWeighted(m.frame, self.background, a_fg, mask=m.foreground)
+        cv2.accumulateWeighted(np.minimum(m.diff, np.float32(40.0)), self.noise, a_noise)
+        self._refresh()
+        # The gain map is relative to the background, which has moved towards the picture.
+        self._last_gain = 1.0 + (m.gain - 1.0) * (1.0 - a_bg)
+
+    def _adopt(self, m: Measurement) -> None:
+        self.background = m.frame.copy()
+        self._last_t = m.t
+        self._last_gain = 1.0
+        self._previous_boxes = []
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Per-pixel thresholds and background cell means, cached between pictures."""
+        assert self.background is not None
+        np.maximum(self.noise, 0.5, out=self.noise)
+        self._threshold = np.maximum(
+            np.float32(self.params.min_contrast), np.float32(self.params.noise_factor) * self.noise
+        ).astype(np.float32)
+        cells = cv2.resize(self.background, self._cells, interpolation=cv2.INTER_AREA)
+        self._background_cells = np.asarray(cells, dtype=np.float32) + np.float32(8.0)
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    mx, my = max(aw, bw) // 2 + 2, max(ah, bh) // 2 + 2  # objects move between pictures
+    return ax - mx < bx + bw and bx - mx < ax + aw and ay - my < by + bh and by - my < ay + ah
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MotionTransition:
+    kind: Literal["start", "end"]
+    t: float  # start: onset (first picture of the persistent motion); end: last motion
+    zones: tuple[str, ...]
+    box: tuple[float, float, float, float] | None = None  # union of the zone objects at the transition
+    peak_area: float = 0.0
+
+
+class MotionEvents:
+    """Persistence and quiet timing over per-picture results (pure; media time)."""
+
+    def __init__(self, *, min_duration_s: float, quiet_s: float, max_gap_s: float = 0.7) -> None:
+        self.min_duration_s = min_duration_s
+        self.quiet_s = quiet_s
+        self.max_gap_s = max_gap_s
+        self.onset: float | None = None
+        self.last_seen: float | None = None
+        self.open = False
+        self.zones: dict[str, None] = {}
+        self.peak_area = 0.0
+
+    @property
+    def suspecting(self) -> bool:
+        return self.onset is not None
+
+    def update(self, m: Measurement, *, armed: bool = True) -> MotionTransition | None:
+        hits = [b for b in m.zone_blobs if b.persistent or self.onset is None] if armed else []
+        if hits:
+            if self.onset is None or (self.last_seen is not None and m.t - self.last_seen > self.max_gap_s
+                                      and not self.open):
+                self.onset = m.t
+                self.zones = {}
+                self.peak_area = 0.0
+            self.last_seen = m.t
+            for blob in hits:
+                self.zones.update(dict.fromkeys(blob.zones))
+            self.peak_area = max(self.peak_area, max(b.area for b in hits))
+            if not self.open and m.t - self.onset >= self.min_duration_s - 1e-6:
+                self.open = True
+                return MotionTransition("start", self.onset, tuple(self.zones), union_box(hits), self.peak_area)
+            return None
+        if self.last_seen is None:
+            return None
+        if self.open and m.t - self.last_seen >= self.quiet_s:
+            end = MotionTransition("end", self.last_seen, tuple(self.zones), None, self.peak_area)
+            self._clear()
+            return end
+        if not self.open and m.t - self.last_seen > self.max_gap_s:
+            self._clear()
+        return None
+
+    def finish(self) -> MotionTransition | None:
+        """Close an open event at the end of a stream."""
+        if not self.open or self.last_seen is None:
+            self._clear()
+            return None
+        end = MotionTransition("end", self.last_seen, tuple(self.zones), None, self.peak_area)
+        self._clear()
+        return end
+
+    def _clear(self) -> None:
+        self.onset = None
+        self.last_seen = None
+        self.open = False
+        self.zones = {}
+        self.peak_area = 0.0
+
+
+def union_box(blobs: Sequence[Blob]) -> tuple[float, float, float, float] | None:
+    if not blobs:
+        return None
+    x0 = min(b.box[0] for b in blobs)
+    y0 = min(b.box[1] for b in blobs)
+    x1 = max(b.box[0] + b.box[2] for b in blobs)
+    y1 = max(b.box[1] + b.box[3] for b in blobs)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def is_armed(windows: Sequence[tuple[int, int]], minute_of_day: int) -> bool:
+    """Whether a local minute of the day (0..1439) falls in any window; no windows: always armed."""
+    if not windows:
+        return True
+    for start, end in windows:
+        if start < end and start <= minute_of_day < end:
+            return True
+        if start > end and (minute_of_day >= start or minute_of_day < end):  # across midnight
+            return True
+    return False
+
+
+def outline(image: npt.NDArray[np.uint8], blobs: Sequence[Blob], zones: Sequence[Region]) -> npt.NDArray[np.uint8]:
+    """A copy of a BGR (or grey) picture with the zones drawn thin and the moving objects outlined."""
+    out = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image.copy()
+    h, w = out.shape[:2]
+    thick = max(2, round(w / 400))
+    for zone in zones:
+        pts = np.array([[round(x * (w - 1)), round(y * (h - 1))] for x, y in zone.points], dtype=np.int32)
+        cv2.polylines(out, [pts], True, (0, 200, 255), max(1, thick // 2))
+    for blob in blobs:
+        x, y, bw, bh = blob.box
+        p1 = (round(x * w), round(y * h))
+        p2 = (round((x + bw) * w), round((y + bh) * h))
+        cv2.rectangle(out, p1, p2, (0, 0, 255) if blob.zones else (0, 255, 0), thick)
+    return np.asarray(out, dtype=np.uint8)
