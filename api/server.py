@@ -60,7 +60,8 @@ async def _serve(services: Services) -> None:
     )
     server = uvicorn.Server(config)
     supervisor = DeviceSupervisor(
-        list(settings.devices), services.checkins, services.engine, settings.liveness, services.clock
+        list(settings.devices), services.checkins, services.engine, settings.liveness, services.clock,
+        observations=services.alerts,  # camera motion, device offline, ... become incidents
     )
     supervisor.start()
     scheduler = build_scheduler(services) if settings.attendance.scheduler_enabled else None

@@ -37,7 +37,7 @@ from tests.fakes.tencent_server import FakeTencentSms  # noqa: E402
 from tests.fakes.twilio_server import FakeTwilio  # noqa: E402
 from tests.fakes.wecom_server import FakeWeComRobot  # noqa: E402
 from watchd.alerts.notifiers.aliyun_sms import AliyunSmsConfig, AliyunSmsNotifier, rpc_signature  # noqa: E402
-from watchd.alerts.notifiers.base import ChannelContext, Notifier, OutgoingMessage, Outcome  # noqa: E402
+from watchd.alerts.notifiers.base import ChannelContext, Notifier, Outcome, OutgoingMessage  # noqa: E402
 from watchd.alerts.notifiers.dingtalk import DingTalkConfig, DingTalkNotifier  # noqa: E402
 from watchd.alerts.notifiers.gammu_modem import GammuModemConfig, GammuModemNotifier  # noqa: E402
 from watchd.alerts.notifiers.mqtt import MqttConfig, MqttNotifier  # noqa: E402

@@ -126,7 +126,6 @@ class DeviceSyncIn(BaseModel):
 class WatermarkOut(BaseModel):
     device_id: str
     reported_until: datetime | None
-    online: bool
 
 
 class JobRunOut(BaseModel):
@@ -263,4 +262,4 @@ def labels(user: UserDep) -> dict[str, dict[str, str]]:
 
 
 def _mark(w: WatermarkView) -> WatermarkOut:
-    return WatermarkOut(device_id=w.device_id, reported_until=w.reported_until, online=w.online)
+    return WatermarkOut(device_id=w.device_id, reported_until=w.reported_until)

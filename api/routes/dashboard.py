@@ -4,6 +4,10 @@ The stream sends the whole state as the first event of every connection and agai
 changes, plus a `ping` with the server time every 15 s; the page reconnects by itself, so after
 a server restart or a network blink it shows the stored truth again at once. The page reads the
 stream with fetch() so the login token travels in the Authorization header, never in the URL.
+
+A connection lasts at most `STREAM_SECONDS` and ends with a `bye` event; the page reconnects at
+once. This bounds how long a stopping server waits for open screens (uvicorn lets responses in
+progress finish) and re-checks the login token regularly.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from watchd.app import Services
 router = APIRouter(tags=["dashboard"])
 POLL_SECONDS = 1.0
 PING_SECONDS = 15.0
+STREAM_SECONDS = 30.0
 
 
 @router.get("/dashboard", include_in_schema=False)
@@ -55,9 +60,12 @@ async def stream(request: Request, services: ServicesDep, user: UserDep) -> Stre
 
     async def events() -> AsyncIterator[str]:
         sent: str | None = None
-        last = time.monotonic()
+        opened = last = time.monotonic()
         yield "retry: 2000\n\n"
         while not await request.is_disconnected():
+            if time.monotonic() - opened >= STREAM_SECONDS:
+                yield "event: bye\ndata: {}\n\n"
+                return
             current = await run_in_threadpool(_state, services)
             if current["version"] != sent:
                 sent = current["version"]

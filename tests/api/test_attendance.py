@@ -11,11 +11,13 @@ from tests.conftest import FakeClock
 from tests.watchd.attendance.office import MONDAY, open_office
 from watchd.app import Services
 
+AdminFor = Callable[[Services], tuple[Services, TestClient, dict[str, str]]]
+
 TUESDAY = date(2026, 11, 24)
 
 
 def test_daily_view_live_then_settled_with_chinese_labels(
-    make_services: Callable[..., Services], admin_headers_for, clock: FakeClock  # type: ignore[no-untyped-def]
+    make_services: Callable[..., Services], admin_headers_for: AdminFor, clock: FakeClock
 ) -> None:
     office = open_office(make_services, admin_headers_for, clock)
     office.at(MONDAY, "10:00")
@@ -45,7 +47,7 @@ def test_daily_view_live_then_settled_with_chinese_labels(
 
 
 def test_calendar_override_through_the_api_re_settles_the_day(
-    make_services: Callable[..., Services], admin_headers_for, clock: FakeClock  # type: ignore[no-untyped-def]
+    make_services: Callable[..., Services], admin_headers_for: AdminFor, clock: FakeClock
 ) -> None:
     office = open_office(make_services, admin_headers_for, clock)
     office.at(TUESDAY, "01:00")
@@ -66,7 +68,7 @@ def test_calendar_override_through_the_api_re_settles_the_day(
 
 
 def test_kiosk_reports_its_queue_and_settlement_waits_for_it(
-    make_services: Callable[..., Services], admin_headers_for, clock: FakeClock  # type: ignore[no-untyped-def]
+    make_services: Callable[..., Services], admin_headers_for: AdminFor, clock: FakeClock
 ) -> None:
     office = open_office(make_services, admin_headers_for, clock)
     kiosk = {"Authorization": f"Bearer {office.services.auth.issue_device_token('kiosk-bayan')}"}

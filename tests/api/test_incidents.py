@@ -92,7 +92,7 @@ def test_who_may_do_what(alerting: Setup, clock: FakeClock) -> None:
 
 
 def test_the_link_in_the_message_works_on_a_phone_without_login(alerting: Setup, clock: FakeClock) -> None:
-    services, client, admin, receiver = alerting()
+    services, client, _, receiver = alerting()
     snapshot = services.config.data_dir / "events" / "shot.jpg"
     snapshot.parent.mkdir(parents=True)
     snapshot.write_bytes(b"\xff\xd8fake-jpeg\xff\xd9")

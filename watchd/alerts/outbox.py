@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -70,14 +70,16 @@ class Outbox:
         self.failover_after = {c.id: timedelta(seconds=c.failover_after_seconds) for c in settings.channels}
 
     # -- claiming ---------------------------------------------------------------------------------
-    def claim(self, now: datetime, limit: int) -> list[Job]:
-        """Due queries and sends, marked in flight. Fresh messages to a recipient over its limits
-        wait; when one may go, all that waited go together as one summary."""
+    def claim(self, now: datetime, limit: int, busy: Collection[int] = ()) -> list[Job]:
+        """Due queries and sends (at most `limit`), marked in flight; `busy`: messages this runner
+        is working on. Fresh messages to a recipient over its limits wait; what does not fit goes
+        out as one summary."""
         jobs: list[Job] = []
         with self.db.unit_of_work() as s:
             repo = AlertsRepository(s)
-            for n in repo.due("unknown", now, limit):
-                jobs.append(self._start(repo, n, "query", now))
+            for n in repo.due("unknown", now, limit + len(busy)):
+                if n.id not in busy and len(jobs) < limit:
+                    jobs.append(self._start(repo, n, "query", now))
             rows = repo.due("pending", now, limit * 4)
             links = repo.incident_ids_of([n.id for n in rows])
             statuses = repo.statuses_of({i for ids in links.values() for i in ids})
@@ -88,14 +90,18 @@ class Outbox:
                     continue
                 by_key[n.throttle_key].append(n)
             for key, group in by_key.items():
-                if len(jobs) >= limit:
+                room = limit - len(jobs)
+                if room <= 0:
                     break
-                jobs += [self._start(repo, n, "send", now) for n in group if n.first_attempt_at is not None]
+                retries = [n for n in group if n.first_attempt_at is not None][:room]
+                jobs += [self._start(repo, n, "send", now) for n in retries]
                 fresh = [n for n in group if n.first_attempt_at is None]
-                if not fresh:
+                if not fresh or len(jobs) >= limit:
                     continue
                 sent = repo.attempt_times(key, now - lookback(self.windows))
                 singles, summary = split_burst(len(fresh), capacity(sent, self.windows, now))
+                if singles + summary > limit - len(jobs):  # no room this time: the rest waits for the next claim
+                    singles, summary = min(singles, limit - len(jobs)), False
                 if not singles and not summary:
                     for n in fresh:
                         n.next_attempt_at = next_allowed(sent, self.windows, now)

@@ -1,6 +1,7 @@
 """The alert runner: an asyncio task next to the API server. Every tick, if it holds the lease, it
-runs due escalation steps, polls inbound channels and delivers the outbox; a new message wakes it
-at once. All state is in the database, so a restart continues where the last run stopped."""
+runs due escalation steps, polls inbound channels and starts delivery of due messages; a new
+message wakes it at once. All state is in the database, so a restart continues where the last run
+stopped, and only the lease holder acts, so two processes never send the same message."""
 
 from __future__ import annotations
 
@@ -14,44 +15,50 @@ from watchd.alerts.sender import Sender
 from watchd.alerts.service import AlertService
 
 log = logging.getLogger(__name__)
+POLL_TIMEOUT_S = 30.0
+DRAIN_S = 5.0
 
 
 class AlertRunner:
     def __init__(self, service: AlertService) -> None:
         self.service = service
-        self.owner = f"{uuid.uuid4().hex[:12]}"
+        self.owner = uuid.uuid4().hex[:12]
         self.settings = service.settings.delivery
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failing = False
-        self.ticks = 0
 
     def wake(self) -> None:
-        """Thread-safe: deliver now instead of at the next tick."""
+        """Thread-safe: run now instead of at the next tick."""
         loop, event = self._loop, self._wake
         if loop is not None and event is not None:
             loop.call_soon_threadsafe(event.set)
+
+    def _sender(self, notifiers: dict[str, Notifier]) -> Sender:
+        timeouts = {c.id: c.timeout_seconds for c in self.service.settings.channels}
+        return Sender(
+            self.service.outbox, notifiers, timeouts, self.service.clock, self.settings.concurrency,
+            on_done=self.wake,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
         wake = self._wake
         notifiers = self.service.build_notifiers()
-        sender = Sender(
-            self.service.outbox, notifiers, {c.id: c.timeout_seconds for c in self.service.settings.channels},
-            self.service.clock, self.settings.concurrency, renew=self._renew,
-        )
+        sender = self._sender(notifiers)
         self.service.set_wake(self.wake)
         log.info("alert runner started (%d channels)", len(notifiers))
         try:
             while not stop.is_set():
                 wake.clear()
-                await self._tick(sender, notifiers)
+                await self._safe_tick(sender, notifiers)
                 waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
                 await asyncio.wait(waits, timeout=self.settings.tick_seconds, return_when=asyncio.FIRST_COMPLETED)
                 for w in waits:
                     w.cancel()
         finally:
             self.service.set_wake(None)
+            await sender.drain(DRAIN_S)
             self._loop = self._wake = None
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.service.release_lease, self.owner)
@@ -60,49 +67,45 @@ class AlertRunner:
                     await notifier.close()
             log.info("alert runner stopped")
 
-    def _renew(self) -> bool:
-        return self.service.hold_lease(self.owner, self.service.clock())
-
-    async def _tick_once(self, sender: Sender, notifiers: dict[str, Notifier]) -> bool:
-        if not await asyncio.to_thread(self._renew):
+    async def _tick(self, sender: Sender, notifiers: dict[str, Notifier], *, wait: bool = False) -> bool:
+        if not await asyncio.to_thread(self.service.hold_lease, self.owner, self.service.clock()):
             return False
         await asyncio.to_thread(self.service.tick)
         await self._poll(notifiers)
-        await sender.deliver_due()
-        self.ticks += 1
+        await sender.deliver_due(wait=wait)
         return True
 
-    async def _tick(self, sender: Sender, notifiers: dict[str, Notifier]) -> None:
+    async def _safe_tick(self, sender: Sender, notifiers: dict[str, Notifier]) -> None:
         try:
-            await self._tick_once(sender, notifiers)
-            if self._failing:
-                log.info("alert runner recovered")
-            self._failing = False
+            await self._tick(sender, notifiers)
         except Exception:
             if not self._failing:
-                log.exception("alert runner tick failed; retrying every %.0f s", self.settings.tick_seconds)
+                log.exception("alert runner tick failed; retrying every %.1f s", self.settings.tick_seconds)
             self._failing = True
+            return
+        if self._failing:
+            log.info("alert runner recovered")
+        self._failing = False
 
     async def _poll(self, notifiers: dict[str, Notifier]) -> None:
         for channel_id, notifier in notifiers.items():
             if not isinstance(notifier, InboundPoller):
                 continue
             try:
-                inbound = await notifier.poll()
+                inbound = await asyncio.wait_for(notifier.poll(), POLL_TIMEOUT_S)
             except Exception:
                 log.warning("polling channel %s failed", channel_id, exc_info=True)
                 continue
             await asyncio.to_thread(self.service.handle_inbound, channel_id, inbound)
 
-    async def run_once(self) -> bool:
-        """One tick, errors raised (tests and tools); False when another process holds the lease."""
-        notifiers = self.service.build_notifiers()
-        sender = Sender(
-            self.service.outbox, notifiers, {c.id: c.timeout_seconds for c in self.service.settings.channels},
-            self.service.clock, self.settings.concurrency, renew=self._renew,
-        )
+    async def run_once(self, notifiers: dict[str, Notifier] | None = None) -> bool:
+        """One tick that waits for its sends (tests and tools); errors are raised. False when
+        another process holds the lease. Notifiers passed in are reused and left open."""
+        own = notifiers is None
+        channels = self.service.build_notifiers() if notifiers is None else notifiers
         try:
-            return await self._tick_once(sender, notifiers)
+            return await self._tick(self._sender(channels), channels, wait=True)
         finally:
-            for notifier in notifiers.values():
-                await notifier.close()
+            if own:
+                for notifier in channels.values():
+                    await notifier.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -12,34 +13,68 @@ from watchd.alerts.outbox import Job, Outbox
 
 log = logging.getLogger(__name__)
 GRACE_S = 5.0  # on top of the channel's own timeout, for a notifier that ignores it
-MAX_BATCHES = 50  # per run: the runner comes back soon, and renews its lease in between
+MAX_BATCHES = 1000  # claims per call, a bound against a loop that never runs dry
 
 
 class Sender:
+    """Claims due messages and sends each in its own task, at most `concurrency` at a time, so a
+    provider that hangs holds up only its own requests, never the next alert."""
+
     def __init__(
         self, outbox: Outbox, notifiers: Mapping[str, Notifier], timeouts: Mapping[str, float],
-        clock: Callable[[], datetime], concurrency: int, renew: Callable[[], bool] | None = None,
+        clock: Callable[[], datetime], concurrency: int, on_done: Callable[[], None] | None = None,
     ) -> None:
         self.outbox = outbox
         self.notifiers = notifiers
         self.timeouts = timeouts
         self.clock = clock
         self.concurrency = concurrency
-        self.renew = renew
+        self.on_done = on_done
+        self._tasks: dict[int, asyncio.Task[None]] = {}
 
-    async def deliver_due(self) -> int:
-        """Send (or ask about) every due message; return how many requests were made."""
-        done = 0
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def deliver_due(self, *, wait: bool = False) -> int:
+        """Start a task for every due message while there is room; with `wait`, also wait for them
+        (and for what they make due at once, such as a failover). Returns the requests started."""
+        started = 0
         for _ in range(MAX_BATCHES):
-            jobs = await asyncio.to_thread(self.outbox.claim, self.clock(), self.concurrency)
-            if not jobs:
+            room = self.concurrency - len(self._tasks)
+            jobs = await asyncio.to_thread(self.outbox.claim, self.clock(), room, set(self._tasks)) if room > 0 else []
+            for job in jobs:
+                task = asyncio.create_task(self._run(job), name=f"send:{job.message.message_id}")
+                self._tasks[job.notification_id] = task
+                task.add_done_callback(functools.partial(self._finished, job.notification_id))
+            started += len(jobs)
+            if not wait:
+                if room <= 0 or len(jobs) < room:
+                    break  # full, or everything due has started
+                continue
+            if not jobs and not self._tasks:
                 break
-            await asyncio.gather(*(self._run(job) for job in jobs))
-            done += len(jobs)
-            if self.renew is not None and not await asyncio.to_thread(self.renew):
-                log.warning("lost the runner lease; stopping delivery")
-                break
-        return done
+            if self._tasks:
+                await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+        return started
+
+    def _finished(self, notification_id: int, _task: asyncio.Task[None]) -> None:
+        self._tasks.pop(notification_id, None)
+        if self.on_done is not None:
+            self.on_done()
+
+    async def drain(self, grace_s: float) -> None:
+        """Let requests in flight finish; cancel the rest (the next start asks the provider about them)."""
+        tasks = list(self._tasks.values())
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if pending:
+            log.warning("%d messages were still being sent at shutdown; they will be checked at the next start",
+                        len(pending))
 
     async def _run(self, job: Job) -> None:
         result = await (self._send(job) if job.action == "send" else self._query(job))

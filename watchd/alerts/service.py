@@ -131,11 +131,12 @@ class AlertService:
 
     # -- observations -----------------------------------------------------------------------------
     def report(self, observation: Observation) -> None:
-        """ObservationSink: never raises for a bad observation, logs it instead."""
+        """ObservationSink. Idempotent (a replay is a no-op). Raises when the observation is invalid
+        or the database is unreachable, so the producer can keep it and report it again."""
         try:
             self.record(observation)
-        except Exception:
-            log.exception("observation %s not recorded", observation.key)
+        except Exception as exc:
+            log.error("observation %s not recorded: %s", observation.key, exc)
             raise
 
     def record(self, obs: Observation) -> ReportOutcome:

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # type: ignore[import-untyped, unused-ignore]
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 
 from watchd.reports.table import Kind, ReportTable
@@ -17,6 +17,17 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 _FORMATS = {Kind.int: "0", Kind.number: "0.0#", Kind.money: "#,##0.00", Kind.text: "@"}
 _FONT = "宋体"
+
+
+def _body_style(book: Workbook, kind: Kind) -> str:
+    """A named style per column kind: one style record instead of a font and border on every cell."""
+    name = f"watchd-{kind.value}"
+    if name not in book.named_styles:
+        style = NamedStyle(name=name, font=Font(name=_FONT, size=10), border=_BORDER)
+        if kind is not Kind.text:
+            style.number_format = _FORMATS[kind]
+        book.add_named_style(style)
+    return name
 
 
 def to_xlsx(tables: Sequence[ReportTable]) -> bytes:
@@ -49,17 +60,15 @@ def _sheet(book: Workbook, table: ReportTable) -> None:
     for cell in ws[3]:
         cell.font, cell.fill, cell.border, cell.alignment = head_font, _HEAD_FILL, _BORDER, center
     ws.row_dimensions[3].height = 30
-    body_font = Font(name=_FONT, size=10)
-    formats = [_FORMATS[c.kind] for c in table.columns]
+    styles = [_body_style(book, c.kind) for c in table.columns]
+    row_number = 3
     for row in table.rows:
-        ws.append(list(row))
-        for cell, fmt in zip(ws[ws.max_row], formats, strict=False):
-            cell.font, cell.border = body_font, _BORDER
-            if fmt != "@":
-                cell.number_format = fmt
+        row_number += 1
+        for column, (value, style) in enumerate(zip(row, styles, strict=False), start=1):
+            ws.cell(row_number, column, value).style = style
     for note in table.notes:
-        ws.append([note])
-        ws.cell(ws.max_row, 1).font = Font(name=_FONT, size=9, italic=True)
+        row_number += 1
+        ws.cell(row_number, 1, note).font = Font(name=_FONT, size=9, italic=True)
     for i, col in enumerate(table.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width + 2
     ws.freeze_panes = "A4"

@@ -11,10 +11,11 @@ loses nor repeats a correction.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +25,7 @@ from watchd.calendar.coverage import missing_years, years_to_check
 from watchd.calendar.package import package_covers
 from watchd.calendar.workdays import WorkCalendar, override_day
 from watchd.db.models import AttendanceDay, SuspectPunch
-from watchd.db.repositories.attendance import AttendanceRepository, CalendarRepository, PersonRow, PunchRow
+from watchd.db.repositories.attendance import AttendanceRepository, CalendarRepository, PersonRow
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
@@ -33,7 +34,7 @@ from watchd.domain.attendance.day import DayInput, DayResult, DayStatus, evaluat
 from watchd.domain.attendance.duty import DutyCalendar, NoDutyCalendar
 from watchd.domain.attendance.monthly import DayFacts
 from watchd.domain.attendance.punches import Punch, PunchSource, clock_problem
-from watchd.domain.attendance.schedule import RuleSet, midnight
+from watchd.domain.attendance.schedule import DayFrame, RuleSet, midnight
 from watchd.domain.checkin import local_day
 from watchd.domain.leave import LeaveKind, LeaveSpan
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
@@ -42,7 +43,6 @@ from watchd.settings.root import Settings
 
 log = logging.getLogger(__name__)
 LATE_UPLOAD_CURSOR = "late_uploads"
-SCAN_BATCH = 5000
 COMMIT_SETTLE = timedelta(seconds=60)  # check-ins younger than this may still have older ids uncommitted
 ONE_DAY = timedelta(days=1)
 
@@ -76,7 +76,7 @@ class DayRecord:
 
     def facts(self) -> DayFacts:
         return DayFacts(
-            organisation=self.organisation, kind=DayKind(self.kind), status=DayStatus(self.status),
+            organisation=self.organisation, kind=KINDS[self.kind], status=STATUSES[self.status],
             session_count=self.session_count, attended_sessions=self.attended_sessions,
             absent_sessions=self.absent_sessions, late_count=self.late_count, late_minutes=self.late_minutes,
             early_count=self.early_count, early_minutes=self.early_minutes, missing_punches=self.missing_punches,
@@ -90,11 +90,27 @@ class DayRecord:
             "status": self.status, "schedule": self.schedule, "session_count": self.session_count,
             "attended_sessions": self.attended_sessions, "absent_sessions": self.absent_sessions,
             "late_count": self.late_count, "late_minutes": self.late_minutes, "early_count": self.early_count,
-            "early_minutes": self.early_minutes, "missing_punches": self.missing_punches, "leave": self.leave,
-            "sessions": self.sessions, "village_site_id": self.village_site_id,
+            "early_minutes": self.early_minutes, "missing_punches": self.missing_punches,
+            "leave": _json(self.leave), "sessions": _json(self.sessions), "village_site_id": self.village_site_id,
             "first_punch_at": self.first_punch_at, "last_punch_at": self.last_punch_at,
             "suspect_punches": self.suspect_punches, "settled_at": settled_at, "provisional": self.provisional,
         }
+
+
+KINDS = {k.value: k for k in DayKind}
+STATUSES = {s.value: s for s in DayStatus}
+
+
+def _json(value: object) -> str:
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _leave(text: str | None) -> dict[str, float]:
+    if not text or text == "{}":
+        return {}
+    return {str(k): float(v) for k, v in json.loads(text).items()}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -121,13 +137,23 @@ def record_of(result: DayResult, organisation: str) -> DayRecord:
     )
 
 
+def facts_of(result: DayResult, organisation: str) -> DayFacts:
+    return DayFacts(
+        organisation=organisation, kind=result.kind, status=result.status, session_count=result.session_count,
+        attended_sessions=result.attended_sessions, absent_sessions=result.absent_sessions,
+        late_count=result.late_count, late_minutes=result.late_minutes, early_count=result.early_count,
+        early_minutes=result.early_minutes, missing_punches=result.missing_punches, leave=dict(result.leave),
+        village_day=result.village_site_id is not None, suspect_punches=result.suspect_punches, settled=False,
+    )
+
+
 def record_from_row(row: AttendanceDay) -> DayRecord:
     return DayRecord(
         person_id=row.person_id, day=row.day, organisation=row.organisation, kind=row.kind, status=row.status,
         schedule=row.schedule, session_count=row.session_count, attended_sessions=row.attended_sessions,
         absent_sessions=row.absent_sessions, late_count=row.late_count, late_minutes=row.late_minutes,
         early_count=row.early_count, early_minutes=row.early_minutes, missing_punches=row.missing_punches,
-        leave={str(k): float(v) for k, v in (row.leave or {}).items()}, sessions=list(row.sessions or []),
+        leave=_leave(row.leave), sessions=json.loads(row.sessions or "[]"),
         village_site_id=row.village_site_id, first_punch_at=row.first_punch_at, last_punch_at=row.last_punch_at,
         suspect_punches=row.suspect_punches, settled=True, provisional=row.provisional,
     )
@@ -146,7 +172,6 @@ class SettlementReport:
 class WatermarkView:
     device_id: str
     reported_until: datetime | None
-    online: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,18 +304,8 @@ class AttendanceService:
             device = SitesRepository(s).get_device(device_id)
             if device is None:
                 raise NotFound("device_not_found", f"no device {device_id!r}")
-            AttendanceRepository(s).advance_watermark(device_id, until, online=None, now=now)
+            AttendanceRepository(s).advance_watermark(device_id, until, now=now)
         return self.watermark(device_id)
-
-    def device_status(self, device_id: str, state: str, at: datetime) -> None:
-        """A driver's online/offline transition: online devices report as things happen."""
-        now = self.clock()
-        with self.db.unit_of_work() as s:
-            if SitesRepository(s).get_device(device_id) is None:
-                return
-            AttendanceRepository(s).advance_watermark(
-                device_id, min(at, now), online=state == "online", now=now
-            )
 
     def watermark(self, device_id: str) -> WatermarkView:
         for w in self.watermarks():
@@ -299,14 +314,8 @@ class AttendanceService:
         raise NotFound("device_not_found", f"no device {device_id!r}")
 
     def watermarks(self) -> list[WatermarkView]:
-        now = self.clock()
-        reached = self._reached(now)
-        with self.db.read() as s:
-            online = {d: m.online for d, m in AttendanceRepository(s).watermarks().items()}
-        return [
-            WatermarkView(device_id, at, online.get(device_id, False))
-            for device_id, at in sorted(reached.items())
-        ]
+        reached = self._reached()
+        return [WatermarkView(device_id, at) for device_id, at in sorted(reached.items())]
 
     # -- evaluation ----------------------------------------------------------------------------
     def _inputs(self, first: date, last: date, person_ids: Sequence[str] | None) -> _Inputs:
@@ -323,51 +332,56 @@ class AttendanceService:
             makeups = [(m.person_id, m.punch_at, m.site_id) for m in repo.approved_makeups(start, end, person_ids)]
             suspects = repo.suspect_counts(first, last)
         punches: dict[tuple[str, date], list[Punch]] = defaultdict(list)
-        for r in punch_rows:
-            if r.person_id in people and self._plausible(r):
-                punches[(r.person_id, r.local_date)].append(Punch(r.occurred_at, r.site_id))
-        for person_id, at, site_id in makeups:
-            punches[(person_id, local_day(at, self.zone))].append(Punch(at, site_id, PunchSource.makeup))
+        for person_id, day, at, site_id in punch_rows:  # suspects (impossible device times) are left out
+            punches[(person_id, day)].append(Punch(at, site_id))
+        for made_for, made_at, made_site in makeups:
+            punches[(made_for, local_day(made_at, self.zone))].append(Punch(made_at, made_site, PunchSource.makeup))
         return _Inputs(people, villages, punches, leave, suspects)
 
-    def _plausible(self, r: PunchRow) -> bool:
-        return clock_problem(r.occurred_at, r.received_at, max_skew=self.max_skew, max_age=self.max_age) is None
-
-    def _employed(self, person: PersonRow, day: date) -> bool:
-        if local_day(person.created_at, self.zone) > day:
-            return False
-        return person.deleted_at is None or local_day(person.deleted_at, self.zone) >= day
+    def _results(
+        self, first: date, last: date, person_ids: Sequence[str] | None, now: datetime, cal: WorkCalendar
+    ) -> Iterator[tuple[DayResult, str]]:
+        """(result, organisation) for every (person, day) in [first, last] for the people employed that day,
+        person by person. The calendar and each schedule's windows are worked out once per day."""
+        inputs = self._inputs(first, last, person_ids)
+        days = _days(first, last)
+        calendar = [cal.day(d) for d in days]
+        frames: dict[tuple[int, date], DayFrame] = {}
+        no_villages: frozenset[str] = frozenset()
+        no_leave: tuple[LeaveSpan, ...] = ()
+        for person in inputs.people.values():
+            employed_from = local_day(person.created_at, self.zone)
+            employed_until = local_day(person.deleted_at, self.zone) if person.deleted_at is not None else date.max
+            rules = self.rules_for(person.organisation)
+            villages = inputs.villages.get(person.id, no_villages)
+            leaves = inputs.leave.get(person.id, no_leave)
+            org = person.organisation
+            for day, cal_day in zip(days, calendar, strict=True):
+                if not employed_from <= day <= employed_until:
+                    continue
+                schedule = rules.schedule_for(day)
+                frame = frames.get((id(schedule), day))
+                if frame is None:
+                    frame = frames[(id(schedule), day)] = DayFrame.of(schedule, day, self.zone)
+                workday = cal_day.is_workday
+                result = evaluate_day(
+                    DayInput(
+                        person.id, day, cal_day, rules, inputs.punches.get((person.id, day), ()), leaves, villages,
+                        workday and self.duty.on_duty(person.id, day),
+                        workday and self.duty.on_duty(person.id, day - ONE_DAY),
+                        inputs.suspects.get((person.id, day), 0),
+                    ),
+                    zone=self.zone, now=now, frame=frame,
+                )
+                yield result, org
 
     def evaluate(
         self, first: date, last: date, *, person_ids: Sequence[str] | None = None, now: datetime | None = None,
         calendar: WorkCalendar | None = None,
     ) -> list[DayRecord]:
         """Live evaluation of every (person, day) in [first, last] for the people employed that day."""
-        now = now or self.clock()
-        cal = calendar or self.calendar()
-        inputs = self._inputs(first, last, person_ids)
-        out: list[DayRecord] = []
-        day = first
-        while day <= last:
-            cal_day = cal.day(day)
-            for person in inputs.people.values():
-                if not self._employed(person, day):
-                    continue
-                rules = self.rules_for(person.organisation)
-                result = evaluate_day(
-                    DayInput(
-                        person_id=person.id, day=day, calendar=cal_day, rules=rules,
-                        punches=inputs.punches.get((person.id, day), ()), leaves=inputs.leave.get(person.id, ()),
-                        villages=inputs.villages.get(person.id, frozenset()),
-                        on_duty=cal_day.is_workday and self.duty.on_duty(person.id, day),
-                        after_duty=cal_day.is_workday and self.duty.on_duty(person.id, day - ONE_DAY),
-                        suspect_punches=inputs.suspects.get((person.id, day), 0),
-                    ),
-                    zone=self.zone, now=now,
-                )
-                out.append(record_of(result, person.organisation))
-            day += ONE_DAY
-        return out
+        results = self._results(first, last, person_ids, now or self.clock(), calendar or self.calendar())
+        return [record_of(result, org) for result, org in results]
 
     # -- settlement ----------------------------------------------------------------------------
     def settle(self) -> SettlementReport:
@@ -398,20 +412,16 @@ class AttendanceService:
             start = max(start, self.config.start_date)
         return start
 
-    def _lagging(self, end_of_day: datetime, now: datetime) -> list[str]:
-        """Enabled devices that report watermarks and have not reported past `end_of_day`.
+    def _reached(self) -> dict[str, datetime | None]:
+        """How far each enabled device has reported (None: it never reported a watermark).
 
-        A device that has never reported a watermark (e.g. a browser kiosk that does not send
-        /api/attendance/device-sync) cannot hold a day up; what it uploads late is corrected.
+        A browser kiosk reports through /api/attendance/device-sync; a terminal's last contact (kept by
+        the terminal ingest) counts as its watermark. A device that never reported one cannot hold a
+        day up; what it uploads late is corrected by the late-upload scan.
         """
-        reached = self._reached(now)
-        return [device_id for device_id, at in sorted(reached.items()) if at is not None and at < end_of_day]
-
-    def _reached(self, now: datetime) -> dict[str, datetime | None]:
-        """How far each enabled device has reported (None: it never reported a watermark)."""
         with self.db.read() as s:
             repo = AttendanceRepository(s)
-            marks = {d: (m.online, m.reported_until) for d, m in repo.watermarks().items()}
+            marks = {d: m.reported_until for d, m in repo.watermarks().items()}
             terminals = repo.terminal_contacts()
             enabled = [d.id for d in SitesRepository(s).list_devices() if d.enabled]
         out: dict[str, datetime | None] = {}
@@ -419,21 +429,22 @@ class AttendanceService:
             mark = marks.get(device_id)
             candidates = [terminals[device_id]] if device_id in terminals else []
             if mark is not None:
-                candidates.append(now if mark[0] else mark[1])
+                candidates.append(mark)
             out[device_id] = max(candidates) if candidates else None
         return out
 
     def _settle_finished(self, now: datetime, report: SettlementReport) -> None:
         today = local_day(now, self.zone)
-        day = self._first_day_to_settle(today)
         delay = timedelta(minutes=self.config.settle_delay_minutes)
         max_wait = timedelta(hours=self.config.settle_max_wait_hours)
-        cal = self.calendar()
+        reached = self._reached()
+        ready: list[tuple[date, list[str]]] = []  # days to settle now, with the devices still behind
+        day = self._first_day_to_settle(today)
         while day < today:
             end_of_day = midnight(day + ONE_DAY, self.zone)
             if now < end_of_day + delay:
                 break
-            lagging = self._lagging(end_of_day, now)
+            lagging = sorted(d for d, at in reached.items() if at is not None and at < end_of_day)
             if lagging and now < end_of_day + max_wait:
                 report.waiting_for = lagging
                 log.info("settlement of %s waits for devices %s", day, lagging)
@@ -443,55 +454,64 @@ class AttendanceService:
                     "settling %s provisionally: devices %s have not reported past its end after %s",
                     day, lagging, max_wait,
                 )
-            records = self.evaluate(day, day, now=now, calendar=cal)
-            rows = [r.row(now) | {"provisional": bool(lagging)} for r in records]
+            ready.append((day, lagging))
+            day += ONE_DAY
+        if not ready:
+            return
+        lagging_on = dict(ready)
+        rows: dict[date, list[dict[str, Any]]] = defaultdict(list)
+        for result, org in self._results(ready[0][0], ready[-1][0], None, now, self.calendar()):
+            row = record_of(result, org).row(now)
+            row["provisional"] = bool(lagging_on[result.day])
+            rows[result.day].append(row)
+        for settled_day, lagging in ready:  # one transaction per day, in order: a crash leaves no gap
             with self.db.unit_of_work() as s:
                 repo = AttendanceRepository(s)
-                repo.upsert_days(rows)
-                repo.mark_settled(day, now=now, provisional=bool(lagging), lagging=lagging, people=len(rows))
-            report.settled.append(day)
+                repo.upsert_days(rows[settled_day])
+                repo.mark_settled(
+                    settled_day, now=now, provisional=bool(lagging), lagging=lagging, people=len(rows[settled_day])
+                )
+            report.settled.append(settled_day)
             if lagging:
-                report.provisional.append(day)
-            day += ONE_DAY
+                report.provisional.append(settled_day)
 
     def _scan_late_uploads(self, now: datetime, report: SettlementReport) -> None:
-        with self.db.unit_of_work() as s:
+        """Check-ins that arrived since the last scan: set aside impossible device times, re-settle the
+        settled days that late uploads touch. Only those rows are read (the database filters)."""
+        with self.db.read() as s:
             repo = AttendanceRepository(s)
             position = repo.cursor(LATE_UPLOAD_CURSOR) or 0  # first run: look at everything once
+            last_settled = repo.last_settled_day()
+            upto = repo.scan_limit(position, now - COMMIT_SETTLE)
+            if upto <= position:
+                return
+            rows = repo.late_or_suspect(
+                position, upto, last_settled, max_skew=self.max_skew, max_age=self.max_age
+            )
         affected: set[tuple[str, date]] = set()
-        while True:
-            with self.db.unit_of_work() as s:
-                repo = AttendanceRepository(s)
-                rows = repo.checkins_after(position, SCAN_BATCH)
-                new_position = position
-                for r in rows:
-                    if r.received_at > now - COMMIT_SETTLE:
-                        break  # an older id may still be uncommitted: look again next time
-                    problem = clock_problem(r.occurred_at, r.received_at, max_skew=self.max_skew, max_age=self.max_age)
-                    if problem is not None:
-                        received_day = local_day(r.received_at, self.zone)
-                        if repo.add_suspect(
-                            SuspectPunch(
-                                checkin_id=r.checkin_id, person_id=r.person_id, device_id=r.device_id,
-                                occurred_at=r.occurred_at, received_at=r.received_at, received_day=received_day,
-                                problem=problem.value,
-                            )
-                        ):
-                            report.suspects += 1
-                            log.warning(
-                                "check-in %d from %s for %s: device time %s cannot be right (received %s): %s",
-                                r.checkin_id, r.device_id, r.person_id, r.occurred_at.isoformat(),
-                                r.received_at.isoformat(), problem.value,
-                            )
-                        affected.add((r.person_id, received_day))
-                    else:
-                        affected.add((r.person_id, r.local_date))
-                    new_position = r.checkin_id
-                if new_position != position:
-                    repo.set_cursor(LATE_UPLOAD_CURSOR, new_position, now)
-            if new_position == position or len(rows) < SCAN_BATCH:
-                break
-            position = new_position
+        suspects = []
+        for r in rows:
+            problem = clock_problem(r.occurred_at, r.received_at, max_skew=self.max_skew, max_age=self.max_age)
+            if problem is None:
+                affected.add((r.person_id, r.local_date))
+                continue
+            received_day = local_day(r.received_at, self.zone)
+            affected.add((r.person_id, received_day))
+            suspects.append(SuspectPunch(
+                checkin_id=r.checkin_id, person_id=r.person_id, device_id=r.device_id, occurred_at=r.occurred_at,
+                received_at=r.received_at, received_day=received_day, problem=problem.value,
+            ))
+        with self.db.unit_of_work() as s:
+            repo = AttendanceRepository(s)
+            for suspect in suspects:
+                if repo.add_suspect(suspect):
+                    report.suspects += 1
+                    log.warning(
+                        "check-in %d from %s for %s: device time %s cannot be right (received %s): %s",
+                        suspect.checkin_id, suspect.device_id, suspect.person_id, suspect.occurred_at.isoformat(),
+                        suspect.received_at.isoformat(), suspect.problem,
+                    )
+            repo.set_cursor(LATE_UPLOAD_CURSOR, upto, now)
         report.corrected += self._resettle_pairs(affected, now)
 
     def _resettle_pairs(self, pairs: Iterable[tuple[str, date]], now: datetime) -> int:
@@ -585,10 +605,10 @@ class AttendanceService:
                     continue
                 out[person_id].append(
                     DayFacts(
-                        organisation=org, kind=DayKind(kind), status=DayStatus(status), session_count=sessions,
+                        organisation=org, kind=KINDS[kind], status=STATUSES[status], session_count=sessions,
                         attended_sessions=attended, absent_sessions=absent, late_count=late_n, late_minutes=late_m,
                         early_count=early_n, early_minutes=early_m, missing_punches=missing,
-                        leave={str(k): float(v) for k, v in (leave or {}).items()}, village_day=village is not None,
+                        leave=_leave(leave), village_day=village is not None,
                         suspect_punches=suspects, settled=True,
                     )
                 )
@@ -596,8 +616,8 @@ class AttendanceService:
         if pending:
             cal = self.calendar()
             for lo, hi in _runs(pending):
-                for r in self.evaluate(lo, hi, now=now, calendar=cal):
-                    out[r.person_id].append(r.facts())
+                for result, org in self._results(lo, hi, None, now, cal):
+                    out[result.person_id].append(facts_of(result, org))
         return out
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from watchd.alerts.views import IncidentView, incident_view
-from watchd.db.models import Checkin, DutyNote
+from watchd.db.models import DutyNote
 from watchd.db.repositories.duty import DutyRepository
 from watchd.db.session import Database
 from watchd.domain.presence import STATE_NAMES, DeskState, Segment, clip_timeline, longest, totals
@@ -54,7 +54,7 @@ class SegmentView:
 class NoteView:
     id: int
     at: datetime
-    author: str
+    author: str  # the person's name when the login is a person id
     text: str
 
 
@@ -95,29 +95,34 @@ class DutyLog:
         shift = self.duty.roster(day, day, room_id)[0]
         now = self.clock()
         until = min(shift.end, now)
-        segments = self.recorder.segments(room_id, shift.start, until) if until > shift.start else []
+        fresh = timedelta(seconds=self.config.presence.unknown_after_seconds)
+        segments = self.recorder.segments(room_id, shift.start, until, fresh=fresh) if until > shift.start else []
         timeline = clip_timeline([seg for seg, _ in segments], shift.start, until) if until > shift.start else []
         faces_by_start = {seg.start: faces for seg, faces in segments}
         early = timedelta(minutes=self.config.checkin_early_minutes)
         handover = timedelta(minutes=self.config.handover_minutes)
         with self.db.read() as s:
             repo = DutyRepository(s)
-            rows = repo.checkins_at(room_id, shift.start - early, shift.end + handover)
+            rows = [
+                _Seen(r.person_id, r.occurred_at, r.device_id)
+                for r in repo.checkins_at(room_id, shift.start - early, shift.end + handover)
+            ]
             sites = [room_id, *self.coverage.get(room_id, [])]
             incidents = repo.incidents_between(sites, shift.start, until if until > shift.start else shift.start)
+            note_rows = repo.notes(room_id, day)
             names = {p: x.name for p, x in repo.people(
-                [r.person_id for r in rows] + [k for _, f in segments for k in f]
+                [r.person_id for r in rows] + [k for _, f in segments for k in f] + [n.author for n in note_rows]
             ).items()}
             site_names = self.duty.site_names
             incident_views = [incident_view(i, site_names.get(i.site_id, i.site_id)) for i in incidents]
-            notes = [_note(n) for n in repo.notes(room_id, day)]
-        checkins = [CheckinRef(PersonRef(r.person_id, names.get(r.person_id, r.person_id)), r.occurred_at, r.device_id)
+            notes = [NoteView(n.id, n.at, names.get(n.author, n.author), n.text) for n in note_rows]
+        checkins = [CheckinRef(PersonRef(r.person_id, names.get(r.person_id, r.person_id)), r.at, r.device_id)
                     for r in rows]
         officers = {p.id for p in shift.officers}
         took, handed = _confirmations(rows, officers, shift.start - early, shift.end - handover, shift.end + handover)
 
-        def ref(row: Checkin | None) -> CheckinRef | None:
-            return None if row is None else next(c for c in checkins if c.at == row.occurred_at and c.person.id == row.person_id)
+        def ref(row: _Seen | None) -> CheckinRef | None:
+            return None if row is None else checkins[rows.index(row)]
 
         def view(seg: Segment) -> SegmentView:
             raw = faces_by_start.get(seg.start, {})
@@ -163,12 +168,21 @@ def _note(row: DutyNote) -> NoteView:
     return NoteView(row.id, row.at, row.author, row.text)
 
 
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    person_id: str
+    at: datetime
+    device_id: str
+
+
 def _confirmations(
-    rows: Sequence[Checkin], officers: set[str], open_from: datetime, handover_from: datetime, handover_until: datetime
-) -> tuple[Checkin | None, Checkin | None]:
+    rows: Sequence[_Seen], officers: set[str], open_from: datetime, handover_from: datetime, handover_until: datetime
+) -> tuple[_Seen | None, _Seen | None]:
+    """Taking over: the officer's first check-in from `open_from` until the hand-over window; handing
+    over: their last check-in in the window around the shift's end."""
     mine = [r for r in rows if r.person_id in officers]
-    took = next((r for r in mine if open_from <= r.occurred_at < handover_from), None)
-    late = [r for r in mine if handover_from <= r.occurred_at < handover_until and r is not took]
+    took = next((r for r in mine if open_from <= r.at < handover_from), None)
+    late = [r for r in mine if handover_from <= r.at < handover_until and r is not took]
     return took, (late[-1] if late else None)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from watchd.db.models import DutyPresence
 from watchd.db.repositories.duty import DutyRepository
@@ -78,10 +78,15 @@ class PresenceRecorder:
             if current is not None:
                 current.end_at = current.checked_at
 
-    def segments(self, room_id: str, start: datetime, end: datetime) -> list[tuple[Segment, dict[str, int]]]:
+    def segments(
+        self, room_id: str, start: datetime, end: datetime, *, fresh: timedelta
+    ) -> list[tuple[Segment, dict[str, int]]]:
+        """The stretches overlapping [start, end); the open one lasts until `end` when it was confirmed
+        within `fresh` of it (the watch is running), else until its last confirmation."""
         with self.db.read() as s:
             rows = DutyRepository(s).segments(room_id, start, end)
-            return [
-                (Segment(DeskState(r.state), r.start_at, r.end_at or r.checked_at), dict(r.faces or {}))
-                for r in rows
-            ]
+            out = []
+            for r in rows:
+                until = r.end_at or (end if end - r.checked_at <= fresh else r.checked_at)
+                out.append((Segment(DeskState(r.state), r.start_at, until), dict(r.faces or {})))
+            return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +57,19 @@ PENDING_BATCH = 200
 MAX_TEXT = 64
 PROBE_TIMEOUT_S = 30.0
 MAX_UNKNOWN_SERIALS = 100
+COUNT_WORKERS = 4  # parallel check-in writers on PostgreSQL
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    id: int
+    serial: str
+    device_user: str
+    device_time: str
+    person_id: str | None
+    device_id: str
+    occurred_at: datetime | None
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,39 +280,44 @@ class PunchService:
         while True:
             with self.db.read() as s:
                 batch = [
-                    (p.id, p.serial, p.device_user, p.device_time, p.person_id, p.device_id, p.occurred_at, p.reason)
+                    _Pending(p.id, p.serial, p.device_user, p.device_time, p.person_id, p.device_id, p.occurred_at, p.reason)
                     for p in PunchesRepository(s).pending(device_id, PENDING_BATCH)
                 ]
             if not batch:
                 return done
-            outcomes: list[Outcome] = []
-            for punch_id, serial, user, device_time, person_id, dev, occurred_at, reason in batch:
-                outcome = self._count(punch_id, serial, user, device_time, person_id, dev, occurred_at)
-                if outcome.state == PunchState.counted and outcome.reason is None and reason:
-                    outcome = Outcome(punch_id, outcome.state, reason, outcome.person_id, outcome.checkin_id)
-                outcomes.append(outcome)
+            outcomes = self._count_all(batch)
             with self.db.unit_of_work() as s:
                 PunchesRepository(s).set_outcomes(outcomes)
             done += sum(1 for o in outcomes if o.state == PunchState.counted)
 
-    def _count(
-        self, punch_id: int, serial: str, user: str, device_time: str, person_id: str | None, device_id: str,
-        occurred_at: datetime | None,
-    ) -> Outcome:
-        if person_id is None or occurred_at is None:
-            return Outcome(punch_id, PunchState.unmapped.value, "no_person")
+    def _count_all(self, batch: list[_Pending]) -> list[Outcome]:
+        """Check-ins for a batch. On PostgreSQL several people are written in parallel; one person's
+        punches always in order by one thread, so the repeat window is never raced."""
+        by_person: dict[str | None, list[_Pending]] = {}
+        for p in batch:
+            by_person.setdefault(p.person_id, []).append(p)
+        groups = list(by_person.values())
+        if self.db.dialect != "postgresql" or len(groups) < 2:
+            return [self._count(p) for group in groups for p in group]
+        with ThreadPoolExecutor(max_workers=min(COUNT_WORKERS, len(groups)), thread_name_prefix="punches") as pool:
+            results = pool.map(lambda group: [self._count(p) for p in group], groups)
+            return [o for chunk in results for o in chunk]
+
+    def _count(self, p: _Pending) -> Outcome:
+        if p.person_id is None or p.occurred_at is None:
+            return Outcome(p.id, PunchState.unmapped.value, "no_person")
         try:
             outcome = self.checkins.record(
                 NewCheckin(
-                    key=checkin_key(serial, user, device_time), person_id=person_id, device_id=device_id,
-                    occurred_at=occurred_at, method="terminal", liveness="terminal",
+                    key=checkin_key(p.serial, p.device_user, p.device_time), person_id=p.person_id,
+                    device_id=p.device_id, occurred_at=p.occurred_at, method="terminal", liveness="terminal",
                 )
             )
         except ServiceError as exc:
-            log.warning("punch %d of %s on %s not counted: %s", punch_id, user, device_id, exc.message)
-            return Outcome(punch_id, PunchState.unmapped.value, exc.code[:40])
-        reason = None if outcome.status == "accepted" else "repeat"
-        return Outcome(punch_id, PunchState.counted.value, reason, person_id, outcome.checkin.id)
+            log.warning("punch %d of %s on %s not counted: %s", p.id, p.device_user, p.device_id, exc.message)
+            return Outcome(p.id, PunchState.unmapped.value, exc.code[:40])
+        reason = "repeat" if outcome.status != "accepted" else p.reason
+        return Outcome(p.id, PunchState.counted.value, reason, p.person_id, outcome.checkin.id)
 
     # -- device state -------------------------------------------------------------------------
     def position(self, device_id: str) -> str | None:

@@ -4,11 +4,13 @@ webhook receiver on loopback, and a runner the test ticks by hand (the clock is 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from tests.conftest import BASE_CONFIG, FakeClock
+from watchd.alerts.notifiers.base import Notifier
 from watchd.alerts.runner import AlertRunner
 from watchd.app import Services
 from watchd.domain.observations import Observation, ObservationKind, Severity
@@ -60,14 +62,18 @@ def tamper(clock: FakeClock, camera: str = "cam3") -> Observation:
 
 
 class Ticker:
-    """The alert runner, ticked by the test: one escalation + delivery pass per `tick()`."""
+    """The alert runner, ticked by the test: one escalation + delivery pass per `tick()`, on one
+    event loop with the same channels throughout (as in the daemon)."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.runner = AlertRunner(services.alerts)
+        self.loop = asyncio.new_event_loop()
+        self.notifiers = services.alerts.build_notifiers()
+        weakref.finalize(self, _close, self.loop, list(self.notifiers.values()))
 
     def tick(self) -> bool:
-        return asyncio.run(self.runner.run_once())
+        return self.loop.run_until_complete(self.runner.run_once(self.notifiers))
 
     def run_for(self, clock: FakeClock, minutes: float, step_s: float = 30) -> None:
         """Tick every `step_s` of fake time for `minutes`."""
@@ -76,6 +82,12 @@ class Ticker:
             self.tick()
             clock.advance(seconds=step_s)
         self.tick()
+
+
+def _close(loop: asyncio.AbstractEventLoop, notifiers: list[Notifier]) -> None:
+    for notifier in notifiers:
+        loop.run_until_complete(notifier.close())
+    loop.close()
 
 
 def recipients(services: Services, incident_id: int) -> list[tuple[str, str]]:

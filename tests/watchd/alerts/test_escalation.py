@@ -5,7 +5,16 @@ Runs on SQLite and PostgreSQL with the test's clock and a fake webhook receiver 
 from __future__ import annotations
 
 from tests.conftest import FakeClock
-from tests.watchd.alerts.alerting import LEADER, PRINCIPAL, MakeServices, Ticker, alert_config, motion, recipients, tamper
+from tests.watchd.alerts.alerting import (
+    LEADER,
+    PRINCIPAL,
+    MakeServices,
+    Ticker,
+    alert_config,
+    motion,
+    recipients,
+    tamper,
+)
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
 

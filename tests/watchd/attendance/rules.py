@@ -24,7 +24,7 @@ def rules(**config: Any) -> RuleSet:
 
 def at(day: date, hhmmss: str) -> datetime:
     parts = [int(p) for p in hhmmss.split(":")]
-    h, m, s = (parts + [0])[:3]
+    h, m, s = [*parts, 0][:3]
     return datetime(day.year, day.month, day.day, h, m, s, tzinfo=ZONE)
 
 

@@ -3,11 +3,23 @@ late uploads and approvals correct settled days, impossible device times are set
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
 
-from tests.watchd.attendance.conftest import ADMIN, LEADER, RecordingSink, Township, as_user, local
+from tests.conftest import FakeClock
+from tests.watchd.attendance.conftest import (
+    ADMIN,
+    ATTENDANCE,
+    LEADER,
+    PEOPLE,
+    RecordingSink,
+    Township,
+    as_user,
+    local,
+)
+from watchd.app import Services
 from watchd.domain.leave import LeaveKind
 from watchd.domain.observations import ObservationKind, Severity
 from watchd.errors import Conflict, ServiceError
@@ -204,3 +216,20 @@ def test_nothing_is_settled_before_the_day_is_over(township: Township) -> None:
     t.at(TUESDAY, "00:31")
     assert t.services.attendance.settle().settled == [MONDAY]
     assert t.services.attendance.settle().settled == []  # idempotent
+
+
+def test_a_terminal_holds_the_day_until_its_last_contact_passes_the_end(
+    make_services: Callable[..., Services], clock: FakeClock
+) -> None:
+    """A vendor terminal's last contact (kept by the terminal ingest) is its watermark."""
+    clock.now = local(MONDAY, "00:00")
+    devices = [{"id": "kiosk-bayan", "kind": "kiosk_web", "site": "bayan"},
+               {"id": "term-office", "kind": "fake_terminal", "site": "office"}]
+    t = Township(make_services(people=PEOPLE, attendance=ATTENDANCE, devices=devices), clock)
+    t.at(MONDAY, "17:00")
+    t.services.punches.device_contact("term-office", timeout_s=300)  # then the line to the office drops
+    t.at(TUESDAY, "01:00")
+    assert t.services.attendance.settle().waiting_for == ["term-office"]
+    t.at(TUESDAY, "06:00")
+    t.services.punches.device_contact("term-office", timeout_s=300)  # back: it has delivered its backlog
+    assert t.services.attendance.settle().settled == [MONDAY]

@@ -68,12 +68,12 @@ def frame(i: int, person: Person | None, *, seed: int = 0, light: float = 1.0) -
     rng = np.random.default_rng(seed * 100_003 + i)
     if person is not None:
         # Breathing and small shifts: a few pixels, different every picture.
-        dx = int(round(3 * math.sin(i * 0.9) + rng.integers(-2, 3)))
-        dy = int(round(2 * math.sin(i * 0.5)))
+        dx = round(3 * math.sin(i * 0.9)) + int(rng.integers(-2, 3))
+        dy = round(2 * math.sin(i * 0.5))
         cx, top = 320 + dx, 120 + dy
         cv2.ellipse(img, (cx, top + 190), (95, 130), 0, 180, 360, person.shirt, -1)  # shoulders, torso
         cv2.rectangle(img, (cx - 95, top + 190), (cx + 95, top + 240), person.shirt, -1)
-        arm = int(round(10 * math.sin(i * 1.7)))  # an arm on the desk, moving (typing, writing)
+        arm = round(10 * math.sin(i * 1.7))  # an arm on the desk, moving (typing, writing)
         cv2.ellipse(img, (cx + 110 + arm, 345), (45, 18), 0, 0, 360, person.shirt, -1)
         if person.face is not None:
             f = person.face
@@ -82,5 +82,9 @@ def frame(i: int, person: Person | None, *, seed: int = 0, light: float = 1.0) -
         else:  # the back of a head and a bit of ear: no face for the detector
             cv2.ellipse(img, (cx + 8, top + 65), (52, 62), 0, 0, 360, (35, 30, 28), -1)
             cv2.ellipse(img, (cx - 40, top + 70), (10, 16), 0, 0, 360, (170, 130, 110), -1)
-    img = np.clip(img.astype(np.float32) * light + rng.normal(0, 3.0, img.shape), 0, 255).astype(np.uint8)
-    return img
+    noise = np.empty(img.shape, dtype=np.int16)
+    cv2.setRNGSeed(seed * 100_003 + i)
+    cv2.randn(noise, 0, 3)
+    if light != 1.0:
+        img = cv2.convertScaleAbs(img, alpha=light)
+    return np.clip(img.astype(np.int16) + noise, 0, 255).astype(np.uint8)

@@ -40,7 +40,7 @@ from watchd.alerts.notifiers.base import (
 )
 from watchd.alerts.notifiers.http_outcomes import HttpReply, LazyClient, exchange, transient_http_status
 from watchd.alerts.notifiers.phone_numbers import china_national
-from watchd.alerts.notifiers.template_params import MissingTemplateParam, named_params
+from watchd.alerts.notifiers.template_params import MissingTemplateParam, ParamName, named_params
 
 API_VERSION = "2017-05-25"
 PROVIDER_ZONE = ZoneInfo("Asia/Shanghai")  # SendDate and push times are China wall-clock times
@@ -68,7 +68,7 @@ class AliyunSmsConfig(ChannelConfigBase):
     template_code: str = Field(
         pattern=r"^SMS_[0-9]{4,20}$", title="Template code", description="Approved template (模板), e.g. SMS_153055065."
     )
-    template_params: dict[str, str] = Field(
+    template_params: dict[ParamName, ParamName] = Field(
         default_factory=dict, max_length=20, title="Template variables",
         description="Template variable → message parameter (site, time, event, code, link, or 'text', "
         "'incident_code'). Empty: the message's parameters are sent as they are.",

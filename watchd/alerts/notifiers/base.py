@@ -24,10 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Protocol, runtime_checkable
 
-from pydantic import Field
-
-from watchd.settings.base import ConfigModel
-from watchd.settings.sites import Identifier
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Outcome(StrEnum):
@@ -131,10 +128,16 @@ class InboundPoller(Protocol):
         ...
 
 
-class ChannelConfigBase(ConfigModel):
-    """Fields every entry of `[[alerts.channels]]` has."""
+class ChannelConfigBase(BaseModel):
+    """Fields every entry of `[[alerts.channels]]` has. Strict like every config section (this module
+    imports nothing from `watchd.settings`, which imports the channel modules)."""
 
-    id: Identifier = Field(title="Channel id", description="Stable name used in logs, attempts and callback URLs.")
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, str_strip_whitespace=True)
+
+    id: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", title="Channel id",
+        description="Stable name used in logs, attempts and callback URLs: letters, digits, '_', '.', '-'.",
+    )
     audience: Literal["person", "group"] = Field(
         "person", title="Audience",
         description="person: part of the failover chain that reaches the on-call leader (channels are tried in "

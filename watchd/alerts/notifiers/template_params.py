@@ -8,8 +8,13 @@ message) or `incident_code` (the reply code).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Annotated
+
+from pydantic import StringConstraints
 
 from watchd.alerts.notifiers.base import OutgoingMessage
+
+ParamName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")]
 
 TEXT_SOURCE = "text"
 CODE_SOURCE = "incident_code"

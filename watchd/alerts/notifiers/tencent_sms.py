@@ -37,7 +37,7 @@ from watchd.alerts.notifiers.base import (
 )
 from watchd.alerts.notifiers.http_outcomes import HttpReply, LazyClient, exchange, transient_http_status
 from watchd.alerts.notifiers.phone_numbers import e164
-from watchd.alerts.notifiers.template_params import MissingTemplateParam, ordered_params
+from watchd.alerts.notifiers.template_params import MissingTemplateParam, ParamName, ordered_params
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class TencentSmsConfig(ChannelConfigBase):
     )
     sign_name: str = Field(min_length=2, max_length=32, title="Sign name", description="Approved signature (签名).")
     template_id: str = Field(pattern=r"^[0-9]{1,20}$", title="Template id", description="Approved template (模板) id.")
-    template_params: list[str] = Field(
+    template_params: list[ParamName] = Field(
         default_factory=list, max_length=20, title="Template parameters",
         description="Message parameter for {1}, {2}, ... in order (site, time, event, link, ... or 'text', "
         "'incident_code'). Their count must match the template.",

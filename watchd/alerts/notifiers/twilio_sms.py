@@ -109,7 +109,9 @@ class TwilioSmsNotifier:
         if isinstance(reply, SendResult):
             return reply
         body = reply.json_object()
-        if 200 <= reply.status < 300 and body.get("sid"):
+        if 200 <= reply.status < 300:
+            if not body.get("sid"):  # accepted, but we cannot read what: ask before sending again
+                return SendResult(outcome=Outcome.unknown, detail=f"twilio: unreadable answer (HTTP {reply.status})")
             return SendResult(outcome=Outcome.sent, provider_id=str(body["sid"]), detail=f"twilio {body.get('status', '')}")
         code = body.get("code")
         detail = f"twilio HTTP {reply.status} {code or ''}: {str(body.get('message', ''))[:200]}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchd.db.base import Base, UTCDateTime
@@ -31,7 +31,6 @@ class DeviceWatermark(Base):
 
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
     reported_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    online: Mapped[bool] = mapped_column(default=False)  # a driver said online: it reports as things happen
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -55,8 +54,9 @@ class AttendanceDay(Base):
     early_count: Mapped[int] = mapped_column(default=0)
     early_minutes: Mapped[int] = mapped_column(default=0)
     missing_punches: Mapped[int] = mapped_column(default=0)
-    leave: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # leave kind -> fraction of the day
-    sessions: Mapped[list[Any]] = mapped_column(JSON, default=list)  # per-session detail for the daily report
+    # JSON text written by the settlement itself (compact, and cheap to bind for thousands of rows):
+    leave: Mapped[str] = mapped_column(Text, default="{}")  # leave kind -> fraction of the day
+    sessions: Mapped[str] = mapped_column(Text, default="[]")  # per-session detail for the daily report
     village_site_id: Mapped[str | None] = mapped_column(String(64), default=None)
     first_punch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_punch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

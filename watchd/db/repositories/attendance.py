@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from watchd.db.models import (
     MakeupRequest,
     Pairing,
     Person,
+    PersonVillage,
     Reminder,
     SchedulerRun,
     SettledDay,
@@ -80,26 +81,49 @@ class AttendanceRepository:
             stmt = stmt.where(Person.id.in_(list(ids)))
         return [PersonRow(*r) for r in self.session.execute(stmt)]
 
-    def punches(self, first: date, last: date, person_ids: Sequence[str] | None = None) -> list[PunchRow]:
-        stmt = select(
-            Checkin.id, Checkin.person_id, Checkin.local_date, Checkin.occurred_at, Checkin.received_at,
-            Checkin.site_id, Checkin.device_id,
-        ).where(Checkin.local_date >= first, Checkin.local_date <= last)
+    def punches(
+        self, first: date, last: date, person_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, date, datetime, str]]:
+        """(person, local day, time, site) of every check-in in [first, last] except those set aside as suspect."""
+        stmt = (
+            select(Checkin.person_id, Checkin.local_date, Checkin.occurred_at, Checkin.site_id)
+            .outerjoin(SuspectPunch, SuspectPunch.checkin_id == Checkin.id)
+            .where(Checkin.local_date >= first, Checkin.local_date <= last, SuspectPunch.checkin_id.is_(None))
+        )
         if person_ids is not None:
             stmt = stmt.where(Checkin.person_id.in_(list(person_ids)))
-        return [PunchRow(*r) for r in self.session.execute(stmt)]
+        return [tuple(r) for r in self.session.connection().execute(stmt)]  # type: ignore[misc]
 
-    def checkins_after(self, position: int, limit: int) -> list[PunchRow]:
+    def scan_limit(self, position: int, cutoff: datetime) -> int:
+        """The highest check-in id a scan may reach: just before the first one received after `cutoff`
+        (an older id may still be uncommitted), else the highest id."""
+        young = self.session.scalar(
+            select(func.min(Checkin.id)).where(Checkin.id > position, Checkin.received_at > cutoff)
+        )
+        if young is not None:
+            return int(young) - 1
+        return int(self.session.scalar(select(func.max(Checkin.id))) or 0)
+
+    def late_or_suspect(
+        self, position: int, upto: int, last_settled: date | None, *, max_skew: timedelta, max_age: timedelta
+    ) -> list[PunchRow]:
+        """Check-ins with id in (position, upto] that fall on a settled day or whose device time is impossible."""
+        ahead: ColumnElement[Any]
+        if self.session.get_bind().dialect.name == "postgresql":
+            ahead = func.extract("epoch", Checkin.occurred_at - Checkin.received_at)
+        else:
+            ahead = (func.julianday(Checkin.occurred_at) - func.julianday(Checkin.received_at)) * 86400.0
+        suspect = or_(ahead > max_skew.total_seconds(), -ahead > max_age.total_seconds())
+        wanted = suspect if last_settled is None else or_(Checkin.local_date <= last_settled, suspect)
         stmt = (
             select(
                 Checkin.id, Checkin.person_id, Checkin.local_date, Checkin.occurred_at, Checkin.received_at,
                 Checkin.site_id, Checkin.device_id,
             )
-            .where(Checkin.id > position)
+            .where(Checkin.id > position, Checkin.id <= upto, wanted)
             .order_by(Checkin.id)
-            .limit(limit)
         )
-        return [PunchRow(*r) for r in self.session.execute(stmt)]
+        return [PunchRow(*r) for r in self.session.connection().execute(stmt)]
 
     def first_checkin_day(self) -> date | None:
         return self.session.scalar(select(func.min(Checkin.local_date)))
@@ -169,7 +193,7 @@ class AttendanceRepository:
             AttendanceDay.early_count, AttendanceDay.early_minutes, AttendanceDay.missing_punches,
             AttendanceDay.leave, AttendanceDay.village_site_id, AttendanceDay.suspect_punches,
         ).where(AttendanceDay.day >= first, AttendanceDay.day <= last)
-        return [tuple(r) for r in self.session.execute(stmt)]
+        return [tuple(r) for r in self.session.connection().execute(stmt)]
 
     def settled_days(self, first: date, last: date) -> dict[date, SettledDay]:
         rows = self.session.scalars(select(SettledDay).where(SettledDay.day >= first, SettledDay.day <= last))
@@ -209,16 +233,14 @@ class AttendanceRepository:
         )
         return {d: t for d, t in rows if t is not None}
 
-    def advance_watermark(self, device_id: str, until: datetime, *, online: bool | None, now: datetime) -> None:
+    def advance_watermark(self, device_id: str, until: datetime, *, now: datetime) -> None:
         row = self.session.get(DeviceWatermark, device_id)
         if row is None:
             self.session.add(
-                DeviceWatermark(device_id=device_id, reported_until=until, online=bool(online), updated_at=now)
+                DeviceWatermark(device_id=device_id, reported_until=until, updated_at=now)
             )
             return
         row.reported_until = max(row.reported_until, until)
-        if online is not None:
-            row.online = online
         row.updated_at = now
 
 
@@ -459,3 +481,19 @@ class SchedulerRepository:
 
     def advisory_unlock(self, key: int) -> None:
         self.session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+
+class BulkLoader:
+    """Bulk inserts for loading history (e.g. check-ins exported from an old system) and benchmarks."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def people(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.session.execute(insert(Person), list(rows))
+
+    def person_villages(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.session.execute(insert(PersonVillage), list(rows))
+
+    def checkins(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.session.execute(insert(Checkin), list(rows))

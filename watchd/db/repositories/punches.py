@@ -59,12 +59,13 @@ class PunchesRepository:
         return self.session.scalars(stmt.order_by(RawPunch.id).limit(limit)).all()
 
     def set_outcomes(self, outcomes: Iterable[Outcome]) -> None:
-        for o in outcomes:
-            self.session.execute(
-                update(RawPunch)
-                .where(RawPunch.id == o.punch_id)
-                .values(state=o.state, reason=o.reason, person_id=o.person_id, checkin_id=o.checkin_id)
-            )
+        """One executemany UPDATE by primary key for all of them."""
+        rows = [
+            {"id": o.punch_id, "state": o.state, "reason": o.reason, "person_id": o.person_id, "checkin_id": o.checkin_id}
+            for o in outcomes
+        ]
+        if rows:
+            self.session.execute(update(RawPunch), rows)
 
     def get(self, punch_id: int) -> RawPunch | None:
         return self.session.get(RawPunch, punch_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -30,10 +30,10 @@ class CalendarDay:
     kind: DayKind
     name: str = ""  # e.g. 春节 for a holiday or its adjusted working weekend
     source: CalendarSource = CalendarSource.package
+    is_workday: bool = field(init=False, compare=False)
 
-    @property
-    def is_workday(self) -> bool:
-        return self.kind.is_workday
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_workday", self.kind.is_workday)
 
 
 def weekend_rule(day: date) -> DayKind:

@@ -20,18 +20,21 @@ session attended makes an absent day; anything else is a present day with its co
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from watchd.domain.attendance.calendar_day import CalendarDay, DayKind
 from watchd.domain.attendance.punches import Punch
-from watchd.domain.attendance.schedule import RuleSet, SessionWindows, midnight
+from watchd.domain.attendance.schedule import DayFrame, RuleSet, SessionBounds
 from watchd.domain.attendance.village import village_site
 from watchd.domain.leave import LeaveSpan
 
 MINUTE = timedelta(minutes=1)
+_AT = attrgetter("at")
+ZERO = timedelta(0)
 
 
 class DayStatus(StrEnum):
@@ -107,53 +110,67 @@ class DayResult:
         return self.village_site_id is not None
 
 
-def evaluate_day(inp: DayInput, *, zone: ZoneInfo, now: datetime) -> DayResult:
-    schedule = inp.rules.schedule_for(inp.day)
-    base = midnight(inp.day, zone)
-    punches = sorted(inp.punches, key=lambda p: p.at)
-    village = village_site(punches, schedule, base, inp.rules.village_day_rule, inp.villages)
-    plain = DayResult(
-        person_id=inp.person_id, day=inp.day, kind=inp.calendar.kind, status=DayStatus.pending,
-        schedule=schedule.name, session_count=len(schedule.sessions), suspect_punches=inp.suspect_punches,
-        first_punch_at=punches[0].at if punches else None, last_punch_at=punches[-1].at if punches else None,
-        village_site_id=village,
-    )
+def evaluate_day(inp: DayInput, *, zone: ZoneInfo, now: datetime, frame: DayFrame | None = None) -> DayResult:
+    """`frame` (the day's windows) may be passed in when many people share the schedule and the day."""
+    frame = frame or DayFrame.of(inp.rules.schedule_for(inp.day), inp.day, zone)
+    punches = sorted(inp.punches, key=_AT) if len(inp.punches) > 1 else inp.punches
+    village = village_site(punches, frame, inp.rules.village_day_rule, inp.villages) if inp.villages else None
+    first = punches[0].at if punches else None
+    last = punches[-1].at if punches else None
+    count = len(frame.sessions)
     if not inp.calendar.is_workday:
         status = DayStatus.holiday if inp.calendar.kind is DayKind.holiday else DayStatus.rest_day
-        return replace(plain, status=status, village_site_id=village if inp.rules.village_days_on_rest_days else None)
-    if inp.on_duty and inp.rules.duty_day_excused:
-        return replace(plain, status=DayStatus.on_duty)
-    if inp.after_duty and inp.rules.duty_rest_day:
-        return replace(plain, status=DayStatus.duty_rest)
-    sessions = tuple(_session(s, base, punches, inp.leaves, inp.rules, now) for s in schedule.sessions)
-    total_minutes = schedule.minutes or 1
+        village = village if inp.rules.village_days_on_rest_days else None
+        return DayResult(inp.person_id, inp.day, inp.calendar.kind, status, frame.name, count,
+                         village_site_id=village, first_punch_at=first, last_punch_at=last,
+                         suspect_punches=inp.suspect_punches)
+    if (inp.on_duty and inp.rules.duty_day_excused) or (inp.after_duty and inp.rules.duty_rest_day):
+        status = DayStatus.on_duty if inp.on_duty and inp.rules.duty_day_excused else DayStatus.duty_rest
+        return DayResult(inp.person_id, inp.day, inp.calendar.kind, status, frame.name, count,
+                         village_site_id=village, first_punch_at=first, last_punch_at=last,
+                         suspect_punches=inp.suspect_punches)
+    now = now.astimezone(UTC)
+    sessions = tuple(_session(s, punches, inp.leaves, inp.rules, now) for s in frame.sessions)
     leave: dict[str, float] = {}
+    if inp.leaves:
+        total = frame.minutes or 1
+        for s in sessions:
+            for kind, minutes in s.leave_minutes.items():
+                leave[kind] = leave.get(kind, 0.0) + minutes / total
+    attended = late_n = late_m = early_n = early_m = missing = absent = on_leave = pending = 0
     for s in sessions:
-        for kind, minutes in s.leave_minutes.items():
-            leave[kind] = leave.get(kind, 0.0) + minutes / total_minutes
-    attended = sum(1 for s in sessions if s.checkin_at is not None or s.checkout_at is not None)
-    if all(s.state is SessionState.leave for s in sessions):
+        if s.checkin_at is not None or s.checkout_at is not None:
+            attended += 1
+        if s.late_minutes:
+            late_n, late_m = late_n + 1, late_m + s.late_minutes
+        if s.early_minutes:
+            early_n, early_m = early_n + 1, early_m + s.early_minutes
+        missing += s.missing_in + s.missing_out
+        state = s.state
+        if state is SessionState.absent:
+            absent += 1
+        elif state is SessionState.leave:
+            on_leave += 1
+        elif state is SessionState.pending:
+            pending += 1
+    if on_leave == count:
         status = DayStatus.leave
     elif attended:
         status = DayStatus.present
-    elif any(s.state is SessionState.pending for s in sessions):
+    elif pending:
         status = DayStatus.pending
     else:
         status = DayStatus.absent
-    return replace(
-        plain, status=status, sessions=sessions,
-        late_count=sum(1 for s in sessions if s.late_minutes),
-        late_minutes=sum(s.late_minutes for s in sessions),
-        early_count=sum(1 for s in sessions if s.early_minutes),
-        early_minutes=sum(s.early_minutes for s in sessions),
-        missing_punches=sum(int(s.missing_in) + int(s.missing_out) for s in sessions),
-        absent_sessions=sum(1 for s in sessions if s.state is SessionState.absent), attended_sessions=attended,
-        leave={k: round(v, 4) for k, v in leave.items()},
+    return DayResult(
+        inp.person_id, inp.day, inp.calendar.kind, status, frame.name, count, sessions, late_n, late_m, early_n,
+        early_m, missing, absent, attended, {k: round(v, 4) for k, v in leave.items()}, village, first, last,
+        inp.suspect_punches,
     )
 
 
+
 def _whole_minutes(delta: timedelta) -> int:
-    return int(delta.total_seconds() // 60) if delta > timedelta(0) else 0
+    return int(delta.total_seconds() // 60) if delta > ZERO else 0
 
 
 def _merged(spans: Sequence[LeaveSpan], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -169,35 +186,39 @@ def _merged(spans: Sequence[LeaveSpan], start: datetime, end: datetime) -> list[
 
 
 def _session(
-    w: SessionWindows, base: datetime, punches: Sequence[Punch], leaves: Sequence[LeaveSpan], rules: RuleSet,
-    now: datetime,
+    w: SessionBounds, punches: Sequence[Punch], leaves: Sequence[LeaveSpan], rules: RuleSet, now: datetime
 ) -> SessionResult:
-    start, end = base + w.start, base + w.end
-    covered = _merged(leaves, start, end)
+    start, end = w.start, w.end
     leave_minutes: dict[str, int] = {}
-    for span in leaves:
-        if span.overlaps(start, end):
-            minutes = _whole_minutes(min(span.end, end) - max(span.start, start))
-            leave_minutes[span.kind.value] = leave_minutes.get(span.kind.value, 0) + minutes
-    if covered and covered[0][0] <= start and covered[0][1] >= end:
-        return SessionResult(w.name, SessionState.leave, leave_minutes=leave_minutes)
-    excuse_in = bool(covered) and covered[0][0] <= start
-    excuse_out = bool(covered) and covered[-1][1] >= end
-    in_open, in_close = base + w.in_open, base + w.in_close
-    out_open, out_close = base + w.out_open, base + w.out_close
-    checkin = next((p.at for p in punches if in_open <= p.at < in_close), None)
-    checkout = next((p.at for p in reversed(punches) if out_open <= p.at < out_close), None)
+    excuse_in = excuse_out = False
+    if leaves:
+        covered = _merged(leaves, start, end)
+        for span in leaves:
+            if span.overlaps(start, end):
+                minutes = _whole_minutes(min(span.end, end) - max(span.start, start))
+                leave_minutes[span.kind.value] = leave_minutes.get(span.kind.value, 0) + minutes
+        if covered and covered[0][0] <= start and covered[0][1] >= end:
+            return SessionResult(w.name, SessionState.leave, leave_minutes=leave_minutes)
+        excuse_in = bool(covered) and covered[0][0] <= start
+        excuse_out = bool(covered) and covered[-1][1] >= end
+    checkin = checkout = None
+    in_open, in_close, out_open, out_close = w.in_open, w.in_close, w.out_open, w.out_close
+    for p in punches:  # in time order: the first in the check-in window, the last in the check-out window
+        at = p.at
+        if checkin is None and in_open <= at < in_close:
+            checkin = at
+        elif out_open <= at < out_close:
+            checkout = at
     late = 0
-    if checkin is not None and not excuse_in:
+    if checkin is not None and not excuse_in and checkin > start:
         minutes = _whole_minutes(checkin - start)
         late = minutes if minutes * MINUTE > rules.grace_late else 0
-    in_closed = now >= in_close
     out_closed = now >= out_close
     early = 0
-    if checkout is not None and not excuse_out and out_closed:
+    if checkout is not None and not excuse_out and out_closed and checkout < end:
         minutes = _whole_minutes(end - checkout)
         early = minutes if minutes * MINUTE > rules.grace_early else 0
-    missing_in = in_closed and checkin is None and not excuse_in
+    missing_in = now >= in_close and checkin is None and not excuse_in
     missing_out = out_closed and checkout is None and not excuse_out
     if not out_closed:
         state = SessionState.pending

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -117,6 +117,44 @@ class DaySchedule:
     @property
     def minutes(self) -> int:
         return int(sum((s.length for s in self.sessions), timedelta(0)).total_seconds() // 60)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionBounds:
+    """A session on one day: the windows as UTC instants (comparisons with UTC punches stay cheap)."""
+
+    name: str
+    start: datetime
+    end: datetime
+    in_open: datetime
+    in_close: datetime
+    out_open: datetime
+    out_close: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DayFrame:
+    """A schedule placed on a date: computed once per (schedule, day) and shared by everybody."""
+
+    name: str
+    day: date
+    sessions: tuple[SessionBounds, ...]
+    minutes: int
+
+    @classmethod
+    def of(cls, schedule: DaySchedule, day: date, zone: ZoneInfo) -> DayFrame:
+        base = midnight(day, zone)
+
+        def utc(offset: timedelta) -> datetime:
+            return (base + offset).astimezone(UTC)
+
+        sessions = tuple(
+            SessionBounds(
+                s.name, utc(s.start), utc(s.end), utc(s.in_open), utc(s.in_close), utc(s.out_open), utc(s.out_close)
+            )
+            for s in schedule.sessions
+        )
+        return cls(schedule.name, day, sessions, schedule.minutes)
 
 
 @dataclass(frozen=True, slots=True)

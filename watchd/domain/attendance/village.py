@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from watchd.domain.attendance.punches import Punch
-from watchd.domain.attendance.schedule import DaySchedule, VillageDayRule
+from watchd.domain.attendance.schedule import DayFrame, VillageDayRule
 
 
 def village_site(
-    punches: Sequence[Punch], schedule: DaySchedule, base: datetime, rule: VillageDayRule,
-    villages: frozenset[str],
+    punches: Sequence[Punch], frame: DayFrame, rule: VillageDayRule, villages: frozenset[str]
 ) -> str | None:
     """The assigned village that makes this a village day, or None.
 
-    `punches` are the day's punches in time order; `base` is local midnight of the day.
+    `punches` are the day's punches in time order; `frame` is the day's schedule.
     'morning': a punch there in the first session's check-in window; 'morning_and_afternoon': a
     punch there in every session's check-in window; 'any': any punch there that day.
     """
-    there = [p for p in punches if p.site_id is not None and p.site_id in villages]
+    there = [p for p in punches if p.site_id in villages]
     if not there:
         return None
     if rule is VillageDayRule.any:
         return there[0].site_id
 
     def checkin_site(index: int) -> str | None:
-        w = schedule.sessions[index]
-        opens, closes = base + w.in_open, base + w.in_close
-        return next((p.site_id for p in there if opens <= p.at < closes), None)
+        w = frame.sessions[index]
+        return next((p.site_id for p in there if w.in_open <= p.at < w.in_close), None)
 
     if rule is VillageDayRule.morning:
         return checkin_site(0)
-    sites = [checkin_site(i) for i in range(len(schedule.sessions))]
+    sites = [checkin_site(i) for i in range(len(frame.sessions))]
     return sites[0] if all(sites) else None

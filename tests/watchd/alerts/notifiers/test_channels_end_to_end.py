@@ -7,19 +7,23 @@ Runs on SQLite and PostgreSQL (the `make_services` fixture) with the fake provid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock
 from tests.fakes.aliyun_server import FakeAliyunSms
+from tests.fakes.dummy_phone import gammu, network_delivers
 from tests.fakes.tencent_server import FakeTencentSms
 from tests.watchd.alerts.alerting import LEADER, MakeServices, Ticker, alert_config, motion
-from tests.watchd.alerts.notifiers.test_gammu_modem import gammu, network_delivers
+from watchd.app import Services
 
 ALIYUN_SECRET, TENCENT_KEY = "fake-aliyun-secret", "fake-tencent-key"
+AdminFor = Callable[[Services], tuple[Services, TestClient, dict[str, str]]]
 
 
 @pytest.fixture(autouse=True)
@@ -115,3 +119,25 @@ def test_the_leader_acknowledges_by_replying_1_to_the_modem(
     detail = services.alerts.get(incident)
     assert detail.incident.status == "acknowledged"
     assert ("acknowledged", "乌云") in [(e.event, e.actor) for e in detail.events]
+
+
+def test_aliyun_pushes_the_receipt_and_the_reply_to_the_callback_url(
+    make_services: MakeServices, clock: FakeClock, aliyun: FakeAliyunSms, admin_headers_for: AdminFor
+) -> None:
+    services, client, admin = admin_headers_for(make_services(**alert_config(None, channels=[aliyun_channel(aliyun.url)])))
+    incident = services.alerts.record(motion(clock)).incident_id or 0
+    Ticker(services).tick()
+    (sms,) = aliyun.sent
+    url = next(c["callback_url"] for c in client.get("/api/alerts/outbox", headers=admin).json()["channels"])
+    path = url.removeprefix("https://watch.example.cn")
+    report = [{"phone_number": sms.phone, "send_time": "2026-11-23 08:30:01", "report_time": "2026-11-23 08:30:05",
+               "success": True, "err_code": "DELIVERED", "err_msg": "用户接收成功", "sms_size": "1",
+               "biz_id": sms.biz_id, "out_id": sms.out_id}]
+    answer = client.post(path, content=json.dumps(report, ensure_ascii=False).encode())
+    assert answer.status_code == 200 and answer.json() == {"code": 0, "msg": "接收成功"}
+    assert [n.status for n in services.alerts.get(incident).notifications] == ["delivered"]
+    reply = [{"phone_number": sms.phone, "send_time": "2026-11-23 08:31:10", "content": "1", "sign_name": "测试苏木",
+              "dest_code": "", "sequence_id": 1}]
+    assert client.post(path, content=json.dumps(reply, ensure_ascii=False).encode()).status_code == 200
+    assert services.alerts.get(incident).incident.status == "acknowledged"
+    assert client.post(path, content=b'{"not": "aliyun"}').status_code == 422

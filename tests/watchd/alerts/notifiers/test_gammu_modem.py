@@ -7,28 +7,19 @@ would; what went out is read back from gammu's own log of the exchange with the 
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from tests.fakes.at_modem import SMSC, FakeAtModem
-from tests.integration import need
+from tests.fakes.dummy_phone import gammu, network_delivers
 from watchd.alerts.notifiers.base import ChannelContext, Inbound, Outcome, OutgoingMessage, SendResult
 from watchd.alerts.notifiers.gammu_modem import GammuModemConfig, GammuModemNotifier
 
 T = TypeVar("T")
 LONG_TEXT = "【值班提醒】测试苏木 3号沙坑 22:41 发现移动目标，请立即查看现场情况并回复1确认，或打开链接查看快照和详细信息。" * 2
-
-
-def gammu() -> Any:
-    try:
-        return importlib.import_module("gammu")
-    except ImportError:
-        need(False, "python-gammu not installed")
-        raise
 
 
 def config(phone_dir: Path, **overrides: object) -> GammuModemConfig:
@@ -46,22 +37,6 @@ def run(cfg: GammuModemConfig, data_dir: Path, use: Callable[[GammuModemNotifier
             await notifier.close()
 
     return asyncio.run(go())
-
-
-def network_delivers(phone_dir: Path, sender: str, text: str, folder: int = 1) -> None:
-    """Put an incoming SMS (possibly several parts) into the dummy phone, as the network would."""
-    g = gammu()
-    machine = g.StateMachine()
-    machine.SetConfig(0, {"Device": str(phone_dir) + "/", "Connection": "none", "Model": "dummy"})
-    machine.Init()
-    try:
-        parts = g.EncodeSMS({"Class": -1, "Unicode": not text.isascii(),
-                             "Entries": [{"ID": "ConcatenatedTextLong", "Buffer": text}]})
-        for part in parts:
-            part.update({"Folder": folder, "Number": sender, "State": "UnRead", "SMSC": {"Location": 1}, "Type": "Deliver"})
-            machine.AddSMS(part)
-    finally:
-        machine.Terminate()
 
 
 @pytest.fixture

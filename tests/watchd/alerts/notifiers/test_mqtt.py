@@ -128,14 +128,14 @@ def test_connection_refused_is_retried() -> None:
 
 def test_broker_that_never_answers_connect_is_retried() -> None:
     with StallingBroker("no_connack") as broker:
-        (result,) = send(config(broker.port), message("m-1"))
+        (result,) = send(config(broker.port, timeout_seconds=0.3), message("m-1"))
     assert result.outcome is Outcome.retry
     assert broker.publishes == 0
 
 
 def test_publish_without_puback_is_unknown() -> None:
     with StallingBroker("no_puback") as broker:
-        (result,) = send(config(broker.port), message("m-1"))
+        (result,) = send(config(broker.port, timeout_seconds=0.3), message("m-1"))
         assert broker.publishes == 1
     assert result.outcome is Outcome.unknown
     assert "PUBACK" in result.detail

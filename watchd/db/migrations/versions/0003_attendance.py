@@ -64,8 +64,8 @@ def upgrade() -> None:
     sa.Column('early_count', sa.Integer(), nullable=False),
     sa.Column('early_minutes', sa.Integer(), nullable=False),
     sa.Column('missing_punches', sa.Integer(), nullable=False),
-    sa.Column('leave', sa.JSON(), nullable=False),
-    sa.Column('sessions', sa.JSON(), nullable=False),
+    sa.Column('leave', sa.Text(), nullable=False),
+    sa.Column('sessions', sa.Text(), nullable=False),
     sa.Column('village_site_id', sa.String(length=64), nullable=True),
     sa.Column('first_punch_at', watchd.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_punch_at', watchd.db.base.UTCDateTime(timezone=True), nullable=True),
@@ -146,7 +146,6 @@ def upgrade() -> None:
     op.create_table('device_watermarks',
     sa.Column('device_id', sa.String(length=64), nullable=False),
     sa.Column('reported_until', watchd.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('online', sa.Boolean(), nullable=False),
     sa.Column('updated_at', watchd.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_device_watermarks_device_id_devices'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('device_id', name=op.f('pk_device_watermarks'))

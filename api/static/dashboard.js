@@ -1,0 +1,376 @@
+/* The duty-room screen: duty rooms, cameras and open incidents, live.
+ *
+ * The state arrives over a server-sent event stream read with fetch() (so the login token goes in
+ * the Authorization header, never in the URL). Every connection starts with the whole state, so a
+ * reconnect after a server restart or a network blink shows the truth at once; while disconnected
+ * the screen says so and greys out. Durations ("离岗 12 分钟") are counted here, against the
+ * server's clock. Plain ES2017, no framework.
+ */
+(function () {
+  'use strict';
+
+  var TOKEN_KEY = 'watchd.dashboard.token';
+  var SILENCE_MS = 35000; // the server pings every 15 s; this long without anything means a dead link
+  var RETRY_MAX_MS = 10000;
+
+  var state = {
+    token: null,
+    data: null,
+    offset: 0, // server clock minus ours, in ms
+    zoneMinutes: 0, // the township's UTC offset
+    lastMessage: 0,
+    controller: null,
+    connected: false,
+    rotating: false,
+    retry: 1000,
+    shots: {},
+    acking: {}
+  };
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === 'dataset') {
+        Object.keys(attrs.dataset).forEach(function (d) { node.dataset[d] = attrs.dataset[d]; });
+      } else if (key.indexOf('on') === 0) {
+        node.addEventListener(key.slice(2), attrs[key]);
+      } else {
+        node[key] = attrs[key];
+      }
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) { return; }
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+  function serverNow() { return Date.now() + state.offset; }
+
+  /** HH:MM of an ISO time given in the township's zone (the API sends e.g. +08:00). */
+  function hhmm(iso) {
+    var m = /T(\d{2}):(\d{2})/.exec(iso || '');
+    return m ? m[1] + ':' + m[2] : '';
+  }
+
+  function monthDay(iso) {
+    var m = /^\d{4}-(\d{2})-(\d{2})/.exec(iso || '');
+    return m ? Number(m[1]) + '月' + Number(m[2]) + '日' : '';
+  }
+
+  function duration(ms) {
+    var minutes = Math.max(0, Math.floor(ms / 60000));
+    if (minutes < 1) { return '不到 1 分钟'; }
+    if (minutes < 60) { return minutes + ' 分钟'; }
+    var hours = Math.floor(minutes / 60);
+    return hours + ' 小时 ' + (minutes % 60) + ' 分';
+  }
+
+  function detailOf(data) {
+    var detail = data && data.detail;
+    return detail && typeof detail === 'object' ? detail : { message: typeof detail === 'string' ? detail : '' };
+  }
+
+  // ---- login ----------------------------------------------------------------------------------
+
+  function showLogin(message) {
+    disconnect();
+    state.token = null;
+    localStorage.removeItem(TOKEN_KEY);
+    $('app').hidden = true;
+    $('login').hidden = false;
+    $('login-error').hidden = !message;
+    $('login-error').textContent = message || '';
+    $('login-password').value = '';
+  }
+
+  async function login(event) {
+    event.preventDefault();
+    $('login-submit').disabled = true;
+    try {
+      var response = await fetch('/api/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: $('login-username').value.trim(), password: $('login-password').value })
+      });
+      var data = null;
+      try { data = await response.json(); } catch (err) { data = null; }
+      if (!response.ok) {
+        $('login-error').textContent = detailOf(data).message || '登录失败';
+        $('login-error').hidden = false;
+        return;
+      }
+      state.token = data.token;
+      localStorage.setItem(TOKEN_KEY, data.token);
+      enter();
+    } catch (err) {
+      $('login-error').textContent = '无法连接服务器，请检查网络';
+      $('login-error').hidden = false;
+    } finally {
+      $('login-submit').disabled = false;
+    }
+  }
+
+  function enter() {
+    $('login').hidden = true;
+    $('app').hidden = false;
+    connect();
+  }
+
+  // ---- the live stream --------------------------------------------------------------------------
+
+  function setConn(kind, text) {
+    var conn = $('conn');
+    conn.className = 'd-conn is-' + kind;
+    conn.textContent = text;
+    document.body.classList.toggle('stale', kind === 'down');
+  }
+
+  function disconnect() {
+    var controller = state.controller;
+    state.controller = null;
+    state.connected = false;
+    if (controller) { controller.abort(); }
+  }
+
+  async function connect() {
+    if (!state.token) { return; }
+    var controller = new AbortController();
+    state.controller = controller;
+    if (!state.connected) { setConn(state.data ? 'down' : 'wait', state.data ? '连接中断，正在重连…' : '连接中…'); }
+    try {
+      var response = await fetch('/api/dashboard/stream', {
+        headers: { Authorization: 'Bearer ' + state.token, Accept: 'text/event-stream' },
+        cache: 'no-store',
+        signal: controller.signal
+      });
+      if (response.status === 401) { showLogin('登录已过期，请重新登录'); return; }
+      if (!response.ok || !response.body) { throw new Error('HTTP ' + response.status); }
+      state.lastMessage = Date.now();
+      state.rotating = false;
+      var reader = response.body.getReader();
+      var decoder = new TextDecoder();
+      var buffer = '';
+      for (;;) {
+        var chunk = await reader.read();
+        if (chunk.done) { break; }
+        buffer += decoder.decode(chunk.value, { stream: true });
+        var parts = buffer.split(/\r?\n\r?\n/);
+        buffer = parts.pop();
+        parts.forEach(handleEvent);
+      }
+    } catch (err) {
+      /* network error, abort by the watchdog, or a server going away: reconnect below */
+    }
+    if (state.controller !== controller || !state.token) { return; } // logged out or replaced
+    if (state.rotating) { connect(); return; } // the server ends each stream after a while: go on
+    state.connected = false;
+    setConn('down', '连接中断，正在重连…');
+    setTimeout(connect, state.retry);
+    state.retry = Math.min(state.retry * 2, RETRY_MAX_MS);
+  }
+
+  function handleEvent(text) {
+    var event = 'message';
+    var data = [];
+    text.split(/\r?\n/).forEach(function (line) {
+      if (!line || line.charAt(0) === ':') { return; }
+      var i = line.indexOf(':');
+      var field = i < 0 ? line : line.slice(0, i);
+      var value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+      if (field === 'event') { event = value; } else if (field === 'data') { data.push(value); }
+    });
+    state.lastMessage = Date.now();
+    if (event === 'bye') { state.rotating = true; return; }
+    if (!data.length) { return; }
+    var payload;
+    try { payload = JSON.parse(data.join('\n')); } catch (err) { return; }
+    if (payload.server_time) {
+      state.offset = Date.parse(payload.server_time) - Date.now();
+      var zone = /([+-])(\d{2}):(\d{2})$/.exec(payload.server_time);
+      state.zoneMinutes = zone ? (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3])) : 0;
+    }
+    if (event === 'state') {
+      state.data = payload;
+      state.connected = true;
+      state.retry = 1000;
+      setConn('live', '实时');
+      render();
+    }
+  }
+
+  function watchdog() {
+    if (state.connected && Date.now() - state.lastMessage > SILENCE_MS && state.controller) {
+      state.controller.abort(); // the read fails and connect() starts again
+    }
+  }
+
+  // ---- rendering --------------------------------------------------------------------------------
+
+  function names(list) { return (list || []).map(function (p) { return p.name; }).join('、'); }
+
+  function render() {
+    var data = state.data;
+    if (!data) { return; }
+    $('township').textContent = data.township || '';
+    renderRooms(data.rooms || []);
+    renderCameras(data.cameras || []);
+    renderIncidents(data.incidents || []);
+    tick();
+  }
+
+  function renderRooms(rooms) {
+    var box = $('rooms');
+    clear(box);
+    rooms.forEach(function (room) {
+      var p = room.presence || {};
+      var alarm = room.unwatched || room.wrong_person;
+      var cls = 'd-room' + (alarm ? ' is-alarm' : p.state === 'present' ? ' is-present' : p.state === 'absent' ? ' is-absent' : '');
+      var leaders = (room.leaders || []).map(function (l) { return l.name + (l.phone ? '（' + l.phone + '）' : ''); }).join('、');
+      var flags = [];
+      if (room.unwatched) { flags.push(el('span', { className: 'd-flag' }, ['无人值守'])); }
+      if (room.wrong_person) { flags.push(el('span', { className: 'd-flag' }, ['非排班人员在岗'])); }
+      box.appendChild(el('div', { className: cls, dataset: { room: room.id, state: p.state || 'unknown' } }, [
+        el('div', { className: 'd-room-name' }, [room.name]),
+        el('div', { className: 'd-room-shift' }, [
+          monthDay(room.day) + '班 ' + hhmm(room.start) + ' 至 次日 ' + hhmm(room.end)
+        ]),
+        el('div', { className: 'd-presence', dataset: { state: p.state || 'unknown', since: p.since || '', watched: room.watched ? '1' : '' } }, []),
+        el('div', { className: 'd-people' }, [
+          el('div', {}, [el('b', {}, ['值班人员']), names(room.officers) || '未排班']),
+          el('div', {}, [el('b', {}, ['带班领导']), leaders || '未排班']),
+          el('div', {}, [el('b', {}, ['接班签到']), room.took_over ? hhmm(room.took_over.at) + ' ' + room.took_over.name : '未签到'])
+        ]),
+        el('div', {}, flags)
+      ]));
+    });
+  }
+
+  function presenceText(node) {
+    var since = node.dataset.since ? Date.parse(node.dataset.since) : NaN;
+    var span = isNaN(since) ? '' : duration(serverNow() - since);
+    switch (node.dataset.state) {
+      case 'present': return '在岗' + (span ? ' ' + span : '');
+      case 'absent': return '离岗' + (span ? ' ' + span : '');
+      default: return node.dataset.watched ? '状态未知（无画面）' : '未接入摄像头';
+    }
+  }
+
+  function loadShot(url, img) {
+    if (state.shots[url]) { img.src = state.shots[url]; return; }
+    fetch(url, { headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.blob() : null; })
+      .then(function (blob) {
+        if (!blob) { return; }
+        state.shots[url] = URL.createObjectURL(blob);
+        img.src = state.shots[url];
+      })
+      .catch(function () { /* the tile stays without a picture */ });
+  }
+
+  function renderCameras(cameras) {
+    var box = $('cameras');
+    clear(box);
+    $('camera-count').textContent = cameras.length ? '（' + cameras.length + '）' : '';
+    if (!cameras.length) { box.appendChild(el('div', { className: 'd-camera-event' }, ['未配置摄像头'])); }
+    cameras.forEach(function (cam) {
+      var shot = null;
+      var ev = cam.last_event;
+      if (ev && ev.snapshot) {
+        shot = el('img', { alt: '最近事件抓拍' });
+        loadShot(ev.snapshot, shot);
+      } else {
+        shot = el('div', { className: 'd-noshot' }, ['无抓拍']);
+      }
+      box.appendChild(el('div', { className: 'd-camera', dataset: { camera: cam.id, state: cam.state } }, [
+        shot,
+        el('div', { className: 'd-camera-body' }, [
+          el('span', { className: 'd-state is-' + cam.state }, [cam.text]),
+          el('div', { className: 'd-camera-name' }, [cam.name]),
+          el('div', {}, [cam.site_name]),
+          el('div', { className: 'd-camera-event' }, [ev ? monthDay(ev.at) + ' ' + hhmm(ev.at) + ' ' + ev.text : '无事件'])
+        ])
+      ]));
+    });
+  }
+
+  function renderIncidents(incidents) {
+    var list = $('incidents');
+    clear(list);
+    var open = incidents.filter(function (i) { return i.status === 'open'; }).length;
+    $('incident-count').textContent = incidents.length ? '（待确认 ' + open + '，共 ' + incidents.length + '）' : '';
+    if (!incidents.length) {
+      list.appendChild(el('li', { className: 'd-empty' }, ['当前没有警情']));
+      return;
+    }
+    incidents.forEach(function (i) {
+      var meta = monthDay(i.opened_at) + ' ' + hhmm(i.opened_at) + ' · ' + i.status_text +
+        (i.count > 1 ? ' · ' + i.count + ' 次' : '') + (i.acknowledged_by ? ' · ' + i.acknowledged_by + ' 已确认' : '') +
+        ' · 编号 ' + i.code;
+      var button = null;
+      if (i.status === 'open') {
+        button = el('button', {
+          className: 'd-ack', type: 'button', disabled: !!state.acking[i.id], dataset: { incident: String(i.id) },
+          onclick: function () { acknowledge(i.id, button); }
+        }, [state.acking[i.id] ? '确认中…' : '确认']);
+      }
+      var shot = null;
+      if (i.snapshot) { shot = el('img', { alt: '抓拍' }); loadShot(i.snapshot, shot); }
+      var cls = 'd-incident is-' + i.status + (i.severity === 'major' ? ' is-major' : '');
+      list.appendChild(el('li', { className: cls, dataset: { incident: String(i.id), status: i.status } }, [
+        el('div', { className: 'd-incident-main' }, [
+          el('div', { className: 'd-incident-title' }, [i.site_name + ' ' + i.text]),
+          el('div', { className: 'd-incident-meta' }, [meta]),
+          button
+        ]),
+        shot
+      ]));
+    });
+  }
+
+  async function acknowledge(id, button) {
+    state.acking[id] = true;
+    if (button) { button.disabled = true; button.textContent = '确认中…'; }
+    $('ack-error').hidden = true;
+    try {
+      var response = await fetch('/api/incidents/' + id + '/acknowledge', {
+        method: 'POST', headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store'
+      });
+      if (response.status === 401) { showLogin('登录已过期，请重新登录'); return; }
+      if (!response.ok) {
+        var data = null;
+        try { data = await response.json(); } catch (err) { data = null; }
+        throw new Error(detailOf(data).message || ('确认失败（HTTP ' + response.status + '）'));
+      }
+      if (button) { button.textContent = '已确认'; }
+    } catch (err) {
+      $('ack-error').textContent = err && err.message && err.message !== 'Failed to fetch' ? err.message : '网络中断，确认未送达，请重试';
+      $('ack-error').hidden = false;
+      if (button) { button.disabled = false; button.textContent = '确认'; }
+    } finally {
+      delete state.acking[id];
+    }
+  }
+
+  function tick() {
+    // The township's wall clock, whatever zone the screen's computer is set to.
+    var now = new Date(serverNow() + state.zoneMinutes * 60000);
+    $('clock').textContent = pad2(now.getUTCHours()) + ':' + pad2(now.getUTCMinutes()) + ':' + pad2(now.getUTCSeconds());
+    Array.prototype.forEach.call(document.querySelectorAll('.d-presence'), function (node) {
+      node.textContent = presenceText(node);
+    });
+  }
+
+  // ---- start ------------------------------------------------------------------------------------
+
+  $('login-form').addEventListener('submit', login);
+  $('logout').addEventListener('click', function () { showLogin(''); });
+  setInterval(tick, 1000);
+  setInterval(watchdog, 5000);
+  state.token = localStorage.getItem(TOKEN_KEY);
+  if (state.token) { enter(); } else { showLogin(''); }
+}());

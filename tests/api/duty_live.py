@@ -1,0 +1,176 @@
+"""A live app for the duty browser tests: uvicorn on loopback that can be stopped and started on the
+same port, a TCP relay that can cut the link, headless Chromium, and screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import uvicorn
+
+from api.app import create_app
+from tests.conftest import FakeClock
+from tests.integration import need
+from tests.watchd.duty.conftest import admin, duty_config
+from watchd.app import Services
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TIMEOUT_MS = 20_000
+
+
+class WallClock(FakeClock):
+    """Real time: pages count durations with the browser's clock."""
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def duty_services_today(make_services: Callable[..., Services]) -> Services:
+    """The duty township with 张三 and 乌云 on today's shift in 苏木值班室."""
+    services = make_services(**duty_config())
+    today = services.duty.shifts.day_of(datetime.now(UTC))
+    services.duty.set_day(admin(), "duty", today, officers=["d001"], leaders=["l001"])
+    return services
+
+
+class LiveServer:
+    """The app under uvicorn on one loopback port, which can be stopped and started again."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        config = uvicorn.Config(
+            create_app(self.services), log_level="warning", access_log=False, lifespan="on",
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        self._server, self._thread = server, thread
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=15)
+            assert not self._thread.is_alive(), "uvicorn did not stop"
+        self._server = self._thread = None
+
+
+class BlinkingProxy:
+    """A TCP relay on loopback in front of the server whose connections the test can cut, as a
+    flaky village link or a restarted router does: open connections die, new ones are refused
+    until the link is back."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.down = threading.Event()
+        self.closed = threading.Event()
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.down.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """The link goes down: every open connection breaks, new ones fail."""
+        self.down.set()
+        with self._lock:
+            dying, self._open = self._open, []
+        for sock in dying:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def restore(self) -> None:
+        self.down.clear()
+
+    def close(self) -> None:
+        self.closed.set()
+        self.cut()
+        self.listener.close()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium (Debian's), or a skip (a failure in CI) when it is not installed."""
+    need(CHROMIUM.is_file(), f"{CHROMIUM} not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev dependency
+        need(False, "the playwright package is not installed")
+        raise
+    manager: Playwright = sync_playwright().start()
+    try:
+        browser = manager.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+    finally:
+        manager.stop()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
