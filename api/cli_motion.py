@@ -8,20 +8,16 @@ import sys
 
 from pydantic import ValidationError
 
+from devices.geometry import parse_points
 from devices.registry import CameraConfig
 
 
 def _polygon(kind: str, index: int, text: str) -> dict[str, object]:
-    points: list[list[float]] = []
-    for token in text.split():
-        parts = token.split(",")
-        if len(parts) != 2:
-            raise ValueError(f"--{kind} {index + 1}: {token!r} is not an x,y pair")
-        try:
-            points.append([float(parts[0]), float(parts[1])])
-        except ValueError:
-            raise ValueError(f"--{kind} {index + 1}: {token!r} is not an x,y pair of numbers") from None
-    return {"name": f"{kind}{index + 1}", "points": points}
+    try:
+        points = parse_points(text)
+    except ValueError as exc:
+        raise ValueError(f"--{kind} {index + 1}: {exc}") from None
+    return {"name": f"{kind}{index + 1}", "points": [list(p) for p in points]}
 
 
 def build_config(args: argparse.Namespace) -> CameraConfig:

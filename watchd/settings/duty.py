@@ -10,7 +10,7 @@ from datetime import time
 
 from pydantic import Field, field_validator, model_validator
 
-from devices.camera.config import polygon_problem
+from devices.geometry import polygon_problem
 from watchd.settings.base import ConfigModel
 from watchd.settings.sites import Identifier
 
