@@ -168,8 +168,14 @@ class PunchSink(EventSink, Protocol):
         """The position last stored together with punches of this device, or None."""
         ...
 
-    async def store_punches(self, punches: Sequence[CheckIn], *, position: str | None = None) -> None:
-        """Store the punches and the new position in one transaction; return when committed."""
+    async def store_punches(
+        self, punches: Sequence[CheckIn], *, position: str | None = None, synced_at: datetime | None = None
+    ) -> None:
+        """Store the punches and the new position in one transaction; return when committed.
+
+        `synced_at`: with this batch, everything the terminal recorded before that moment is stored
+        (the start of a complete read); it becomes the terminal's watermark for attendance.
+        """
         ...
 
     async def device_seen(self, info: DeviceInfo, *, skew_s: float | None) -> None:
@@ -191,7 +197,9 @@ class _EmitPunchSink:
     async def stored_position(self) -> str | None:
         return None
 
-    async def store_punches(self, punches: Sequence[CheckIn], *, position: str | None = None) -> None:
+    async def store_punches(
+        self, punches: Sequence[CheckIn], *, position: str | None = None, synced_at: datetime | None = None
+    ) -> None:
         for punch in punches:
             waited = 0.0
             while not self._sink.emit(punch):

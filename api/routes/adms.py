@@ -120,7 +120,9 @@ async def cdata_upload(
         log.warning("ADMS %s: %d more unusable lines in the same upload", device.id, len(upload.bad_lines) - 20)
     position = stamp if stamp and stamp.isdigit() else None
     try:
-        report = await run_in_threadpool(services.punches.ingest, device.id, upload.punches, position=position)
+        report = await run_in_threadpool(
+            services.punches.ingest, device.id, upload.punches, position=position, synced_at=services.clock()
+        )
     except ServiceError as exc:
         return _error(exc.status, exc.code, exc.message)
     log.info(

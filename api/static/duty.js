@@ -213,8 +213,10 @@
   }
 
   function editDay(row, s) {
-    var officers = el('input', { type: 'text', value: names(s.planned_officers), list: 'people-list' });
-    var leaders = el('input', { type: 'text', value: names(s.planned_leaders), list: 'people-list' });
+    var officers = el('input', { type: 'text', value: names(s.planned_officers) });
+    var leaders = el('input', { type: 'text', value: names(s.planned_leaders) });
+    officers.setAttribute('list', 'people-list');
+    leaders.setAttribute('list', 'people-list');
     clear(row.children[1]); row.children[1].appendChild(officers); row.children[1].className = 'u-edit';
     clear(row.children[2]); row.children[2].appendChild(leaders); row.children[2].className = 'u-edit';
     clear(row.children[3]);

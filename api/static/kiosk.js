@@ -20,6 +20,7 @@
   var RESULT_MS = 5000;             // how long a result stays on screen
   var ERROR_MS = 7000;
   var UPLOAD_TIMEOUT_MS = 45000;
+  var SYNC_INTERVAL_MS = 5 * 60 * 1000;  // queue heartbeat for the attendance watermark
   var ME_REFRESH_MS = 5 * 60 * 1000;
   var CAMERA_RETRY_MS = 15000;
   var DEFAULT_TZ = 'Asia/Shanghai';
@@ -243,6 +244,33 @@
     var detail = body && body.detail;
     if (detail && typeof detail === 'object' && !Array.isArray(detail)) { return detail; }
     return { code: 'error', message: typeof detail === 'string' ? detail : '服务器返回错误' };
+  }
+
+  /**
+   * Tell the server what this kiosk still holds in its offline queue (POST /api/attendance/device-sync),
+   * so a day is settled only after the kiosk has delivered everything captured before its end.
+   * Sent whenever the queue count changes and every few minutes as a heartbeat.
+   */
+  async function reportSync() {
+    if (!state.token) { return; }
+    var pending = 0;
+    var oldest = null;
+    if (state.queue) {
+      try {
+        var items = await state.queue.all();
+        pending = items.length;
+        items.forEach(function (a) {
+          if (!oldest || new Date(a.captured_at) < new Date(oldest)) { oldest = a.captured_at; }
+        });
+      } catch (err) { return; }
+    }
+    var headers = authHeaders();
+    headers['Content-Type'] = 'application/json';
+    try {
+      await fetchWithTimeout('/api/attendance/device-sync', {
+        method: 'POST', headers: headers, body: JSON.stringify({ pending: pending, oldest_pending_at: oldest })
+      }, 15000);
+    } catch (err) { /* offline: the next report says it */ }
   }
 
   /** GET /api/kiosk/me; falls back to the cached answer while the server is unreachable. */
@@ -565,6 +593,7 @@
     try {
       await state.queue.add(attempt);
       setQueued(await state.queue.count());
+      reportSync();
     } catch (err) {
       showResult('error', TEXT.failed, '', '', '网络中断，且无法暂存，请稍后重试', ERROR_MS);
       return;
@@ -609,10 +638,15 @@
     }
     state.uploader = new KioskQueue.Uploader(state.queue, sendQueued, {
       onSent: onQueuedSent,
-      onCount: setQueued
+      onCount: function (n) {
+        setQueued(n);
+        reportSync();
+      }
     });
     setQueued(await state.queue.count());
     state.uploader.start();
+    reportSync();
+    setInterval(reportSync, SYNC_INTERVAL_MS);
   }
 
   // ---- start ----------------------------------------------------------------------------------

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network, IPv6Network
-from typing import Literal
+from ipaddress import ip_network
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from devices.config_base import DeviceConfigBase
 from devices.terminal import DeviceZone
+
+
+def _network(value: str) -> str:
+    try:
+        return str(ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address or network (e.g. 192.168.2.0/24)") from None
+
+
+IpNetwork = Annotated[str, AfterValidator(_network)]
 
 
 class AdmsConfig(DeviceConfigBase):
@@ -25,7 +35,7 @@ class AdmsConfig(DeviceConfigBase):
         min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", title="Serial number",
         description="The terminal's serial number (SN=... in its requests). Requests from other serials are refused.",
     )
-    allow_ips: tuple[IPv4Network | IPv6Network, ...] = Field(
+    allow_ips: tuple[IpNetwork, ...] = Field(
         (), max_length=64, title="Allowed addresses",
         description="Addresses or networks (CIDR) the terminal may call from; empty: any. Strongly recommended, "
         "since the protocol authenticates by serial number only.",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from ipaddress import ip_address
+from ipaddress import ip_address, ip_network
 from zoneinfo import ZoneInfo
 
 from devices.adms.config import AdmsConfig
@@ -65,7 +65,9 @@ def ip_allowed(device: AdmsConfig, address: str | None) -> bool:
         ip = ip_address(address)
     except ValueError:
         return False
-    return any(ip in net for net in device.allow_ips)
+    if ip.version == 6 and ip.ipv4_mapped is not None:  # ::ffff:192.168.2.5 from a dual-stack listener
+        ip = ip.ipv4_mapped
+    return any(ip in ip_network(net) for net in device.allow_ips)
 
 
 def decode_body(body: bytes) -> str:

@@ -163,9 +163,10 @@ class HikvisionDriver:
 
     async def _stream(self, client: IsapiClient, punches: PunchSink, stop: asyncio.Event) -> None:
         """Follow the event stream, searching now and then, until stop or a stream failure (then: poll)."""
+        connected = asyncio.Event()
         tasks = {
-            asyncio.create_task(self._follow(client, punches)),
-            asyncio.create_task(self._reconcile(client, punches, stop)),
+            asyncio.create_task(self._follow(client, punches, connected)),
+            asyncio.create_task(self._reconcile(client, punches, stop, connected)),
         }
         stopper = asyncio.create_task(stop.wait())
         try:
@@ -191,16 +192,22 @@ class HikvisionDriver:
                 with contextlib.suppress(asyncio.CancelledError, DeviceError):
                     await task
 
-    async def _follow(self, client: IsapiClient, punches: PunchSink) -> None:
+    async def _follow(self, client: IsapiClient, punches: PunchSink, connected: asyncio.Event) -> None:
         async with client.alert_stream() as parts:
             _LOGGER.info("Hikvision %s: following the event stream", self._config.id)
+            connected.set()
             async for part in parts:
                 event = self._part_event(part.content_type, part.body)
                 if event is not None:
                     self._counters["stream_events"] += 1
                     await self._deliver([event], punches, "hikvision_stream", None)
 
-    async def _reconcile(self, client: IsapiClient, punches: PunchSink, stop: asyncio.Event) -> None:
+    async def _reconcile(
+        self, client: IsapiClient, punches: PunchSink, stop: asyncio.Event, connected: asyncio.Event
+    ) -> None:
+        """Once the stream is up, search for what happened before it connected; then now and then."""
+        await connected.wait()
+        await self._search(client, punches)
         while not await sleep_unless(stop, self._config.reconcile_interval_s):
             await self._search(client, punches)
 
@@ -219,6 +226,7 @@ class HikvisionDriver:
     async def _search(self, client: IsapiClient, punches: PunchSink) -> None:
         """Read every event after the stored position, page by page; each page is stored with its position."""
         search_id = uuid.uuid4().hex
+        searched_at = datetime.now(UTC)  # the search sees every event recorded before this
         condition: dict[str, Any] = {
             "searchID": search_id, "searchResultPosition": 0, "maxResults": self._config.page_size,
             "major": self._config.major, "minor": 0, "timeReverseOrder": False,
@@ -246,18 +254,20 @@ class HikvisionDriver:
             position = max(serials) if serials else None
             if position is not None and self._position is not None:
                 position = max(position, self._position)
-            await self._deliver(events, punches, "hikvision_poll", position)
-            if position is not None:
-                self._position = position
             status = str(result.get("responseStatusStrg") or "")
             matches = result.get("numOfMatches")
-            if status != "MORE" or not isinstance(matches, int) or matches <= 0:
+            more = status == "MORE" and isinstance(matches, int) and matches > 0
+            await self._deliver(events, punches, "hikvision_poll", position, None if more else searched_at)
+            if position is not None:
+                self._position = position
+            if not more:
                 return
-            condition["searchResultPosition"] = int(condition["searchResultPosition"]) + matches
+            condition["searchResultPosition"] = int(condition["searchResultPosition"]) + int(matches or 0)
         raise EventFormatError(f"{client.base_url}: AcsEvent search did not end after {MAX_PAGES} pages")
 
     async def _deliver(
-        self, events: list[AccessEvent], punches: PunchSink, source: str, position: int | None
+        self, events: list[AccessEvent], punches: PunchSink, source: str, position: int | None,
+        synced_at: datetime | None = None,
     ) -> None:
         batch: list[CheckIn] = []
         for e in events:
@@ -271,6 +281,8 @@ class HikvisionDriver:
                     verify=e.verify_mode or f"{e.major}/{e.minor}", state=e.attendance or None, user_name=e.name or None,
                 )
             )
-        if batch or position is not None:
-            await punches.store_punches(batch, position=None if position is None else str(position))
+        if batch or position is not None or synced_at is not None:
+            await punches.store_punches(
+                batch, position=None if position is None else str(position), synced_at=synced_at
+            )
             self._counters["punches_delivered"] += len(batch)

@@ -201,6 +201,7 @@ class ZKTecoDriver:
         await punches.device_seen(info, skew_s=self._skew_s)
 
     async def _pull(self, client: ZKClient, punches: PunchSink) -> None:
+        read_at = datetime.now(UTC)  # everything the terminal recorded before this is in the log we read
         sizes = await client.sizes()
         if sizes.users != self._users_count:
             users = await client.users(sizes.users)
@@ -219,12 +220,16 @@ class ZKTecoDriver:
                 self._config.id, log.trailing_bytes, log.record_size, log.declared_bytes,
             )
         start = self._resume_index(log.records)
+        if start >= len(log.records):
+            await punches.store_punches([], synced_at=read_at)  # nothing new: the terminal is synced
+            return
         for begin in range(start, len(log.records), self._config.batch_size):
             chunk = log.records[begin : begin + self._config.batch_size]
             batch = [self._punch(r, "zkteco") for r in chunk if self._counted(r.verify)]
             last = chunk[-1]
             position = _position(last.index + 1, self._key(last.user_id, last.time))
-            await punches.store_punches(batch, position=position)
+            final = begin + self._config.batch_size >= len(log.records)
+            await punches.store_punches(batch, position=position, synced_at=read_at if final else None)
             self._position = (last.index + 1, self._key(last.user_id, last.time))
             self._counters["punches_delivered"] += len(batch)
 

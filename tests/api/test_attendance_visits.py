@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date
 
 import openpyxl
 from fastapi.testclient import TestClient
@@ -86,3 +87,12 @@ def test_import_pairings_then_a_cadre_records_visits_from_the_phone(
     assert (mine["H001"]["visits"], mine["H001"]["compliant"], mine["H002"]["compliant"]) == (1, True, False)
     everybody = api.get("/api/pairings", headers=office.admin, params={"month": "2026-11"}).json()
     assert len(everybody) == 3
+
+    # A new list from the office replaces the old one: pairings not in it end (their history stays).
+    only_h001 = "干部编号,户编号,户主姓名\nc001,H001,敖登\n".encode()
+    replaced = api.post("/api/pairings/import", headers=office.admin, data={"replace": "true"},
+                        files={"file": ("new.csv", only_h001, "text/csv")})
+    assert (replaced.json()["pairings_created"], replaced.json()["pairings_ended"]) == (0, 2)
+    office.at(date(2026, 12, 2), "09:00")
+    december = api.get("/api/pairings", headers=office.admin, params={"month": "2026-12"}).json()
+    assert [p["household_id"] for p in december] == ["H001"]

@@ -8,6 +8,7 @@ Skips with a reason without /usr/bin/chromium or ../shared/data; fails instead i
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -191,6 +192,13 @@ def result_text(page: Page) -> str:
     return page.inner_text("#result")
 
 
+def watermark(api: httpx.Client, device_id: str) -> datetime:
+    r = api.get("/api/attendance/devices")
+    assert r.status_code == 200, r.text
+    (row,) = [w for w in r.json() if w["device_id"] == device_id]
+    return datetime.fromisoformat(row["reported_until"])
+
+
 def checkins(api: httpx.Client) -> list[dict[str, Any]]:
     r = api.get("/api/checkins")
     assert r.status_code == 200, r.text
@@ -282,12 +290,27 @@ def test_offline_attempt_is_queued_survives_a_reload_and_is_sent_once(
         route.abort("internetdisconnected")
 
     page.route("**/api/kiosk/checkins", lose_response)
+    syncs: list[dict[str, Any]] = []
+    page.on(
+        "request",
+        lambda r: syncs.append(json.loads(r.post_data or "{}")) if r.url.endswith("/api/attendance/device-sync") else None,
+    )
     page.click("#start")
     text = result_text(page)
     assert "网络中断，已暂存" in text and "待上传 1 条" in text, text
     assert page.inner_text("#queue-status") == "待上传 1 条"
     shot(page, "kiosk-queued.png")
-    assert len(checkins(api)) == 1  # recorded, but the kiosk never heard back
+    recorded = checkins(api)
+    assert len(recorded) == 1  # recorded, but the kiosk never heard back
+    # The kiosk tells the server it still holds an attempt, so that day is not settled without it.
+    captured = datetime.fromisoformat(recorded[0]["occurred_at"])
+    deadline = time.monotonic() + 5
+    while not any(x.get("pending") == 1 for x in syncs):
+        assert time.monotonic() < deadline, f"no queue report after queueing: {syncs}"
+        page.wait_for_timeout(100)
+    held = next(x for x in syncs if x.get("pending") == 1)
+    assert datetime.fromisoformat(held["oldest_pending_at"]) == captured
+    assert watermark(api, "kiosk-bayan") <= captured
 
     page.reload()  # frames are in IndexedDB, not in memory
     page.wait_for_function("document.getElementById('queue-status').textContent === '待上传 1 条'")
@@ -301,6 +324,10 @@ def test_offline_attempt_is_queued_survives_a_reload_and_is_sent_once(
     rows = checkins(api)
     assert len(rows) == 1, rows
     assert rows[0]["person_id"] == "c001"
+    deadline = time.monotonic() + 10
+    while watermark(api, "kiosk-bayan") <= captured:  # the emptied queue is reported too
+        assert time.monotonic() < deadline, "the kiosk never reported its empty queue"
+        time.sleep(0.2)
 
 
 def test_admin_sees_todays_checkin_in_its_village_and_enrols_a_face(

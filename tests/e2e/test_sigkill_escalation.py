@@ -102,7 +102,7 @@ def test_sigkill_mid_escalation_loses_and_duplicates_nothing(tmp_path: Path, dat
                 body = {"kind": "motion", "site_id": "shakeng", "subject": f"cam{cam}",
                         "occurred_at": "2026-11-23T22:41:00+08:00", "summary": "发现移动目标"}
                 assert httpx.post(f"{base}/api/observations", json=body, headers=auth).json()["messages"] == 1
-            wait_for(lambda: len(receiver.accepted) == 4, 10, "the first four messages")
+            wait_for(lambda: len(receiver.accepted) >= 4, 20, "the first four messages")
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
 

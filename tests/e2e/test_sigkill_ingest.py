@@ -50,8 +50,8 @@ site = "bayan"
 host = "127.0.0.1"
 port = {device.tcp_port}
 live_events = false
-poll_interval_s = 2
-batch_size = 100
+poll_interval_s = 1
+batch_size = 200
 """
 
 
@@ -95,7 +95,7 @@ def test_punches_are_stored_exactly_once_across_a_sigkill(tmp_path: Path, databa
                 first = start(config_path, tmp_path / "data", database_url, log)
                 try:
                     wait_for(
-                        lambda: count(engine, "SELECT count(*) FROM raw_punches") >= 1500, 90, "ingest to start", log_path
+                        lambda: count(engine, "SELECT count(*) FROM raw_punches") >= 2000, 90, "ingest to start", log_path
                     )
                 finally:
                     first.send_signal(signal.SIGKILL)
@@ -111,7 +111,7 @@ def test_punches_are_stored_exactly_once_across_a_sigkill(tmp_path: Path, databa
                         and count(engine, "SELECT count(*) FROM checkins") == MAPPED,
                         120, "every punch after the restart", log_path,
                     )
-                    time.sleep(2.5)  # another poll re-reads the log: still nothing new
+                    time.sleep(1.5)  # another poll re-reads the log: still nothing new
                 finally:
                     second.send_signal(signal.SIGTERM)
                     second.wait(30)

@@ -8,8 +8,11 @@ each message once.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from watchd.alerts.compose import Composer, Recipient
 from watchd.alerts.oncall import Contact, OnCallDirectory
@@ -22,6 +25,12 @@ from watchd.domain.observations import Observation, ObservationKind, Severity
 from watchd.settings.alerts import AlertSettings, KindRule
 
 log = logging.getLogger(__name__)
+
+
+def json_safe(details: Mapping[str, object]) -> dict[str, Any]:
+    """Observation details as stored: anything JSON cannot hold (a datetime, a path) becomes text."""
+    safe: dict[str, Any] = json.loads(json.dumps(dict(details), default=str, ensure_ascii=False))
+    return safe
 
 
 def kind_policy(rule: KindRule) -> KindPolicy:
@@ -57,7 +66,7 @@ class Escalator:
         row = Incident(
             key=obs.key, active_key=obs.key, kind=obs.kind.value, site_id=obs.site_id, subject=obs.subject[:100],
             severity=decision.severity.value, status=IncidentStatus.open.value, summary=obs.summary[:200],
-            details=dict(obs.details), snapshot_path=obs.snapshot_path, count=1, opened_at=obs.occurred_at,
+            details=json_safe(obs.details), snapshot_path=obs.snapshot_path, count=1, opened_at=obs.occurred_at,
             last_seen_at=obs.occurred_at, policy=policy_of(self.settings).to_json(), notify=notify, step=0,
             next_step_at=decision.first_step_at if notify else None,
         )

@@ -76,7 +76,7 @@ class Outbox:
         out as one summary."""
         jobs: list[Job] = []
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write()
             for n in repo.due("unknown", now, limit + len(busy)):
                 if n.id not in busy and len(jobs) < limit:
                     jobs.append(self._start(repo, n, "query", now))
@@ -172,7 +172,7 @@ class Outbox:
     def record(self, job: Job, result: SendResult | None, now: datetime) -> None:
         """What the provider answered to a send or a query (None: the query could not tell)."""
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write()
             n = repo.notification(job.notification_id, lock=True)
             attempt = repo.attempt(job.attempt_id)
             if n is None or attempt is None:
@@ -238,7 +238,7 @@ class Outbox:
     def apply_receipt(self, channel_id: str, receipt: DeliveryReceipt, now: datetime) -> bool:
         """A delivery report; False when it matches no message of ours."""
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write()
             n = None
             if receipt.message_id:
                 n = repo.notification_by_message_id(receipt.message_id)
@@ -267,7 +267,7 @@ class Outbox:
     def recover(self, now: datetime) -> int:
         """After a crash: messages left `sending` may or may not have gone out; ask before re-sending."""
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write()
             rows = repo.in_flight()
             for n in rows:
                 n.status, n.unknown_since, n.queries, n.next_attempt_at = "unknown", now, 0, now

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from watchd.alerts.notifiers.base import Notifier, Outcome, SendResult
+from watchd.alerts.notifiers.base import MissingSecret, Notifier, Outcome, SendResult
 from watchd.alerts.outbox import Job, Outbox
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,8 @@ class Sender:
             return await asyncio.wait_for(notifier.send(job.message), self.timeouts.get(job.channel_id, 10) + GRACE_S)
         except TimeoutError:
             return SendResult(outcome=Outcome.unknown, detail="no answer in time")
+        except MissingSecret as exc:  # raised before anything went out
+            return SendResult(outcome=Outcome.failed, detail=str(exc))
         except Exception as exc:
             # A bug in a channel after the request went out must not cause a blind re-send.
             log.exception("channel %s raised while sending %s", job.channel_id, job.message.message_id)

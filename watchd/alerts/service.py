@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -156,7 +157,7 @@ class AlertService:
     def _record(self, obs: Observation) -> ReportOutcome:
         now = self.clock()
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write()
             seen = ObservationRecord(key=obs.key, occurred_at=obs.occurred_at, active=obs.active, received_at=now)
             if not repo.insert_observation(seen):
                 return ReportOutcome("duplicate", None)
@@ -191,14 +192,14 @@ class AlertService:
     # -- people acting ----------------------------------------------------------------------------
     def acknowledge(self, incident_id: int, actor: str, via: str = "dashboard") -> IncidentView:
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write()
             row = self._incident(repo, incident_id, lock=True)
             self.escalator.acknowledge(repo, row, actor, via, self.clock())
         return self.get(incident_id).incident
 
     def resolve(self, incident_id: int, actor: str, note: str = "") -> IncidentView:
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write()
             row = self._incident(repo, incident_id, lock=True)
             self.escalator.resolve(repo, row, actor, note or "resolved by hand", self.clock())
         return self.get(incident_id).incident
@@ -219,7 +220,7 @@ class AlertService:
             raise Unauthorized(exc.code, f"acknowledge link refused: {exc.code}") from None
         acked: list[str] = []
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write() if acknowledge else AlertsRepository(s)
             n = repo.notification(claim.notification_id)
             if n is None:
                 raise NotFound("link_invalid", "the message behind this link no longer exists")
@@ -250,12 +251,12 @@ class AlertService:
         """An SMS reply (modem inbox, provider uplink): '1' acknowledges every open incident this phone
         was told about in the last day; a quoted incident code acknowledges that one. Idempotent."""
         now = self.clock()
-        received = _parse_time(reply.received_at) or now
+        received = _parse_time(reply.received_at, self.zone) or now
         sender = normalize_phone(reply.sender)
         text = reply.text.strip()[:500]
         intent = parse_reply(text)
         with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
+            repo = AlertsRepository(s).begin_write()
             record = InboundReplyRecord(sender=sender, text=text, received_at=received, recorded_at=now, result="")
             if not repo.insert_reply(record):
                 return ReplyOutcome(understood=intent.understood, acknowledged=[], duplicate=True)
@@ -337,7 +338,7 @@ class AlertService:
         steps = messages = 0
         for incident_id in due:
             with self.db.unit_of_work() as s:
-                repo = AlertsRepository(s)
+                repo = AlertsRepository(s).begin_write()
                 row = repo.incident(incident_id, lock=True)
                 if row is not None:
                     written = self.escalator.run_due_step(repo, row, now)
@@ -346,21 +347,32 @@ class AlertService:
         if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
             with self.db.unit_of_work() as s:
-                purged = AlertsRepository(s).purge(now - timedelta(days=self.settings.keep_days))
+                purged = AlertsRepository(s).purge(
+                    now - timedelta(days=self.settings.keep_days),
+                    now - timedelta(days=self.settings.keep_observations_days),
+                )
             if purged:
                 log.info("purged %d resolved incidents older than %d days", purged, self.settings.keep_days)
         self._nudge(messages)
         return TickReport(steps=steps, quiet_resolved=quiet)
 
     def _resolve_quiet(self, now: datetime) -> int:
+        with self.db.read() as s:
+            due = [
+                row.id for row in AlertsRepository(s).acknowledged_incidents()
+                if quiet_resolve_due(IncidentStatus(row.status), row.last_seen_at, self.escalator.rule(row.kind), now)
+            ]
         resolved = 0
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s)
-            for row in repo.acknowledged_incidents():
-                rule = self.escalator.rule(row.kind)
-                if quiet_resolve_due(IncidentStatus(row.status), row.last_seen_at, rule, now):
-                    self.escalator.resolve(repo, row, "system", "quiet after acknowledgement", now)
-                    resolved += 1
+        for incident_id in due:
+            with self.db.unit_of_work() as s:
+                repo = AlertsRepository(s).begin_write()
+                row = repo.incident(incident_id, lock=True)
+                if row is None or not quiet_resolve_due(
+                    IncidentStatus(row.status), row.last_seen_at, self.escalator.rule(row.kind), now
+                ):
+                    continue
+                self.escalator.resolve(repo, row, "system", "quiet after acknowledgement", now)
+                resolved += 1
         return resolved
 
     # -- queries ----------------------------------------------------------------------------------
@@ -416,9 +428,10 @@ class AlertService:
         return path
 
 
-def _parse_time(raw: str) -> datetime | None:
+def _parse_time(raw: str, zone: ZoneInfo) -> datetime | None:
+    """ISO 8601; a time without an offset is the township's local time (as phones and modems give it)."""
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError:
         return None
-    return value if value.tzinfo is not None else None
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)

@@ -66,6 +66,7 @@ TICK_SECONDS = 5.0
 MAX_SIGHTINGS = 5000
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 UNKNOWN_FACE = "?"
+PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(slots=True)
@@ -142,6 +143,7 @@ class DutyWatch:
                 )
         self._resumed = False
         self._resume_lock = threading.Lock()
+        self._pruned: datetime | None = None
         self.dropped_frames = 0
 
     def handles(self, device_id: str) -> bool:
@@ -244,13 +246,31 @@ class DutyWatch:
         ))
 
     def tick(self, now: datetime | None = None) -> None:
-        """Time passes without pictures: expire stale states, confirm, decide."""
+        """Time passes without pictures: expire stale states, confirm, decide; prune old snapshots."""
         self.resume()
         now = now or self.clock()
         for room in self.rooms.values():
             with room.lock:
                 change = room.tracker.expire(now)
                 self._apply(room, [change] if change else [], now)
+        if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
+            self._pruned = now
+            self.prune_snapshots(now)
+
+    def prune_snapshots(self, now: datetime) -> int:
+        """Delete incident snapshots older than the incidents' own retention (`alerts.keep_days`)."""
+        cutoff = now - timedelta(days=self.duty.settings.alerts.keep_days)
+        removed = 0
+        for path in (self.dir / "snapshots").glob("*.jpg"):
+            stamp = path.stem.rsplit("-", 1)[-1]
+            try:
+                taken = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            except ValueError:
+                continue
+            if taken < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     # -- the decisions ---------------------------------------------------------------------------
     def _apply(self, room: RoomRuntime, changes: list[Change], now: datetime) -> None:

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 LATE_UPLOAD_CURSOR = "late_uploads"
 COMMIT_SETTLE = timedelta(seconds=60)  # check-ins younger than this may still have older ids uncommitted
 ONE_DAY = timedelta(days=1)
+SETTLE_CHUNK_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,15 +457,20 @@ class AttendanceService:
                 )
             ready.append((day, lagging))
             day += ONE_DAY
-        if not ready:
-            return
-        lagging_on = dict(ready)
+        cal = self.calendar()
+        for at in range(0, len(ready), SETTLE_CHUNK_DAYS):  # a week at a time: bounded memory after downtime
+            self._settle_days(ready[at : at + SETTLE_CHUNK_DAYS], now, cal, report)
+
+    def _settle_days(
+        self, days: list[tuple[date, list[str]]], now: datetime, cal: WorkCalendar, report: SettlementReport
+    ) -> None:
+        lagging_on = dict(days)
         rows: dict[date, list[dict[str, Any]]] = defaultdict(list)
-        for result, org in self._results(ready[0][0], ready[-1][0], None, now, self.calendar()):
+        for result, org in self._results(days[0][0], days[-1][0], None, now, cal):
             row = record_of(result, org).row(now)
             row["provisional"] = bool(lagging_on[result.day])
             rows[result.day].append(row)
-        for settled_day, lagging in ready:  # one transaction per day, in order: a crash leaves no gap
+        for settled_day, lagging in days:  # one transaction per day, in order: a crash leaves no gap
             with self.db.unit_of_work() as s:
                 repo = AttendanceRepository(s)
                 repo.upsert_days(rows[settled_day])

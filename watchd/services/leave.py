@@ -241,6 +241,9 @@ class LeaveService:
             repo.lock_person(person_id)
             if at.tzinfo is None:
                 raise Invalid("naive_time", "the punch time must carry a UTC offset")
+            resent = repo.open_makeup_at(person_id, at)
+            if resent is not None:  # the same request again (a double tap, a retry): nothing new
+                return _makeup_view(resent, person.name)
             first, nxt = month_bounds(local_day(at, self.zone))
             used = repo.count_makeups(person_id, midnight(first, self.zone), midnight(nxt, self.zone))
             try:

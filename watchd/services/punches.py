@@ -195,8 +195,15 @@ class PunchService:
         self._unknown_serials: dict[str, tuple[datetime, str, int, datetime]] = {}
 
     # -- ingest -------------------------------------------------------------------------------
-    def ingest(self, device_id: str, events: Sequence[CheckIn], *, position: str | None = None) -> IngestReport:
-        """Store a batch from one device (and its new position) once; count the mapped punches."""
+    def ingest(
+        self, device_id: str, events: Sequence[CheckIn], *, position: str | None = None,
+        synced_at: datetime | None = None,
+    ) -> IngestReport:
+        """Store a batch from one device (and its new position) once; count the mapped punches.
+
+        `synced_at`: everything the device recorded before it is now stored; it becomes the device's
+        `last_contact_at`, the watermark attendance settlement waits for.
+        """
         now = self.clock()
         rows: dict[tuple[str, str, str], dict[str, object]] = {}
         for event in events:
@@ -211,7 +218,8 @@ class PunchService:
             quarantined = sum(1 for r in rows.values() if r["state"] == PunchState.quarantined)
             inserted = repo.insert_new(list(rows.values()))
             state = repo.state(device_id)
-            state.last_contact_at = now
+            if synced_at is not None:
+                state.last_contact_at = max(synced_at, state.last_contact_at or synced_at)
             if position is not None:
                 state.position = position[:200]
         if inserted:
@@ -333,7 +341,7 @@ class PunchService:
             if row.serial and row.serial != info.serial:
                 log.warning("device %s now reports serial %s (was %s)", device_id, info.serial, row.serial)
             row.serial, row.model, row.firmware = info.serial[:64], info.model[:100], info.firmware[:100]
-            row.probed_at, row.skew_seconds, row.last_contact_at = now, skew_s, now
+            row.probed_at, row.skew_seconds = now, skew_s
         if skew_s is not None and abs(skew_s) > self.rules.max_future.total_seconds():
             log.warning("device %s: clock off by %.0f s", device_id, skew_s)
 
@@ -352,7 +360,8 @@ class PunchService:
     def device_contact(
         self, device_id: str, *, timeout_s: int, serial: str | None = None, firmware: str | None = None
     ) -> None:
-        """A push device called. Its online/offline transitions are found by `sweep_presence`."""
+        """A push device called (with Realtime=1 it has uploaded what it held). Its online/offline
+        transitions are found by `sweep_presence`."""
         now = self.clock()
         with self.db.unit_of_work() as s:
             row = PunchesRepository(s).state(device_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from devices.contracts import CheckIn, DeviceEvent, DeviceInfo, DeviceStatus, EventSink
 from devices.terminal import sleep_unless
@@ -37,8 +38,12 @@ class TerminalSink:
     async def stored_position(self) -> str | None:
         return await asyncio.to_thread(self._punches.position, self.device_id)
 
-    async def store_punches(self, punches: Sequence[CheckIn], *, position: str | None = None) -> None:
-        await asyncio.to_thread(self._punches.ingest, self.device_id, list(punches), position=position)
+    async def store_punches(
+        self, punches: Sequence[CheckIn], *, position: str | None = None, synced_at: datetime | None = None
+    ) -> None:
+        await asyncio.to_thread(
+            self._punches.ingest, self.device_id, list(punches), position=position, synced_at=synced_at
+        )
 
     async def device_seen(self, info: DeviceInfo, *, skew_s: float | None) -> None:
         await asyncio.to_thread(self._punches.device_seen, self.device_id, info, skew_s=skew_s)

@@ -152,7 +152,12 @@ class AlertSettings(ConfigModel):
     )
     keep_days: int = Field(
         180, ge=7, le=3650, title="Keep history",
-        description="Days resolved incidents, their observations and messages are kept.",
+        description="Days resolved incidents, their timeline and their messages are kept.",
+    )
+    keep_observations_days: int = Field(
+        30, ge=1, le=3650, title="Keep observations",
+        description="Days each raw observation is kept (they make a replayed observation count once; "
+        "the incident keeps the count).",
     )
 
     @field_validator("channels")

@@ -6,15 +6,17 @@ that face its duty desk (devices of kind `duty_camera`) with the seat region in 
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from devices.geometry import polygon_problem
 from watchd.settings.base import ConfigModel
 from watchd.settings.sites import Identifier
 
 Point = tuple[float, float]
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 class DeskCamera(ConfigModel):
@@ -130,22 +132,15 @@ class DutySettings(ConfigModel):
         default_factory=list, max_length=50, title="Duty rooms", description="Rooms with a roster and a watch."
     )
 
-    @model_validator(mode="after")
-    def verify_unique(self) -> DutySettings:
-        errors: list[str] = []
-        rooms: set[str] = set()
-        cameras: set[str] = set()
-        for i, room in enumerate(self.rooms):
-            if room.site in rooms:
-                errors.append(f"rooms.{i}.site: duplicate duty room {room.site!r}")
-            rooms.add(room.site)
-            for j, desk in enumerate(room.desks):
-                if desk.camera in cameras:
-                    errors.append(f"rooms.{i}.desks.{j}.camera: camera {desk.camera!r} watches another desk already")
-                cameras.add(desk.camera)
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
+    @field_validator("shift_start", mode="before")
+    @classmethod
+    def parse_shift_start(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = _HHMM.match(value.strip())
+            if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+                raise ValueError(f"{value!r} is not a time of day like 08:30")
+            return time(int(match.group(1)), int(match.group(2)))
+        return value
 
     def room(self, room_id: str) -> DutyRoomSettings | None:
         return next((r for r in self.rooms if r.site == room_id), None)
@@ -156,12 +151,20 @@ def duty_reference_errors(
 ) -> list[str]:
     """Cross-references the section cannot check alone. `devices`: id → (kind, site)."""
     errors: list[str] = []
+    rooms: set[str] = set()
+    cameras: set[str] = set()
     for i, room in enumerate(duty.rooms):
         where = f"duty.rooms.{i}"
+        if room.site in rooms:
+            errors.append(f"{where}.site: duplicate duty room {room.site!r}")
+        rooms.add(room.site)
         if site_kinds.get(room.site) != "duty_room":
             errors.append(f"{where}.site: {room.site!r} is not a site of kind duty_room")
         for j, desk in enumerate(room.desks):
             kind, site = devices.get(desk.camera, ("", ""))
+            if desk.camera in cameras:
+                errors.append(f"{where}.desks.{j}.camera: camera {desk.camera!r} watches another desk already")
+            cameras.add(desk.camera)
             if kind != "duty_camera":
                 errors.append(f"{where}.desks.{j}.camera: {desk.camera!r} is not a device of kind duty_camera")
             elif site != room.site:

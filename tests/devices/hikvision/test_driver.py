@@ -89,6 +89,8 @@ def test_catch_up_pages_through_the_search_and_stores_the_position(terminal: Fak
     assert {c["searchID"] for c in conds[:3]} == {conds[0]["searchID"]}  # one search, three pages
     assert [c["searchResultPosition"] for c in conds[:3]] == [0, 30, 60]
     assert "startTime" in conds[0]
+    assert len(sink.synced) >= 1  # the last page of a search moves the watermark
+    assert [n for n, _ in sink.batches[:3]] == [30, 30, 10]
 
 
 def test_resumes_from_the_stored_position(terminal: FakeIsapiTerminal) -> None:

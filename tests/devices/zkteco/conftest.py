@@ -35,6 +35,7 @@ class RecordingSink:
         self.position = position
         self.punches: list[CheckIn] = []
         self.batches: list[tuple[int, str | None]] = []
+        self.synced: list[datetime] = []
         self.statuses: list[DeviceStatus] = []
         self.seen: list[tuple[DeviceInfo, float | None]] = []
         self._stop, self._stop_after = stop, stop_after
@@ -47,7 +48,11 @@ class RecordingSink:
     async def stored_position(self) -> str | None:
         return self.position
 
-    async def store_punches(self, punches: Sequence[CheckIn], *, position: str | None = None) -> None:
+    async def store_punches(
+        self, punches: Sequence[CheckIn], *, position: str | None = None, synced_at: datetime | None = None
+    ) -> None:
+        if synced_at is not None:
+            self.synced.append(synced_at)
         self.punches += punches
         self.batches.append((len(punches), position))
         if position is not None:

@@ -61,6 +61,7 @@ def test_reads_the_log_in_batches_with_positions_and_natural_keys(device: FakeZK
     device.clock_offset = timedelta(seconds=-90)
     run(ZKTecoDriver(config(device, transport=transport, port=port)), sink, lambda: len(sink.punches) >= 250)
     assert [n for n, _ in sink.batches[:3]] == [100, 100, 50]
+    assert len(sink.synced) >= 1 and sink.synced[0].tzinfo is not None  # only the last batch of a read
     assert sink.batches[2][1] == "250|1001|2026-11-23 12:09:00"
     first = sink.punches[0]
     assert first.subject_ref == "1002"

@@ -121,3 +121,24 @@ def test_nobody_on_call_is_visible_on_the_incident(make_services: MakeServices, 
         ("opened", "motion normal"), ("no_recipient", "leader: nobody on call with a phone"),
     ]
     assert detail.notifications == []
+
+
+def test_a_group_channel_gets_each_new_incident_once(
+    make_services: MakeServices, clock: FakeClock, webhook_receiver: WebhookReceiver
+) -> None:
+    with WebhookReceiver() as group:
+        channels = [
+            {"id": "sms", "kind": "webhook", "url": webhook_receiver.send_url},
+            {"id": "duty-group", "kind": "webhook", "url": group.send_url, "audience": "group"},
+        ]
+        services = make_services(**alert_config(None, channels=channels))
+        ticker = Ticker(services)
+        incident = services.alerts.record(motion(clock)).incident_id or 0
+        ticker.run_for(clock, minutes=12, step_s=60)
+        [post] = group.accepted.values()
+        assert post["recipient"] == "group:duty-group"
+        assert "3号沙坑 08:30 发现移动目标" in post["text"] and "回复1" not in post["text"]
+        assert len(webhook_receiver.accepted) == 3  # the leaders' chain runs as usual
+        page = services.alerts.ack_page(post["text"].rsplit("/a/", 1)[1].split()[0], acknowledge=True)
+        assert page.acknowledged_now == ["1001"]
+        assert services.alerts.get(incident).incident.acknowledged_by == "群 duty-group"

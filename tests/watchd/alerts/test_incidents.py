@@ -4,6 +4,9 @@ message written in the same transaction as the incident (it is in the outbox bef
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
 from tests.conftest import FakeClock
 from tests.watchd.alerts.alerting import MakeServices, Ticker, alert_config, motion, offline
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
@@ -135,3 +138,18 @@ def test_old_resolved_incidents_are_purged(make_services: MakeServices, clock: F
     assert [v.id for v in services.alerts.search()] == [recent]
     kept = {n.id for n in services.alerts.notifications()}
     assert kept and kept == {n.id for n in services.alerts.get(recent).notifications}
+
+
+def test_concurrent_reports_of_one_condition_make_one_incident(make_services: MakeServices, clock: FakeClock) -> None:
+    services = make_services(**alert_config(None))
+    start = clock()
+
+    def report(i: int) -> str:
+        return services.alerts.record(motion(clock, at=start + timedelta(seconds=i))).status
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(report, range(24)))
+    assert statuses.count("opened") == 1 and statuses.count("repeat") == 23
+    [incident] = services.alerts.search()
+    assert incident.count == 24
+    assert services.alerts.outbox_counts() == {"pending": 1}

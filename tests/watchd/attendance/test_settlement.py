@@ -163,8 +163,11 @@ def test_make_up_punch_fills_a_missing_check_out_after_approval_within_the_month
     first = t.services.leave.request_makeup(
         as_user("c001"), person_id="c001", at=local(MONDAY, "12:00"), site_id="bayan", reason="签到机故障"
     )
-    t.services.leave.request_makeup(as_user("c001"), person_id="c001", at=local(MONDAY, "08:00"), site_id=None,
-                                    reason="忘记")
+    second = t.services.leave.request_makeup(as_user("c001"), person_id="c001", at=local(MONDAY, "08:00"),
+                                             site_id=None, reason="忘记")
+    resent = t.services.leave.request_makeup(as_user("c001"), person_id="c001", at=local(MONDAY, "08:00"),
+                                             site_id=None, reason="忘记")
+    assert resent.id == second.id  # a resend is not a new request and does not use up the cap
     with pytest.raises(Conflict) as capped:
         t.services.leave.request_makeup(as_user("c001"), person_id="c001", at=local(MONDAY, "07:00"),
                                         site_id=None, reason="忘记")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
+from devices.contracts import DeviceInfo
 from devices.terminal import RAW_TIME_ERROR
 from tests.conftest import FakeClock
 from tests.watchd.punches.conftest import local, punch
@@ -36,6 +38,20 @@ def test_a_batch_is_stored_once_however_often_it_arrives(terminal_services: Call
     assert len(rows) == 3
     assert {r.state for r in rows} == {"counted", "unmapped"}
     assert services.punches.position("zk-bayan") == "3|c002|2026-11-23 08:03:00"
+
+
+def test_the_watermark_moves_only_with_a_complete_read(terminal_services: Callable[..., Services], clock: FakeClock) -> None:
+    services = terminal_services()
+    read_started = clock.now - timedelta(seconds=5)
+    services.punches.ingest("zk-bayan", MORNING[:1], position="1|a")  # a first batch: more to come
+    assert {t.device_id: t.last_contact_at for t in services.punches.terminals()}["zk-bayan"] is None
+    services.punches.ingest("zk-bayan", MORNING[1:], position="3|b", synced_at=read_started)
+    (zk,) = [t for t in services.punches.terminals() if t.device_id == "zk-bayan"]
+    assert zk.last_contact_at == read_started
+    services.punches.device_seen("zk-bayan", DeviceInfo(serial="ZK0001", model="m"), skew_s=1.0)  # a probe
+    services.punches.ingest("zk-bayan", [], synced_at=read_started - timedelta(hours=1))  # an older read
+    (zk,) = [t for t in services.punches.terminals() if t.device_id == "zk-bayan"]
+    assert zk.last_contact_at == read_started
 
 
 def test_each_punch_keeps_device_time_receive_time_and_skew(

@@ -28,6 +28,17 @@ class AlertsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def begin_write(self) -> AlertsRepository:
+        """Start the unit of work as a writer. On SQLite, reads made before the first write would
+        otherwise see a snapshot another connection may change before we write (an acknowledgement
+        landing between reading a pending message and marking it sent): BEGIN IMMEDIATE takes the
+        write lock first. PostgreSQL needs nothing here; the queries lock their rows (FOR UPDATE)."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            connection = self.session.connection()
+            if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return self
+
     def _insert(self, row: object) -> bool:
         """Insert inside a savepoint; False when a unique key already exists."""
         try:
@@ -240,9 +251,11 @@ class AlertsRepository:
         self.session.execute(delete(RunnerLease).where(RunnerLease.name == name, RunnerLease.owner == owner))
 
     # -- retention --------------------------------------------------------------------------------
-    def purge(self, before: datetime) -> int:
+    def purge(self, before: datetime, observations_before: datetime) -> int:
+        """Delete resolved incidents (and their messages) older than `before`, observations older
+        than `observations_before`; return the incidents deleted."""
         old = select(Incident.id).where(Incident.status == "resolved", Incident.resolved_at < before)
-        self.session.execute(delete(ObservationRecord).where(ObservationRecord.received_at < before))
+        self.session.execute(delete(ObservationRecord).where(ObservationRecord.received_at < observations_before))
         orphans = select(Notification.id).where(
             Notification.created_at < before, Notification.status.in_(TERMINAL),
             ~Notification.id.in_(

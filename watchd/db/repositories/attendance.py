@@ -317,6 +317,15 @@ class LeaveRepository:
             stmt = stmt.with_for_update()
         return self.session.scalars(stmt).first()
 
+    def open_makeup_at(self, person_id: str, at: datetime) -> MakeupRequest | None:
+        """A pending or approved make-up punch of the person for exactly this time (a resend)."""
+        return self.session.scalars(
+            select(MakeupRequest).where(
+                MakeupRequest.person_id == person_id, MakeupRequest.punch_at == at,
+                MakeupRequest.status.in_(("pending", "approved")),
+            )
+        ).first()
+
     def count_makeups(self, person_id: str, start: datetime, end: datetime) -> int:
         return int(
             self.session.scalar(
