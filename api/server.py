@@ -62,6 +62,7 @@ async def _serve(services: Services) -> None:
     supervisor = DeviceSupervisor(
         list(settings.devices), services.checkins, services.engine, settings.liveness, services.clock,
         observations=services.alerts,  # camera motion, device offline, ... become incidents
+        punches=services.punches,
     )
     supervisor.start()
     scheduler = build_scheduler(services) if settings.attendance.scheduler_enabled else None

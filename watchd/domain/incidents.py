@@ -30,6 +30,7 @@ class KindPolicy:
     notify: bool = True
     delay: timedelta = timedelta(0)
     resolve_quiet: timedelta | None = None
+    resolve_on_clear: bool = True  # False: the end of the condition (motion stopped) settles nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,8 @@ def on_observation(current: ActiveIncident | None, obs: Observation, rule: KindP
     if not obs.active:
         if current is None:
             return Ignore("clear without an open incident")
+        if not rule.resolve_on_clear:
+            return Ignore("this kind waits for a person (or quiet after acknowledgement)")
         if obs.occurred_at < current.last_seen_at:
             return Ignore("clear older than the last occurrence")
         return Resolve()

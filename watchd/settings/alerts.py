@@ -47,6 +47,12 @@ class KindRule(ConfigModel):
         description="Notify only when the incident is still open after this many minutes (avoids messages "
         "for a device that drops off for a moment).",
     )
+    resolve_on_clear: bool = Field(
+        True, title="Resolve when cleared",
+        description="A clearing observation (camera back online) resolves the incident. false for events "
+        "whose end means nothing by itself (motion stopped, a covered camera uncovered): someone must "
+        "acknowledge them.",
+    )
     resolve_quiet_minutes: float | None = Field(
         None, gt=0, le=10_080, title="Resolve when quiet",
         description="An acknowledged incident with no new observation for this many minutes is resolved. "
@@ -55,10 +61,10 @@ class KindRule(ConfigModel):
 
 
 DEFAULT_KIND_RULES: dict[ObservationKind, KindRule] = {
-    ObservationKind.motion: KindRule(resolve_quiet_minutes=30),
+    ObservationKind.motion: KindRule(resolve_on_clear=False, resolve_quiet_minutes=30),
     ObservationKind.camera_offline: KindRule(delay_minutes=2),
     ObservationKind.device_offline: KindRule(delay_minutes=5),
-    ObservationKind.tamper: KindRule(severity=Severity.major),
+    ObservationKind.tamper: KindRule(severity=Severity.major, resolve_on_clear=False, resolve_quiet_minutes=30),
     ObservationKind.duty_room_unwatched: KindRule(resolve_quiet_minutes=60),
     ObservationKind.wrong_person_on_duty: KindRule(),
     ObservationKind.missing_checkins: KindRule(resolve_quiet_minutes=720),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devices.contracts import DeviceUnavailable
+from devices.contracts import CheckIn, DeviceEvent, DeviceUnavailable
 from devices.terminal import RAW_CURSOR, RAW_DEVICE_TIME, RAW_SERIAL, RAW_SKEW, RAW_USER_NAME, WallTime
 from devices.zkteco.config import ZKTecoConfig
 from devices.zkteco.driver import ZKTecoDriver
@@ -151,3 +152,48 @@ def test_clock_is_corrected_only_when_asked(device: FakeZKDevice) -> None:
 
 def test_wall_time_text_is_the_natural_key_part() -> None:
     assert WallTime(2026, 2, 31, 8, 0, 0).text == "2026-02-31 08:00:00"
+
+
+def test_the_comm_key_comes_from_the_systemd_credentials(
+    device: FakeZKDevice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device.comm_key = 654321
+    (tmp_path / "WATCHD_ZK_KEY").write_text("654321\n", encoding="utf-8")
+    monkeypatch.delenv("WATCHD_ZK_KEY", raising=False)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    info = asyncio.run(ZKTecoDriver(config(device, comm_key_env="WATCHD_ZK_KEY")).probe())
+    assert info.serial == "ZKFAKE0001"
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path / "nowhere"))
+    with pytest.raises(DeviceUnavailable, match="comm_key_env: secret WATCHD_ZK_KEY is not set"):
+        asyncio.run(ZKTecoDriver(config(device, comm_key_env="WATCHD_ZK_KEY")).probe())
+
+
+def test_with_a_plain_event_sink_punches_are_emitted_and_waited_for(device: FakeZKDevice) -> None:
+    device.add_records([("1001", BASE + timedelta(minutes=i)) for i in range(30)])
+
+    class QueueSink:
+        """Refuses every other event, like a full queue: the driver must offer it again."""
+
+        def __init__(self) -> None:
+            self.events: list[DeviceEvent] = []
+            self.refused = 0
+
+        def emit(self, event: DeviceEvent) -> bool:
+            if isinstance(event, CheckIn) and self.refused < 10 and len(self.events) % 2:
+                self.refused += 1
+                return False
+            self.events.append(event)
+            return True
+
+    sink = QueueSink()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(ZKTecoDriver(config(device)).run(sink, stop))
+        await eventually(lambda: sum(isinstance(e, CheckIn) for e in sink.events) >= 30)
+        stop.set()
+        await task
+
+    asyncio.run(main())
+    punches = [e for e in sink.events if isinstance(e, CheckIn)]
+    assert len({p.event_id for p in punches}) == 30 and sink.refused == 10

@@ -7,7 +7,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from watchd.alerts.notifiers.base import ChannelContext, OutgoingMessage, Outcome
+from watchd.alerts.notifiers.base import ChannelContext, Outcome, OutgoingMessage
 from watchd.alerts.notifiers.console import ConsoleChannelConfig, ConsoleNotifier
 
 

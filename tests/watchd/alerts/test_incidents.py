@@ -153,3 +153,17 @@ def test_concurrent_reports_of_one_condition_make_one_incident(make_services: Ma
     [incident] = services.alerts.search()
     assert incident.count == 24
     assert services.alerts.outbox_counts() == {"pending": 1}
+
+
+def test_motion_starting_and_stopping_stays_one_incident_until_someone_looks(
+    make_services: MakeServices, clock: FakeClock
+) -> None:
+    services = make_services(**alert_config(None))
+    for _ in range(3):  # a camera reports each motion event's start and its end
+        services.alerts.record(motion(clock))
+        clock.advance(seconds=8)
+        assert services.alerts.record(motion(clock, active=False)).status == "ignored"
+        clock.advance(seconds=30)
+    [incident] = services.alerts.search()
+    assert (incident.status, incident.count) == ("open", 3)
+    assert services.alerts.outbox_counts() == {"pending": 1}

@@ -77,6 +77,8 @@ def test_clears() -> None:
     assert on_observation(current(2), obs(3, active=False), KindPolicy(), T0) == Resolve()
     assert isinstance(on_observation(current(4), obs(3, active=False), KindPolicy(), T0), Ignore)
     assert isinstance(on_observation(None, obs(active=False), KindPolicy(), T0), Ignore)
+    # Motion stopping (or a covered camera uncovered) settles nothing: someone has to look.
+    assert isinstance(on_observation(current(2), obs(3, active=False), KindPolicy(resolve_on_clear=False), T0), Ignore)
 
 
 def test_quiet_resolve_only_after_acknowledgement() -> None:
