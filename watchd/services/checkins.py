@@ -150,15 +150,18 @@ class CheckinService:
         snapshot_path = self._save_snapshot(new) if new.snapshot else None
         with self.db.unit_of_work() as s:
             repo = CheckinsRepository(s)
-            device = SitesRepository(s).get_device(new.device_id)
+            sites = SitesRepository(s)
+            device = sites.get_device(new.device_id)
             if device is None:
                 raise NotFound("device_not_found", f"no device {new.device_id!r}")
-            if PeopleRepository(s).get(new.person_id) is None:
+            person = PeopleRepository(s).get(new.person_id)
+            if person is None:
                 raise NotFound("person_not_found", f"no person {new.person_id!r}")
+            status: Literal["accepted", "duplicate"] = "duplicate"
             found = repo.by_key(new.key)
-            if found is None:
+            if found is None and self.window.minutes:
                 since, until = self.window.bounds(new.occurred_at)
-                found = repo.latest_for(new.person_id, device.site_id, since, until) if self.window.minutes else None
+                found = repo.latest_for(new.person_id, device.site_id, since, until)
             if found is None:
                 row = Checkin(
                     idempotency_key=new.key, person_id=new.person_id, site_id=device.site_id,
@@ -167,17 +170,18 @@ class CheckinService:
                     distance=new.distance, second_distance=new.second_distance, liveness=new.liveness,
                     snapshot_path=snapshot_path,
                 )
-                inserted = repo.insert(row)
-                if inserted is not None:
-                    checkin_id = inserted.id
-                    status: Literal["accepted", "duplicate"] = "accepted"
-                else:
+                found = repo.insert(row)
+                if found is not None:
+                    status = "accepted"
+                else:  # a concurrent replay of the same key won the race
                     found = repo.by_key(new.key)
-            if found is not None:
-                checkin_id, status = found.id, "duplicate"
+            assert found is not None
+            if found.person_id != person.id:  # a replayed key stored for someone else: show its own person
+                person = PeopleRepository(s).get(found.person_id, include_deleted=True) or person
+            site = sites.get_site(found.site_id)
+            view = _view(found, person.name, site.name if site else found.site_id)
         if status == "duplicate" and snapshot_path:
             (self.data_dir / snapshot_path).unlink(missing_ok=True)
-        view = self.get(checkin_id)
         log.info(
             "check-in %s: %s at %s via %s (%s)", status, view.person_id, view.site_id, view.device_id, view.occurred_at
         )
