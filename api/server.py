@@ -57,12 +57,14 @@ async def _serve(services: Services) -> None:
         app, host=server_cfg.host, port=server_cfg.port, log_level="warning", access_log=False,
         ssl_certfile=str(server_cfg.tls_cert) if server_cfg.tls_cert else None,
         ssl_keyfile=str(server_cfg.tls_key) if server_cfg.tls_key else None,
+        timeout_graceful_shutdown=5,  # open dashboard streams must not hold up a stop
     )
     server = uvicorn.Server(config)
     supervisor = DeviceSupervisor(
         list(settings.devices), services.checkins, services.engine, settings.liveness, services.clock,
         observations=services.alerts,  # camera motion, device offline, ... become incidents
         punches=services.punches,
+        duty=services.duty_watch,
     )
     supervisor.start()
     scheduler = build_scheduler(services) if settings.attendance.scheduler_enabled else None

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from devices.camera.config import NETWORK_SCHEMES
+from devices.camera.config import CameraConfig
 from devices.config_base import DeviceConfigBase
 
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"
@@ -39,11 +38,5 @@ class DutyCameraConfig(DeviceConfigBase):
     @field_validator("source")
     @classmethod
     def verify_source(cls, value: str) -> str:
-        if "://" not in value:
-            return value
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in NETWORK_SCHEMES:
-            raise ValueError(f"unsupported scheme {parts.scheme!r}: use rtsp://, rtsps://, http:// or https://")
-        if parts.password:
-            raise ValueError("the URL contains a password: remove it and name a variable in password_env instead")
-        return value
+        """The same rules as for a protected-site camera: a known scheme, a host, no password."""
+        return CameraConfig.verify_source(value)

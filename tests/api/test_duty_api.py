@@ -5,13 +5,15 @@ daily report, who is on duty now, and the dashboard state."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock
 from tests.watchd.duty.conftest import duty_config
 from watchd.app import Services
+from watchd.db.models import CameraEvent
+from watchd.db.repositories.camera_events import CameraEventsRepository
 
 Login = Callable[[Services], tuple[Services, TestClient, dict[str, str]]]
 
@@ -143,7 +145,18 @@ def test_the_duty_log_takes_notes_and_gives_the_daily_report(
 def test_the_dashboard_state_has_rooms_cameras_and_open_incidents(
     make_services: Callable[..., Services], admin_headers_for: Login
 ) -> None:
-    _, client, admin = setup(make_services, admin_headers_for)
+    config = duty_config()
+    yard = {"id": "cam3", "kind": "camera", "site": "shakeng", "name": "沙坑东", "source": "rtsp://10.0.0.9/s"}
+    services, client, admin = admin_headers_for(make_services(**{**config, "devices": [*config["devices"], yard]}))
+    # The protected-site camera watch recorded a tamper event with a snapshot, still open.
+    shot = services.config.data_dir / "cameras" / "cam3-tamper.jpg"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    shot.write_bytes(b"\xff\xd8not-really-a-jpeg\xff\xd9")
+    with services.db.unit_of_work() as s:
+        CameraEventsRepository(s).insert(CameraEvent(
+            event_key="cam3:tamper:1", camera_id="cam3", site_id="shakeng", kind="tamper", reason="covered",
+            started_at=datetime(2026, 11, 23, 0, 10, tzinfo=UTC), snapshot_path="cameras/cam3-tamper.jpg",
+        ))
     client.put("/api/duty/roster/duty/2026-11-23", json={"officers": ["d001"], "leaders": ["l001"]}, headers=admin)
     client.post("/api/observations", headers=admin, json={
         "kind": "camera_offline", "site_id": "duty", "subject": "duty-cam", "occurred_at": "2026-11-23T08:30:00+08:00",
@@ -153,10 +166,16 @@ def test_the_dashboard_state_has_rooms_cameras_and_open_incidents(
     assert state["server_time"].endswith("+08:00")
     room = state["rooms"][0]
     assert (room["name"], room["officers"][0]["name"], room["presence"]["state"]) == ("苏木值班室", "张三", "unknown")
-    assert state["cameras"] == [{
+    cameras = {c["id"]: c for c in state["cameras"]}
+    assert cameras["duty-cam"] == {
         "id": "duty-cam", "name": "值班桌", "kind": "duty_camera", "site_id": "duty", "site_name": "苏木值班室",
         "state": "offline", "text": "离线", "last_event": None,
-    }]
+    }
+    yard_state = cameras["cam3"]
+    assert (yard_state["state"], yard_state["text"], yard_state["site_name"]) == ("tamper", "遮挡/移位", "3号沙坑")
+    event = yard_state["last_event"]
+    assert event["text"] == "摄像机被遮挡" and event["at"] == "2026-11-23T08:10:00+08:00"
+    assert client.get(event["snapshot"], headers=admin).content == shot.read_bytes()
     [incident] = state["incidents"]
     assert (incident["kind"], incident["status_text"], incident["site_name"]) == ("camera_offline", "待确认", "苏木值班室")
     assert client.get("/api/dashboard/state").status_code == 401

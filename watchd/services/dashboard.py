@@ -26,6 +26,7 @@ from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
+from watchd.pipeline.camera_watch import TAMPER_TEXT
 from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
 from watchd.services.duty_presence import PresenceRecorder
@@ -35,7 +36,7 @@ CAMERA_KINDS = ("camera", "duty_camera")
 CAMERA_STATE_TEXT = {
     "online": "在线", "offline": "离线", "tamper": "遮挡/移位", "no_picture": "无画面", "unknown": "未知",
 }
-EVENT_TEXT = {"motion": "移动目标", "tamper": "遮挡/移位", "camera_offline": "离线"}
+EVENT_TEXT = {"motion": "发现移动目标", "tamper": "遮挡/移位", "camera_offline": "离线"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +139,9 @@ class Dashboard:
                     )
                     if recent:
                         e = recent[0]
+                        text = TAMPER_TEXT.get(e.reason, "") if e.kind == "tamper" else ""
                         last = {
-                            "text": EVENT_TEXT.get(e.kind, e.kind) + (f"（{e.reason}）" if e.reason else ""),
+                            "text": text or EVENT_TEXT.get(e.kind, e.kind),
                             "at": self._iso(e.started_at),
                             "snapshot": f"/api/cameras/events/{e.id}/snapshot" if e.snapshot_path else None,
                         }

@@ -17,7 +17,7 @@ from watchd.alerts.runner import AlertRunner
 
 def hook(channel_id: str, url: str, **kw: Any) -> dict[str, Any]:
     return {"id": channel_id, "kind": "webhook", "url": url + "/send", "status_url": url + "/status",
-            "timeout_seconds": 1, **kw}
+            "timeout_seconds": 2, **kw}
 
 
 def closed_port_url() -> str:
@@ -83,7 +83,8 @@ def test_a_refused_number_moves_on_at_once_and_the_last_refusal_is_reported(
 def test_timeout_after_the_provider_took_the_message_is_asked_about_not_resent(
     make_services: MakeServices, clock: FakeClock, webhook_receiver: WebhookReceiver
 ) -> None:
-    services = make_services(**alert_config(None, channels=[hook("hook", webhook_receiver.url)]))
+    # A short timeout: the receiver hangs on purpose.
+    services = make_services(**alert_config(None, channels=[hook("hook", webhook_receiver.url, timeout_seconds=0.5)]))
     ticker = Ticker(services)
     webhook_receiver.fail_next("hang_after_accept")
     incident = services.alerts.record(motion(clock)).incident_id or 0
@@ -99,7 +100,8 @@ def test_timeout_after_the_provider_took_the_message_is_asked_about_not_resent(
 def test_timeout_before_the_provider_took_it_is_sent_again_after_asking(
     make_services: MakeServices, clock: FakeClock, webhook_receiver: WebhookReceiver
 ) -> None:
-    services = make_services(**alert_config(None, channels=[hook("hook", webhook_receiver.url)]))
+    # A short timeout: the receiver hangs on purpose.
+    services = make_services(**alert_config(None, channels=[hook("hook", webhook_receiver.url, timeout_seconds=0.5)]))
     ticker = Ticker(services)
     webhook_receiver.fail_next("hang")
     incident = services.alerts.record(motion(clock)).incident_id or 0

@@ -73,18 +73,16 @@ def test_a_swap_approved_in_time_hands_the_shift_over(duty_services: Services, c
     assert duty_services.duty.on_duty("d002", FRIDAY) and not duty_services.duty.on_duty("d001", FRIDAY)
     ical = duty_services.duty.ical(FRIDAY, FRIDAY, person_id="d002").decode()
     assert "SUMMARY:苏木值班室值班：李四" in ical and "DTSTART:20261127T003000Z" in ical
-
-
-def test_an_exchange_gives_the_requester_the_other_persons_shift(duty_services: Services) -> None:
-    plan(duty_services, FRIDAY, ["d001"], [])
+    # An exchange (换班): 王五 takes Sunday from 李四 and gives Tuesday in return.
     plan(duty_services, FRIDAY + timedelta(days=2), ["d002"], [])
-    request = duty_services.duty.request_swap(
-        officer("d001"), room_id="duty", day=FRIDAY, role=DutyRole.officer, from_person="d001", to_person="d002",
-        back_day=FRIDAY + timedelta(days=2),
+    plan(duty_services, FRIDAY + timedelta(days=4), ["d003"], [])
+    exchange = duty_services.duty.request_swap(
+        officer("d002"), room_id="duty", day=FRIDAY + timedelta(days=2), role=DutyRole.officer,
+        from_person="d002", to_person="d003", back_day=FRIDAY + timedelta(days=4),
     )
-    duty_services.duty.decide_swap(leader(), request.id, approve=True)
-    assert officers_on(duty_services, FRIDAY) == ["李四"]
-    assert officers_on(duty_services, FRIDAY + timedelta(days=2)) == ["张三"]
+    duty_services.duty.decide_swap(leader(), exchange.id, approve=True)
+    assert officers_on(duty_services, FRIDAY + timedelta(days=2)) == ["王五"]
+    assert officers_on(duty_services, FRIDAY + timedelta(days=4)) == ["李四"]
 
 
 def test_a_swap_approved_too_late_is_refused_and_changes_nothing(duty_services: Services, clock: FakeClock) -> None:
