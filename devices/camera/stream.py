@@ -38,6 +38,7 @@ from devices.kiosk.capture import CameraSource
 _LOGGER = logging.getLogger(__name__)
 _MAX_CONSECUTIVE_DECODE_ERRORS = 100
 _Y_FIRST = ("yuv", "yuvj", "nv12", "nv21", "nv16", "gray")
+_AVFMT_NOTIMESTAMPS = 0x0080  # libavformat: the format carries no timestamps; the demuxer invents them
 
 
 def describe_error(exc: BaseException, source: CameraSource) -> DeviceError:
@@ -119,6 +120,9 @@ class PyAvStream:
             self._ctx = self._stream.codec_context
             self._ctx.thread_count = 1  # one camera, one thread: cameras run in parallel, not frames
             self._demux: Iterator[av.Packet[Any]] = self._container.demux(self._stream)
+            # HTTP MJPEG (and other live streams without timestamps): the demuxer numbers the
+            # pictures as if 25 came a second, whatever the camera sends; arrival time is the truth.
+            self._arrival_time = not source.is_file and bool(self._container.format.flags & _AVFMT_NOTIMESTAMPS)
         except BaseException:
             self._container.close()
             raise
@@ -249,7 +253,7 @@ class PyAvStream:
             return entry
 
     def _media_s(self, packet: av.Packet[Any]) -> float:
-        raw = packet.pts if packet.pts is not None else packet.dts
+        raw = None if self._arrival_time else packet.pts if packet.pts is not None else packet.dts
         if raw is None or packet.time_base is None:
             if self._last_raw_s is not None and self._t0 is not None:
                 return self._last_raw_s - self._t0 + self._shift  # a packet without a time: as the last one

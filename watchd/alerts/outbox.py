@@ -31,9 +31,9 @@ from watchd.alerts.delivery import (
 from watchd.alerts.notifiers.base import DeliveryReceipt, OutgoingMessage, SendResult
 from watchd.alerts.texts import alert_text, digest_text, template_params
 from watchd.alerts.throttle import Window, capacity, lookback, next_allowed, split_burst
+from watchd.alerts.write_turns import WriteTurns
 from watchd.db.models import DeliveryAttempt, Notification
 from watchd.db.repositories.alerts import AlertsRepository
-from watchd.db.session import Database
 from watchd.domain.incidents import IncidentStatus, incident_code
 from watchd.settings.alerts import AlertSettings
 
@@ -61,8 +61,8 @@ def delivery_policy(settings: AlertSettings) -> DeliveryPolicy:
 
 
 class Outbox:
-    def __init__(self, db: Database, settings: AlertSettings, composer: Composer) -> None:
-        self.db = db
+    def __init__(self, writes: WriteTurns, settings: AlertSettings, composer: Composer) -> None:
+        self.writes = writes
         self.settings = settings
         self.composer = composer
         self.policy = delivery_policy(settings)
@@ -75,8 +75,7 @@ class Outbox:
         is working on. Fresh messages to a recipient over its limits wait; what does not fit goes
         out as one summary."""
         jobs: list[Job] = []
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write()
+        with self.writes.unit() as repo:
             for n in repo.due("unknown", now, limit + len(busy)):
                 if n.id not in busy and len(jobs) < limit:
                     jobs.append(self._start(repo, n, "query", now))
@@ -171,8 +170,7 @@ class Outbox:
     # -- answers ----------------------------------------------------------------------------------
     def record(self, job: Job, result: SendResult | None, now: datetime) -> None:
         """What the provider answered to a send or a query (None: the query could not tell)."""
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write()
+        with self.writes.unit() as repo:
             n = repo.notification(job.notification_id, lock=True)
             attempt = repo.attempt(job.attempt_id)
             if n is None or attempt is None:
@@ -237,8 +235,7 @@ class Outbox:
 
     def apply_receipt(self, channel_id: str, receipt: DeliveryReceipt, now: datetime) -> bool:
         """A delivery report; False when it matches no message of ours."""
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write()
+        with self.writes.unit() as repo:
             n = None
             if receipt.message_id:
                 n = repo.notification_by_message_id(receipt.message_id)
@@ -266,8 +263,7 @@ class Outbox:
 
     def recover(self, now: datetime) -> int:
         """After a crash: messages left `sending` may or may not have gone out; ask before re-sending."""
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write()
+        with self.writes.unit() as repo:
             rows = repo.in_flight()
             for n in rows:
                 n.status, n.unknown_since, n.queries, n.next_attempt_at = "unknown", now, 0, now

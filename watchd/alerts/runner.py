@@ -59,6 +59,7 @@ class AlertRunner:
         finally:
             self.service.set_wake(None)
             await sender.drain(DRAIN_S)
+            sender.close()
             self._loop = self._wake = None
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.service.release_lease, self.owner)
@@ -103,9 +104,11 @@ class AlertRunner:
         another process holds the lease. Notifiers passed in are reused and left open."""
         own = notifiers is None
         channels = self.service.build_notifiers() if notifiers is None else notifiers
+        sender = self._sender(channels)
         try:
-            return await self._tick(self._sender(channels), channels, wait=True)
+            return await self._tick(sender, channels, wait=True)
         finally:
+            sender.close()
             if own:
                 for notifier in channels.values():
                     await notifier.close()

@@ -6,12 +6,15 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import TypeVar
 
 from watchd.alerts.notifiers.base import MissingSecret, Notifier, Outcome, SendResult
 from watchd.alerts.outbox import Job, Outbox
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 GRACE_S = 5.0  # on top of the channel's own timeout, for a notifier that ignores it
 MAX_BATCHES = 1000  # claims per call, a bound against a loop that never runs dry
 
@@ -31,6 +34,9 @@ class Sender:
         self.concurrency = concurrency
         self.on_done = on_done
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        # One thread for the outbox's database work: claims and answers queue here in order instead
+        # of filling the loop's shared executor with threads waiting for the (SQLite) write lock.
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
 
     @property
     def in_flight(self) -> int:
@@ -42,7 +48,7 @@ class Sender:
         started = 0
         for _ in range(MAX_BATCHES):
             room = self.concurrency - len(self._tasks)
-            jobs = await asyncio.to_thread(self.outbox.claim, self.clock(), room, set(self._tasks)) if room > 0 else []
+            jobs = await self._in_db(self.outbox.claim, self.clock(), room, set(self._tasks)) if room > 0 else []
             for job in jobs:
                 task = asyncio.create_task(self._run(job), name=f"send:{job.message.message_id}")
                 self._tasks[job.notification_id] = task
@@ -78,7 +84,13 @@ class Sender:
 
     async def _run(self, job: Job) -> None:
         result = await (self._send(job) if job.action == "send" else self._query(job))
-        await asyncio.to_thread(self.outbox.record, job, result, self.clock())
+        await self._in_db(self.outbox.record, job, result, self.clock())
+
+    async def _in_db(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._db, functools.partial(fn, *args))
+
+    def close(self) -> None:
+        self._db.shutdown(wait=False)
 
     async def _send(self, job: Job) -> SendResult:
         notifier = self.notifiers.get(job.channel_id)

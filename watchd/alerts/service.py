@@ -9,7 +9,8 @@ APIs call `handle_reply` and `handle_receipt`; `AlertRunner` calls `tick` and th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,6 +49,7 @@ from watchd.alerts.views import (
     incident_view,
     notification_view,
 )
+from watchd.alerts.write_turns import WriteTurns
 from watchd.db.models import InboundReplyRecord, Incident, ObservationRecord
 from watchd.db.repositories.alerts import AlertsRepository
 from watchd.db.repositories.sites import SitesRepository
@@ -109,7 +111,8 @@ class AlertService:
             link_ttl_hours=self.settings.link_ttl_hours,
         )
         self.escalator = Escalator(self.settings, self.composer, oncall or ConfiguredOnCall(db, self.settings.on_call))
-        self.outbox = Outbox(db, self.settings, self.composer)
+        self.writes = WriteTurns(db)
+        self.outbox = Outbox(self.writes, self.settings, self.composer)
         self.channel_context = ChannelContext(data_dir=data_dir)
         # Parsers for provider callbacks; the runner builds its own instances for sending.
         self._callback_channels = {c.id: create_notifier(c, self.channel_context) for c in self.settings.channels}
@@ -156,8 +159,7 @@ class AlertService:
 
     def _record(self, obs: Observation) -> ReportOutcome:
         now = self.clock()
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write()
+        with self.writes.unit() as repo:
             seen = ObservationRecord(key=obs.key, occurred_at=obs.occurred_at, active=obs.active, received_at=now)
             if not repo.insert_observation(seen):
                 return ReportOutcome("duplicate", None)
@@ -191,18 +193,21 @@ class AlertService:
 
     # -- people acting ----------------------------------------------------------------------------
     def acknowledge(self, incident_id: int, actor: str, via: str = "dashboard") -> IncidentView:
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write()
+        with self.writes.unit() as repo:
             row = self._incident(repo, incident_id, lock=True)
             self.escalator.acknowledge(repo, row, actor, via, self.clock())
         return self.get(incident_id).incident
 
     def resolve(self, incident_id: int, actor: str, note: str = "") -> IncidentView:
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write()
+        with self.writes.unit() as repo:
             row = self._incident(repo, incident_id, lock=True)
             self.escalator.resolve(repo, row, actor, note or "resolved by hand", self.clock())
         return self.get(incident_id).incident
+
+    @contextmanager
+    def _reading(self) -> Iterator[AlertsRepository]:
+        with self.db.read() as s:
+            yield AlertsRepository(s)
 
     def _incident(self, repo: AlertsRepository, incident_id: int, *, lock: bool = False) -> Incident:
         row = repo.incident(incident_id, lock=lock)
@@ -219,8 +224,7 @@ class AlertService:
         except BadToken as exc:
             raise Unauthorized(exc.code, f"acknowledge link refused: {exc.code}") from None
         acked: list[str] = []
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write() if acknowledge else AlertsRepository(s)
+        with self.writes.unit() if acknowledge else self._reading() as repo:
             n = repo.notification(claim.notification_id)
             if n is None:
                 raise NotFound("link_invalid", "the message behind this link no longer exists")
@@ -255,8 +259,7 @@ class AlertService:
         sender = normalize_phone(reply.sender)
         text = reply.text.strip()[:500]
         intent = parse_reply(text)
-        with self.db.unit_of_work() as s:
-            repo = AlertsRepository(s).begin_write()
+        with self.writes.unit() as repo:
             record = InboundReplyRecord(sender=sender, text=text, received_at=received, recorded_at=now, result="")
             if not repo.insert_reply(record):
                 return ReplyOutcome(understood=intent.understood, acknowledged=[], duplicate=True)
@@ -319,16 +322,16 @@ class AlertService:
     def hold_lease(self, owner: str, now: datetime) -> bool:
         """Renew (or take over) the runner lease; after taking it over, recover messages in flight."""
         until = now + timedelta(seconds=self.settings.delivery.lease_seconds)
-        with self.db.unit_of_work() as s:
-            held, taken_over = AlertsRepository(s).take_lease(LEASE, owner, now, until)
+        with self.writes.unit() as repo:
+            held, taken_over = repo.take_lease(LEASE, owner, now, until)
         if taken_over:
             log.info("this process now runs escalation and delivery (%s)", owner)
             self.outbox.recover(now)
         return held
 
     def release_lease(self, owner: str) -> None:
-        with self.db.unit_of_work() as s:
-            AlertsRepository(s).release_lease(LEASE, owner)
+        with self.writes.unit() as repo:
+            repo.release_lease(LEASE, owner)
 
     def tick(self) -> TickReport:
         """Run due escalation steps (one per incident), resolve quiet acknowledged incidents, purge."""
@@ -337,8 +340,7 @@ class AlertService:
             due = AlertsRepository(s).due_incident_ids(now, STEP_BATCH)
         steps = messages = 0
         for incident_id in due:
-            with self.db.unit_of_work() as s:
-                repo = AlertsRepository(s).begin_write()
+            with self.writes.unit() as repo:
                 row = repo.incident(incident_id, lock=True)
                 if row is not None:
                     written = self.escalator.run_due_step(repo, row, now)
@@ -346,8 +348,8 @@ class AlertService:
         quiet = self._resolve_quiet(now)
         if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now
-            with self.db.unit_of_work() as s:
-                purged = AlertsRepository(s).purge(
+            with self.writes.unit() as repo:
+                purged = repo.purge(
                     now - timedelta(days=self.settings.keep_days),
                     now - timedelta(days=self.settings.keep_observations_days),
                 )
@@ -364,8 +366,7 @@ class AlertService:
             ]
         resolved = 0
         for incident_id in due:
-            with self.db.unit_of_work() as s:
-                repo = AlertsRepository(s).begin_write()
+            with self.writes.unit() as repo:
                 row = repo.incident(incident_id, lock=True)
                 if row is None or not quiet_resolve_due(
                     IncidentStatus(row.status), row.last_seen_at, self.escalator.rule(row.kind), now

@@ -62,7 +62,9 @@ def _tag(severity: str, round_: int, escalated: bool) -> str:
 
 
 def _line(f: IncidentFacts, zone: ZoneInfo) -> str:
-    return f"{f.site_name} {local_time(f.opened_at, zone)} {event_text(f.kind, f.summary)}{_count(f.count)}"
+    """"3号沙坑 22:41 发现移动目标（3次）"; without a site (township-wide) just the time and event."""
+    parts = [f.site_name, local_time(f.opened_at, zone), event_text(f.kind, f.summary) + _count(f.count)]
+    return " ".join(p for p in parts if p)
 
 
 def alert_text(
