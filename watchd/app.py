@@ -24,6 +24,7 @@ from watchd.services.duty_presence import PresenceRecorder
 from watchd.services.leave import LeaveService
 from watchd.services.people import PeopleService
 from watchd.services.punches import PunchService
+from watchd.services.reminder_outbox import OutboxReminders
 from watchd.services.visits import VisitService
 from watchd.settings.load import LoadedConfig
 
@@ -80,7 +81,7 @@ def build_services(
     punches = PunchService(db, settings, checkins, clock)
     attendance = AttendanceService(db, settings, clock, observations=alerts, duty=duty)
     leave = LeaveService(db, attendance, clock, duty=duty)
-    visits = VisitService(db, settings, config.data_dir, clock)
+    visits = VisitService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts))
     recorder = PresenceRecorder(db)
     duty_log = DutyLog(db, duty, recorder, clock)
     cameras = {d.id: d.name for d in settings.devices if d.kind == "duty_camera"}

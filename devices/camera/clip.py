@@ -20,6 +20,7 @@ from devices.contracts import ClipInfo
 _LOGGER = logging.getLogger(__name__)
 # Codecs MP4 carries well (and browsers play); anything else (MJPEG, ...) goes into Matroska.
 _MP4_CODECS = frozenset({"h264", "hevc"})
+_MILLISECOND = Fraction(1, 1000)
 
 
 @dataclass(slots=True)
@@ -85,15 +86,20 @@ class PacketRing:
 
 
 class ClipWriter:
-    """Writes packets into an MP4 (H.264/H.265) or Matroska file with timestamps starting at zero."""
+    """Writes packets into an MP4 (H.264/H.265) or Matroska file with timestamps starting at zero.
 
-    def __init__(self, base_path: str, template: av.video.stream.VideoStream) -> None:
+    With `arrival_time` (a live stream without timestamps, e.g. HTTP MJPEG, whose demuxer numbers
+    the pictures as if 25 came a second) the pictures are timed by their media time instead.
+    """
+
+    def __init__(self, base_path: str, template: av.video.stream.VideoStream, *, arrival_time: bool = False) -> None:
         codec = template.codec_context.name
         self.path = base_path + (".mp4" if codec in _MP4_CODECS else ".mkv")
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         self._out = av.open(self.path, "w")
         self._stream = self._out.add_stream_from_template(template)
         self._time_base: Fraction | None = template.time_base
+        self._arrival_time = arrival_time
         self._base: int | None = None
         self._last_dts: int | None = None
         self.start_s: float | None = None
@@ -108,6 +114,12 @@ class ClipWriter:
         src = entry.packet
         pts = src.pts if src.pts is not None else src.dts
         dts = src.dts if src.dts is not None else pts
+        time_base = src.time_base or self._time_base
+        if self._arrival_time:
+            pts = dts = round(entry.pts_s * 1000)
+            if self._base is not None and self._last_dts is not None:
+                pts = dts = max(dts, self._base + self._last_dts + 1)  # pictures that arrived together
+            time_base = _MILLISECOND
         if pts is None or dts is None:
             return
         if self._base is None:
@@ -120,11 +132,10 @@ class ClipWriter:
         copy = av.Packet(bytes(src))
         copy.pts = pts - self._base
         copy.dts = dts - self._base
-        time_base = src.time_base or self._time_base
         if time_base is not None:
             copy.time_base = time_base
         copy.is_keyframe = entry.keyframe
-        if src.duration:
+        if src.duration and not self._arrival_time:
             copy.duration = src.duration
         copy.stream = self._stream
         self._out.mux(copy)

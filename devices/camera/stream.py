@@ -10,6 +10,10 @@ Blocking; runs in the camera watch's worker thread (PyAV releases the GIL while 
 - Switching to full decoding may replay the buffered packets from an earlier keyframe, so the
   pictures between the last two keyframes are analysed too (accurate onset, no waiting for the
   next keyframe).
+- Streams without timestamps (HTTP MJPEG: the demuxer would number the pictures as if 25 came
+  a second) are timed by arrival; files without any (raw .h264) by their frame rate.
+- Damaged data is skipped or concealed, counted (`decode_errors`, `corrupt`), named in
+  `stats()["problem"]` while it lasts and logged once per connection.
 - Only the Y plane is used: a view into the decoder's buffer, shrunk with one strided
   `cv2.resize(INTER_AREA)`. Colour is converted only for an event snapshot.
 """
@@ -144,8 +148,13 @@ class PyAvStream:
         self._drained = False
         self._decode_errors_run = 0
         self._warned_decode = False
+        self._problem = ""  # what is wrong with the data right now ("" while it decodes cleanly)
+        # A file without any timestamps (raw .h264, .mjpeg): its pictures are timed by its frame rate.
+        rate = self._stream.guessed_rate if source.is_file else None
+        self._file_rate = float(rate) if rate else None
         self.counters: dict[str, int] = {
-            "packets": 0, "bytes": 0, "decoded": 0, "keyframes_decoded": 0, "decode_errors": 0, "replays": 0,
+            "packets": 0, "bytes": 0, "decoded": 0, "keyframes_decoded": 0, "decode_errors": 0, "corrupt": 0,
+            "replays": 0,
         }
 
     # --- VideoStream -----------------------------------------------------------------------
@@ -202,7 +211,7 @@ class PyAvStream:
         if self._clip is not None:
             return
         try:
-            writer = ClipWriter(path, self._stream)
+            writer = ClipWriter(path, self._stream, arrival_time=self._arrival_time)
             # Replayed packets are in the ring already; the clip continues with packets read from now on.
             writer.write_all(self._ring.from_keyframe_at_or_before(from_s))
         except (av.error.FFmpegError, OSError, ValueError) as exc:
@@ -215,7 +224,10 @@ class PyAvStream:
         return writer.close() if writer is not None else None
 
     def stats(self) -> Mapping[str, object]:
-        return {**self.counters, "mode": "keyframes" if self._keyframes_only else "full", "codec": self.codec}
+        return {
+            **self.counters, "mode": "keyframes" if self._keyframes_only else "full", "codec": self.codec,
+            "problem": self._problem,
+        }
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -257,6 +269,8 @@ class PyAvStream:
         if raw is None or packet.time_base is None:
             if self._last_raw_s is not None and self._t0 is not None:
                 return self._last_raw_s - self._t0 + self._shift  # a packet without a time: as the last one
+            if self._file_rate is not None:
+                return (self._seq - 1) / self._file_rate
             # A source without timestamps at all (some MJPEG): arrival time.
             now = time.monotonic()
             if self._wall_t0 is None:
@@ -304,9 +318,7 @@ class PyAvStream:
         except av.error.FFmpegError as exc:
             self.counters["decode_errors"] += 1
             self._decode_errors_run += 1
-            if not self._warned_decode:
-                self._warned_decode = True
-                _LOGGER.warning("camera %s: undecodable data, skipping it (%s)", self.device_id, exc)
+            self._bad_data(f"undecodable data, skipping it ({exc})")
             if self._decode_errors_run > _MAX_CONSECUTIVE_DECODE_ERRORS:
                 raise DeviceUnavailable(
                     f"camera {self.source.redacted}: {self._decode_errors_run} packets in a row could not be decoded"
@@ -317,6 +329,12 @@ class PyAvStream:
         for frame in frames:
             if entry is None:
                 entry = BufferedPacket(self._seq, av.Packet(), self._last_frame_s, False)
+            if frame.is_corrupt:
+                # Lost or damaged data the decoder concealed (MPEG-TS or RTP losses, a cut packet).
+                self.counters["corrupt"] += 1
+                self._bad_data("damaged data, pictures decoded with errors")
+            else:
+                self._problem = ""
             self.counters["decoded"] += 1
             if frame.key_frame:
                 self.counters["keyframes_decoded"] += 1
@@ -330,6 +348,13 @@ class PyAvStream:
                     luma=luma, source_size=(frame.width, frame.height),
                 )
             )
+
+    def _bad_data(self, problem: str) -> None:
+        """Note what is wrong with the data (see `stats()["problem"]`); warn once per connection."""
+        self._problem = problem
+        if not self._warned_decode:
+            self._warned_decode = True
+            _LOGGER.warning("camera %s: %s", self.device_id, problem)
 
     def _pace(self, pts_s: float) -> None:
         """Play a file at its own speed, as a camera would send it."""

@@ -109,7 +109,7 @@ def _handler_for(server: MjpegServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"
 
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             if self.path.split("?")[0] != "/video":
                 self.send_error(404)
                 return
@@ -127,7 +127,7 @@ def _handler_for(server: MjpegServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
             self.wfile.flush()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the http.server API
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler

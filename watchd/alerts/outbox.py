@@ -73,7 +73,7 @@ class Outbox:
     def claim(self, now: datetime, limit: int, busy: Collection[int] = ()) -> list[Job]:
         """Due queries and sends (at most `limit`), marked in flight; `busy`: messages this runner
         is working on. Fresh messages to a recipient over its limits wait; what does not fit goes
-        out as one summary."""
+        out as one summary (of incident messages: direct messages, such as reminders, just wait)."""
         jobs: list[Job] = []
         with self.writes.unit() as repo:
             for n in repo.due("unknown", now, limit + len(busy)):
@@ -94,11 +94,15 @@ class Outbox:
                     break
                 retries = [n for n in group if n.first_attempt_at is not None][:room]
                 jobs += [self._start(repo, n, "send", now) for n in retries]
-                fresh = [n for n in group if n.first_attempt_at is None]
+                # Incident messages first; direct messages (no incident, e.g. reminders) are never merged.
+                fresh = sorted((n for n in group if n.first_attempt_at is None), key=lambda n: not links[n.id])
+                about_incidents = sum(1 for n in fresh if links[n.id])
                 if not fresh or len(jobs) >= limit:
                     continue
                 sent = repo.attempt_times(key, now - lookback(self.windows))
-                singles, summary = split_burst(len(fresh), capacity(sent, self.windows, now))
+                singles, summary = split_burst(
+                    about_incidents, capacity(sent, self.windows, now), direct=len(fresh) - about_incidents
+                )
                 if singles + summary > limit - len(jobs):  # no room this time: the rest waits for the next claim
                     singles, summary = min(singles, limit - len(jobs)), False
                 if not singles and not summary:
@@ -107,7 +111,8 @@ class Outbox:
                     continue
                 jobs += [self._start(repo, n, "send", now) for n in fresh[:singles]]
                 if summary:
-                    jobs.append(self._start(repo, self._summary(repo, fresh[singles:], links, now), "send", now))
+                    merged = self._summary(repo, fresh[singles:about_incidents], links, now)
+                    jobs.append(self._start(repo, merged, "send", now))
         return jobs
 
     def _summary(

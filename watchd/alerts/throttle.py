@@ -35,13 +35,15 @@ def capacity(sent: Sequence[datetime], windows: Sequence[Window], now: datetime)
     return max(0, min((w.limit - sum(1 for t in sent if t > now - w.length) for w in windows), default=0))
 
 
-def split_burst(waiting: int, room: int) -> tuple[int, bool]:
-    """Of `waiting` messages with `room` free slots: how many go out one by one, and whether the rest
-    go as one summary (in the last slot). (0, False) means wait."""
-    if room <= 0 or waiting <= 0:
+def split_burst(waiting: int, room: int, direct: int = 0) -> tuple[int, bool]:
+    """Of `waiting` incident messages and `direct` ones (no incident: never merged) with `room` free
+    slots: how many go out one by one, incident messages first, and whether the rest of the incident
+    messages go as one summary (in the last slot). Direct messages that do not fit wait.
+    (0, False) means wait."""
+    if room <= 0 or waiting + direct <= 0:
         return 0, False
     if waiting <= room:
-        return waiting, False
+        return waiting + min(direct, room - waiting), False
     return room - 1, True
 
 

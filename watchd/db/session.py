@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,12 +16,33 @@ log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # pysqlite starts no transaction before a SAVEPOINT, so a savepoint that is a unit of work's first
+    # write would commit on its own. Take transaction control away from the driver and emit BEGIN
+    # ourselves (SQLAlchemy's documented recipe for pysqlite).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+SQLITE_BEGIN = "sqlite_begin"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN, or BEGIN IMMEDIATE for a unit of work that asked to take the write lock first."""
+    mode = str(conn.get_execution_options().get(SQLITE_BEGIN, ""))
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def begin_as_writer(session: Session) -> None:
+    """Start `session`'s transaction holding SQLite's write lock (BEGIN IMMEDIATE), so reads made
+    before the first write cannot be overtaken by another writer. Call before any query; a no-op on
+    PostgreSQL, whose queries lock their rows instead."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
 
 def build_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -31,6 +52,7 @@ def build_engine(url: str, *, pool_size: int = 5) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_size=pool_size, pool_pre_ping=True)
 

@@ -438,6 +438,20 @@ class CameraState:
     offline_key: str | None = None
     loop: CameraLoop | None = None
     stream_stats: dict[str, object] = field(default_factory=dict)
+    stream: VideoStream | None = None  # the open connection, for its live counters
+
+    def live_stats(self) -> dict[str, object]:
+        """The open connection's counters, else the last connection's."""
+        stream = self.stream
+        if stream is not None:
+            with contextlib.suppress(Exception):  # the worker thread may be closing it
+                return dict(stream.stats())
+        return dict(self.stream_stats)
+
+    def reason(self) -> str:
+        """Why pictures may be missing: what is wrong with the open stream's data, else the last error."""
+        problem = self.live_stats().get("problem") if self.stream is not None else None
+        return str(problem or self.last_error)
 
 
 class CameraWatchService:
@@ -541,6 +555,7 @@ class CameraWatchService:
                 stream = open_video_stream(
                     config, realtime=not config.is_network, halt=self._halt, prebuffer_s=self.settings.pre_s + 4.0
                 )
+                state.stream = stream
                 outcome = cam_loop.run(stream, self._halt)
                 state.stream_stats = dict(stream.stats())
                 if outcome == "halted":
@@ -561,6 +576,7 @@ class CameraWatchService:
                 if stream is not None:
                     with contextlib.suppress(Exception):
                         state.stream_stats = dict(stream.stats())
+                    state.stream = None
                     stream.close()
             if cam_loop.counters.frames > frames_before:
                 delay, failing = 1.0, False
@@ -593,10 +609,11 @@ class CameraWatchService:
                 state.online = False
                 at = self.clock() - timedelta(seconds=silent)
                 state.offline_key = f"{config.id}:camera_offline:{at.isoformat(timespec='milliseconds')}"
-                log.warning("camera %s is offline: no picture for %.0f s (%s)", config.id, silent, state.last_error)
+                reason = state.reason()
+                log.warning("camera %s is offline: no picture for %.0f s (%s)", config.id, silent, reason)
                 self._enqueue(state, queue, LoopEvent(
                     camera_id=config.id, kind="camera_offline", phase="start", key=state.offline_key, media_s=0.0,
-                    at=at, detail=state.last_error,
+                    at=at, detail=reason,
                 ))
             elif silent < config.offline_after_s and state.online is not True and last is not None:
                 recovered = state.online is False
@@ -768,7 +785,7 @@ class CameraWatchService:
                 "online": state.online, "reconnects": state.reconnects, "last_error": state.last_error,
                 "dropped_events": state.dropped_events, "frames": counters.frames, "analysed": counters.analysed,
                 "suspicions": counters.suspicions, "events": counters.events,
-                "stream": dict(state.stream_stats),
+                "stream": state.live_stats(),
             })
         return out
 

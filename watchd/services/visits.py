@@ -43,6 +43,8 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
 MAX_IMPORT_BYTES = 5_000_000
 MAX_ROW_ERRORS = 200
+REMINDER_NAMES = 5  # households named in a cadre's reminder (one SMS); more end in 等
+MISSED_LIST_CHARS = 300  # the leader's monthly list names cadres and households up to about this length
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "person_id": ("干部编号", "人员编号", "person_id"),
@@ -58,9 +60,11 @@ COLUMN_LABELS = {"person_id": "干部编号", "person_name": "干部姓名", "ho
 
 
 class ReminderSink(Protocol):
-    """Where reminders go out (the message outbox, e.g. SMS to `phone`). Called after the record commits."""
+    """Where reminders go out (the message outbox, e.g. SMS to `phone`). Called inside the unit of work
+    that records the reminder, so it is recorded and queued together or not at all (an exception rolls
+    both back and the job runs again)."""
 
-    def deliver(self, reminder: ReminderMessage) -> None: ...
+    def deliver(self, session: Session, reminder: ReminderMessage) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,10 +380,11 @@ class VisitService:
         month = today.strftime("%Y-%m")
         messages = []
         for person_id, open_pairs in sorted(by_person.items()):
-            names = "、".join(p.household_name for p in open_pairs[:10]) + ("等" if len(open_pairs) > 10 else "")
+            names = "、".join(f"{p.household_name}户" for p in open_pairs[:REMINDER_NAMES])
+            more = "等" if len(open_pairs) > REMINDER_NAMES else ""
             text = (
-                f"【走访提醒】{open_pairs[0].person_name}：本月您结对的{len(open_pairs)}户还没有走访（{names}），"
-                f"请在{deadline.month}月{deadline.day}日前完成走访并登记。"
+                f"【走访提醒】本月还有{len(open_pairs)}户未走访：{names}{more}，"
+                f"请于{deadline.month}月{deadline.day}日前完成。"
             )
             messages.append(self._message("visit_reminder", month, person_id, text))
         sent = self._record(messages)
@@ -397,9 +402,7 @@ class VisitService:
         label = month.strftime("%Y-%m")
         messages = []
         for org, pairs in sorted(by_org.items()):
-            lines = [f"{p.person_name}—{p.household_name}" for p in pairs]
-            text = f"【走访月报】{label} {org or '未分组'}有{len(pairs)}个结对户未走访：" + "；".join(lines)
-            text = text[:3900]
+            text = _missed_list_text(month, org, pairs)
             leaders = [pid for pid, porg, role in people if porg == org and role in LEADER_ROLES]
             if not leaders:
                 log.warning("no leader in organisation %r to receive the %s missed-visit list", org, label)
@@ -423,20 +426,17 @@ class VisitService:
         now = self.clock()
         fresh = []
         with self.db.unit_of_work() as s:
-            repo = VisitRepository(s)
+            repo = VisitRepository(s).begin_write()
             for m in messages:
                 if repo.add_reminder(
                     Reminder(key=m.key[:160], kind=m.kind, person_id=m.person_id, month=m.month, text=m.text,
                              created_at=now)
                 ):
                     fresh.append(m)
-        for m in fresh:
-            if self.sink is not None:
-                try:
-                    self.sink.deliver(m)
-                except Exception:
-                    log.exception("reminder %s could not be handed to the message channel", m.key)
-            else:
+                    if self.sink is not None:
+                        self.sink.deliver(s, m)  # queued in this transaction: recorded and queued, or neither
+        if self.sink is None:
+            for m in fresh:
                 log.info("reminder %s (no message channel configured): %s", m.key, m.text)
         return fresh
 
@@ -448,6 +448,23 @@ class VisitService:
                 ReminderView(r.key, r.kind, r.month, r.person_id, r.text, r.created_at)
                 for r in rows if allowed is None or r.person_id in allowed
             ]
+
+
+def _missed_list_text(month: date, org: str, pairs: Sequence[PairingView]) -> str:
+    """【走访月报】2026年11月苏木政府有3个结对户未走访：其其格（敖登户、乌兰户）、巴特尔（孟和户），详见走访情况报表。"""
+    by_cadre: dict[str, list[PairingView]] = defaultdict(list)
+    for p in pairs:
+        by_cadre[p.person_id].append(p)
+    entries: list[str] = []
+    for cadre_pairs in by_cadre.values():
+        names = "、".join(f"{p.household_name}户" for p in cadre_pairs[:REMINDER_NAMES])
+        entry = f"{cadre_pairs[0].person_name}（{names}{'等' if len(cadre_pairs) > REMINDER_NAMES else ''}）"
+        if entries and sum(len(e) + 1 for e in entries) + len(entry) > MISSED_LIST_CHARS:
+            entries[-1] += "等"
+            break
+        entries.append(entry)
+    head = f"【走访月报】{month.year}年{month.month}月{org or '未分组'}有{len(pairs)}个结对户未走访："
+    return f"{head}{'、'.join(entries)}，详见走访情况报表。"
 
 
 def _row_problems(

@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import av
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -41,7 +42,7 @@ class Scene:
 
     def render(self) -> npt.NDArray[np.uint8]:
         noise = self._rng.integers(-3, 4, SIZE, dtype=np.int16)
-        picture = np.clip(self.background + noise, 0, 255).astype(np.uint8)
+        picture: npt.NDArray[np.uint8] = np.clip(self.background + noise, 0, 255).astype(np.uint8)
         with self._lock:
             walk = self._walk
         if walk is not None:
@@ -60,7 +61,7 @@ def watch_cameras(
     settings = services.config.settings
     sink = ListSink()
     watch = CameraWatchService(
-        [d for d in settings.devices if d.kind == "camera"], settings.camera_watch, services.db,  # type: ignore[misc]
+        [d for d in settings.devices if d.kind == "camera"], settings.camera_watch, services.db,
         services.config.data_dir, services.clock, settings.zone, observations=sink,
     )
     return services, watch, sink
@@ -113,7 +114,7 @@ def test_an_object_walking_into_a_zone_of_an_http_mjpeg_camera_is_an_event(
 
         run(watch, scenario)
 
-    (start, end) = [o for o in sink.seen if o.kind.value == "motion"]
+    (start, _) = [o for o in sink.seen if o.kind.value == "motion"]
     assert start.summary == "3号沙坑 发现移动目标（坑口）" and start.details["zones"] == ["坑口"]
     assert start.snapshot_path is not None
     assert (services.config.data_dir / start.snapshot_path).read_bytes()[:2] == b"\xff\xd8"
@@ -121,12 +122,12 @@ def test_an_object_walking_into_a_zone_of_an_http_mjpeg_camera_is_an_event(
         (row,) = CameraEventsRepository(s).search(camera_id="cam-pit", kind="motion", since=None, until=None, limit=5)
         assert row.ended_at is not None and row.zones == '["坑口"]'
         clip = row.clip_path
-    print("CLIP", clip)
-    import av
-    with av.open(str(services.config.data_dir / clip)) as c:
-        st = c.streams.video[0]
-        fr = list(c.decode(st))
-        print(len(fr), st.codec_context.name, c.duration, [float(f.pts*f.time_base) for f in fr][:5], float(fr[-1].pts*fr[-1].time_base))
+    assert clip is not None
+    with av.open(str(services.config.data_dir / clip)) as container:
+        times = [float(f.time or 0.0) for f in container.decode(video=0)]
+    # The clip runs from before the onset to after the object left, at the camera's own pace (10 a second).
+    assert times[-1] - times[0] >= 2.0
+    assert 7 <= (len(times) - 1) / (times[-1] - times[0]) <= 13
 
 
 def test_an_http_mjpeg_camera_going_away_is_offline_and_its_return_resolves_it(
@@ -141,7 +142,7 @@ def test_an_http_mjpeg_camera_going_away_is_offline_and_its_return_resolves_it(
 
         async def scenario() -> None:
             state = watch.states["cam-pit"]
-            await until(lambda: frames(watch, "cam-pit") >= 10 and state.online is True, 10, "the camera online")
+            await until(lambda: frames(watch, "cam-pit") >= 3 and state.online is True, 10, "the camera online")
             server.stop()
             took.append(await until(lambda: state.online is False, 10, "camera offline"))
             await until(lambda: observed(sink, "camera_offline") == [True], 3, "the offline observation")
@@ -149,7 +150,7 @@ def test_an_http_mjpeg_camera_going_away_is_offline_and_its_return_resolves_it(
             assert status["online"] is False and "refused the connection" in str(status["last_error"])
             before = frames(watch, "cam-pit")
             server.start()
-            await until(lambda: state.online is True and frames(watch, "cam-pit") >= before + 10, 10,
+            await until(lambda: state.online is True and frames(watch, "cam-pit") >= before + 3, 10,
                         "pictures again")
             await until(lambda: observed(sink, "camera_offline") == [True, False], 3, "offline resolved")
 

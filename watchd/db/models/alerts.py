@@ -88,7 +88,7 @@ class Notification(Base):
     message_id: Mapped[str] = mapped_column(String(40), unique=True)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), default=None)
-    purpose: Mapped[str] = mapped_column(String(16))  # alert | escalation | digest | group
+    purpose: Mapped[str] = mapped_column(String(16))  # alert | escalation | digest | group | reminder (no incident)
     person_id: Mapped[str | None] = mapped_column(String(64), default=None)
     recipient_name: Mapped[str] = mapped_column(String(60), default="")
     address: Mapped[str] = mapped_column(String(64))  # phone number, or "group:<channel id>"

@@ -19,6 +19,7 @@ from watchd.db.models import (
     ObservationRecord,
     RunnerLease,
 )
+from watchd.db.session import begin_as_writer
 
 REACHED = ("sending", "unknown", "sent", "delivered")  # may have reached the recipient
 TERMINAL = ("sent", "delivered", "failed", "cancelled", "bundled")
@@ -33,10 +34,7 @@ class AlertsRepository:
         otherwise see a snapshot another connection may change before we write (an acknowledgement
         landing between reading a pending message and marking it sent): BEGIN IMMEDIATE takes the
         write lock first. PostgreSQL needs nothing here; the queries lock their rows (FOR UPDATE)."""
-        if self.session.get_bind().dialect.name == "sqlite":
-            connection = self.session.connection()
-            if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_as_writer(self.session)
         return self
 
     def _insert(self, row: object) -> bool:
