@@ -10,27 +10,9 @@
   var WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'];
   var state = { token: null, user: null, tab: 'roster', rooms: [], people: [] };
 
-  function $(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === 'dataset') {
-        Object.keys(attrs.dataset).forEach(function (d) { node.dataset[d] = attrs.dataset[d]; });
-      } else if (key.indexOf('on') === 0) {
-        node.addEventListener(key.slice(2), attrs[key]);
-      } else {
-        node[key] = attrs[key];
-      }
-    });
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined) { return; }
-      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+  var $ = WatchdDom.$;
+  var el = WatchdDom.el;
+  var clear = WatchdDom.clear;
   function pad2(n) { return (n < 10 ? '0' : '') + n; }
   function hhmm(iso) { var m = /T(\d{2}):(\d{2})/.exec(iso || ''); return m ? m[1] + ':' + m[2] : ''; }
   function day(iso) { return (iso || '').slice(0, 10); }

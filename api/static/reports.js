@@ -8,21 +8,9 @@
   var USER_KEY = 'watchd.admin.user';
   var state = { token: null, user: null, tab: 'daily' };
 
-  function $(id) { return document.getElementById(id); }
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key.indexOf('on') === 0) { node.addEventListener(key.slice(2), attrs[key]); } else { node[key] = attrs[key]; }
-    });
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined) { return; }
-      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+  var $ = WatchdDom.$;
+  var el = WatchdDom.el;
+  var clear = WatchdDom.clear;
 
   function notice(text, kind) {
     var box = $('notice');
