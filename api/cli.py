@@ -7,12 +7,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api.cli_report import add_report_parser, run_report
 from watchd.errors import ServiceError
 from watchd.logs import setup_logging
 from watchd.messages import zh
 from watchd.settings import ConfigError, LoadedConfig, load_settings, resolve_config_path
+
+if TYPE_CHECKING:
+    from watchd.app import Services
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,10 +140,7 @@ def _read(path: Path) -> bytes:
         raise ServiceError("unreadable_file", f"{path}: {exc.strerror or exc}") from None
 
 
-def _enroll(services: object, args: argparse.Namespace) -> int:
-    from watchd.app import Services
-
-    assert isinstance(services, Services)
+def _enroll(services: Services, args: argparse.Namespace) -> int:
     services.people.ensure_person(args.person_id, args.name)
     photos: list[tuple[str, bytes]] = []
     failures = 0
@@ -161,12 +162,10 @@ def _enroll(services: object, args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _identify(services: object, paths: Sequence[Path]) -> int:
-    from watchd.app import Services
+def _identify(services: Services, paths: Sequence[Path]) -> int:
     from watchd.vision.faces import FaceAnalyzer
     from watchd.vision.images import ImageRejected, decode_image
 
-    assert isinstance(services, Services)
     rec = services.config.settings.recognition
     analyzer = FaceAnalyzer(detect_max_side=rec.detect_max_side, min_face_px=rec.min_face_px)
     status = 0

@@ -105,10 +105,15 @@ class PeopleService:
             ]
 
     def get(self, person_id: str) -> PersonView:
-        for view in self.list():
-            if view.id == person_id:
-                return view
-        raise NotFound("person_not_found", f"no person {person_id!r}")
+        with self.db.read() as s:
+            repo = PeopleRepository(s)
+            p = repo.get(person_id)
+            if p is None:
+                raise NotFound("person_not_found", f"no person {person_id!r}")
+            return PersonView(
+                p.id, p.name, p.phone, p.role, p.organisation, repo.villages_of([p.id])[p.id],
+                len(repo.templates(p.id)),
+            )
 
     def create(self, person: PersonSettings, *, actor: str = "system", replace: bool = False) -> PersonView:
         with self.db.unit_of_work() as s:
