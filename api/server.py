@@ -12,6 +12,7 @@ import uvicorn
 from api.app import create_app
 from watchd.alerts.runner import AlertRunner
 from watchd.app import Services, build_services
+from watchd.cluster import LeaseKeeper
 from watchd.db.repositories.sites import SitesRepository
 from watchd.pipeline.supervisor import DeviceSupervisor
 from watchd.scheduling import build_scheduler
@@ -64,9 +65,14 @@ async def _serve(services: Services) -> None:
         list(settings.devices), services.checkins, services.engine, settings.liveness, services.clock,
         observations=services.alerts,  # camera motion, device offline, ... become incidents
         punches=services.punches,
-        duty=services.duty_watch,
+        duty=services.duty_watch, leased=True,
     )
     supervisor.start()
+    # Devices are leased to this node: all of them when it is alone, a fair share among several.
+    leases_stop = asyncio.Event()
+    keeper = LeaseKeeper(services.db, settings.cluster, supervisor)
+    await keeper.tick()
+    leases_task = asyncio.create_task(keeper.run(leases_stop), name="leases")
     scheduler = build_scheduler(services) if settings.attendance.scheduler_enabled else None
     if scheduler is not None:
         scheduler.start()
@@ -83,7 +89,7 @@ async def _serve(services: Services) -> None:
                 return
             await asyncio.sleep(0.05)
         log.info("watchd serving on %s://%s:%d", scheme, server_cfg.host, server_cfg.port)
-        systemd.ready(f"serving on port {server_cfg.port}, {len(supervisor.runtimes)} device drivers")
+        systemd.ready(f"serving on port {server_cfg.port}, node {keeper.me.name}, {len(keeper.running)} devices")
 
     ready_task = asyncio.create_task(announce_ready())
     try:
@@ -91,6 +97,8 @@ async def _serve(services: Services) -> None:
     finally:
         systemd.stopping()
         ready_task.cancel()
+        leases_stop.set()
+        await leases_task
         await supervisor.stop()
         if scheduler is not None:
             await scheduler.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'watchd.db'}"
         return
+    with pg_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_database_url() -> Iterator[str]:
+    """PostgreSQL only: for what exists only there (several nodes on one database)."""
+    with pg_schema() as url:
+        yield url
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A schema of its own in the real PostgreSQL, dropped afterwards."""
     need(port_open(PG_HOST, PG_PORT), f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT}")
     from sqlalchemy import create_engine, text
 

@@ -16,6 +16,8 @@ listens again on the same port.
 from __future__ import annotations
 
 import random
+import select
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +41,8 @@ class MjpegServer:
         self.fault: Fault | None = None
         self.parts_sent = 0
         self.connections = 0
+        self.open_streams = 0  # clients being served now
+        self.max_open_streams = 0  # the most at any one time (a camera watched twice shows as 2)
         self._random = random.Random(3)
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -98,11 +102,26 @@ class MjpegServer:
         head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n".encode()
         return head + jpeg + b"\r\n"
 
-    def serve_stream(self, write: Callable[[bytes], object]) -> None:
+    def serve_stream(self, write: Callable[[bytes], object], client: socket.socket | None = None) -> None:
+        """Send parts until stopped or, when `client` is given, until the client hangs up (noticed
+        at once: the socket turns readable at end of file, no need to wait for a failed write)."""
         interval, closing = 1.0 / self.fps, self._closing
-        while not closing.wait(interval):
-            write(self.next_chunk())
-            self.parts_sent += 1
+        with self._lock:
+            self.open_streams += 1
+            self.max_open_streams = max(self.max_open_streams, self.open_streams)
+        try:
+            while not closing.is_set():
+                if client is None:
+                    closing.wait(interval)
+                elif select.select([client], [], [], interval)[0] and not client.recv(1, socket.MSG_PEEK):
+                    return
+                if closing.is_set():
+                    return
+                write(self.next_chunk())
+                self.parts_sent += 1
+        finally:
+            with self._lock:
+                self.open_streams -= 1
 
 
 def _handler_for(server: MjpegServer) -> type[BaseHTTPRequestHandler]:
@@ -119,7 +138,7 @@ def _handler_for(server: MjpegServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()
             try:
-                server.serve_stream(self._send)
+                server.serve_stream(self._send, self.connection)
             except (BrokenPipeError, ConnectionResetError):
                 return  # the client went away
 

@@ -41,7 +41,7 @@ def begin_as_writer(session: Session) -> None:
     """Start `session`'s transaction holding SQLite's write lock (BEGIN IMMEDIATE), so reads made
     before the first write cannot be overtaken by another writer. Call before any query; a no-op on
     PostgreSQL, whose queries lock their rows instead."""
-    if session.get_bind().dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
         session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
 
@@ -70,8 +70,12 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
+        """A transaction that commits at the end. On SQLite it takes the write lock first (BEGIN
+        IMMEDIATE): a transaction that reads and then writes would otherwise be refused outright
+        ("database is locked", no waiting) whenever another writer committed after its first read."""
         session = self._sessions()
         try:
+            begin_as_writer(session)
             yield session
             session.commit()
         except BaseException:

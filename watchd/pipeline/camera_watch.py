@@ -37,7 +37,7 @@ from devices.registry import CameraConfig, open_video_stream
 from watchd.db.models import CameraEvent
 from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.db.repositories.sites import SitesRepository
-from watchd.db.session import Database
+from watchd.db.session import Database, begin_as_writer
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
 from watchd.events.mqtt import MqttPublisher
 from watchd.settings.cameras import CameraWatchSettings
@@ -439,6 +439,7 @@ class CameraState:
     loop: CameraLoop | None = None
     stream_stats: dict[str, object] = field(default_factory=dict)
     stream: VideoStream | None = None  # the open connection, for its live counters
+    halt: threading.Event = field(default_factory=threading.Event)
 
     def live_stats(self) -> dict[str, object]:
         """The open connection's counters, else the last connection's."""
@@ -452,6 +453,21 @@ class CameraState:
         """Why pictures may be missing: what is wrong with the open stream's data, else the last error."""
         problem = self.live_stats().get("problem") if self.stream is not None else None
         return str(problem or self.last_error)
+
+
+@dataclass(slots=True)
+class _Running:
+    halt: threading.Event
+    thread: threading.Thread
+    tasks: list[asyncio.Task[None]]
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 class CameraWatchService:
@@ -481,57 +497,74 @@ class CameraWatchService:
         )
         self.states: dict[str, CameraState] = {c.id: CameraState(c) for c in self.cameras}
         self._tasks: list[asyncio.Task[None]] = []
-        self._threads: list[threading.Thread] = []
-        self._halt = threading.Event()
+        self._running: dict[str, _Running] = {}
+        self._started = False
         self._warned_no_sink = False
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start every camera (call on the event loop)."""
-        if not self.cameras or self._tasks:
+    def start(self, *, cameras: bool = True) -> None:
+        """Start the shared parts (MQTT, retention) and, unless a lease keeper hands them out one by
+        one through `start_camera`, every camera. Call on the event loop."""
+        if self._started:
             return
-        loop = asyncio.get_running_loop()
-        if self.publisher is not None:
+        self._started = True
+        if self.cameras and self.publisher is not None:
             self.publisher.start()
-        self._close_dangling()
-        for config in self.cameras:
-            state = self.states[config.id]
-            queue: asyncio.Queue[LoopEvent] = asyncio.Queue(self.settings.queue_size)
-            thread = threading.Thread(
-                target=self._worker, args=(state, loop, queue), name=f"camera-watch-{config.id}", daemon=True
-            )
-            self._threads.append(thread)
-            thread.start()
-            self._tasks += [
-                asyncio.create_task(self._consume(queue), name=f"camera-events:{config.id}"),
-                asyncio.create_task(self._watchdog(state, loop, queue), name=f"camera-watchdog:{config.id}"),
-            ]
-        self._tasks.append(asyncio.create_task(self._retention(), name="camera-retention"))
-        log.info("camera watch started %d cameras", len(self.cameras))
+        if self.cameras:
+            self._tasks.append(asyncio.create_task(self._retention(), name="camera-retention"))
+        if cameras:
+            for config in self.cameras:
+                self.start_camera(config.id)
+            log.info("camera watch started %d cameras", len(self.cameras))
+
+    def start_camera(self, camera_id: str) -> None:
+        """Watch one camera: a decoding thread, an event consumer and the offline watchdog."""
+        if camera_id in self._running:
+            return
+        config = self.states[camera_id].config
+        state = self.states[camera_id] = CameraState(config, site_name=self.states[camera_id].site_name)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[LoopEvent] = asyncio.Queue(self.settings.queue_size)
+        thread = threading.Thread(
+            target=self._worker, args=(state, loop, queue), name=f"camera-watch-{config.id}", daemon=True
+        )
+        thread.start()
+        self._running[camera_id] = _Running(state.halt, thread, [
+            asyncio.create_task(self._consume(queue), name=f"camera-events:{config.id}"),
+            asyncio.create_task(self._watchdog(state, loop, queue), name=f"camera-watchdog:{config.id}"),
+        ])
+
+    async def stop_camera(self, camera_id: str) -> None:
+        running = self._running.pop(camera_id, None)
+        if running is None:
+            return
+        running.halt.set()
+        await asyncio.sleep(0)
+        await _cancel(running.tasks)
+        await asyncio.to_thread(running.thread.join, 2.0)
 
     async def stop(self) -> None:
-        self._halt.set()
-        await asyncio.sleep(0)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        for camera_id in list(self._running):
+            await self.stop_camera(camera_id)
+        await _cancel(self._tasks)
         self._tasks = []
-        for thread in self._threads:
-            await asyncio.to_thread(thread.join, 2.0)
-        self._threads = []
-        if self.publisher is not None:
+        if self.publisher is not None and self._started:
             await asyncio.to_thread(self.publisher.stop)
+        self._started = False
 
     def close(self) -> None:
-        self._halt.set()
+        for running in self._running.values():
+            running.halt.set()
 
     # --- worker thread ---------------------------------------------------------------------
 
     def _worker(self, state: CameraState, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[LoopEvent]) -> None:
         config = state.config
+        try:  # events the last holder of this camera left open
+            state.offline_key = "" if self._close_dangling(config) else None
+        except Exception:
+            log.exception("camera %s: events left open by the last run not closed", config.id)
 
         def emit(event: LoopEvent) -> None:
             with contextlib.suppress(RuntimeError):  # the loop is closing
@@ -548,15 +581,16 @@ class CameraWatchService:
         )
         state.loop = cam_loop
         delay, failing = 1.0, False
-        while not self._halt.is_set():
+        halt = state.halt
+        while not halt.is_set():
             frames_before = cam_loop.counters.frames
             stream: VideoStream | None = None
             try:
                 stream = open_video_stream(
-                    config, realtime=not config.is_network, halt=self._halt, prebuffer_s=self.settings.pre_s + 4.0
+                    config, realtime=not config.is_network, halt=halt, prebuffer_s=self.settings.pre_s + 4.0
                 )
                 state.stream = stream
-                outcome = cam_loop.run(stream, self._halt)
+                outcome = cam_loop.run(stream, halt)
                 state.stream_stats = dict(stream.stats())
                 if outcome == "halted":
                     return
@@ -581,7 +615,7 @@ class CameraWatchService:
             if cam_loop.counters.frames > frames_before:
                 delay, failing = 1.0, False
             state.reconnects += 1
-            if self._halt.wait(delay):
+            if halt.wait(delay):
                 return
             delay = min(delay * 2, config.reconnect_max_s)
 
@@ -619,14 +653,16 @@ class CameraWatchService:
                 recovered = state.online is False
                 state.online = True
                 log.info("camera %s is %s", config.id, "back online" if recovered else "online")
-                if recovered and state.offline_key:
+                # offline_key "": the run before (or the node that watched this camera before) left it
+                # offline; the first picture clears that incident (there is no event of ours to end).
+                if state.offline_key is not None:
                     self._enqueue(state, queue, LoopEvent(
                         camera_id=config.id, kind="camera_offline", phase="end", key=state.offline_key,
                         media_s=0.0, at=self.clock(),
                     ))
-                    state.offline_key = None
                 elif self.publisher is not None:
                     self.publisher.publish_status(config.id, True)
+                state.offline_key = None
 
     async def _consume(self, queue: asyncio.Queue[LoopEvent]) -> None:
         while True:
@@ -643,7 +679,7 @@ class CameraWatchService:
         state = self.states.get(event.camera_id)
         if state is None:
             return None
-        row = self._store(state, event)
+        row = self._store(state, event) if event.key else None
         if self.publisher is not None:
             self.publisher.publish_event(event.camera_id, self.payload(event, row))
             if event.kind == "camera_offline":
@@ -743,18 +779,19 @@ class CameraWatchService:
         except Exception:
             log.exception("camera %s: observation %s not reported", config.id, observation.key)
 
-    def _close_dangling(self) -> None:
-        now = self.clock()
+    def _close_dangling(self, config: CameraConfig) -> bool:
+        """Close the events an earlier run (or another node) left open; True if one was "offline"."""
+        now, was_offline = self.clock(), False
         with self.db.unit_of_work() as s:
+            begin_as_writer(s)  # cameras start together: a read that turns into a write would be refused
             repo = CameraEventsRepository(s)
-            known = {d.id for d in SitesRepository(s).list_devices()}
-            for config in self.cameras:
-                if config.id not in known:
-                    continue
+            if config.id in {d.id for d in SitesRepository(s).list_devices()}:
                 for kind in ("motion", "tamper", "camera_offline"):
                     n = repo.close_dangling(config.id, kind, now, "interrupted: watchd stopped during the event")
                     if n:
                         log.info("camera %s: closed %d %s event(s) left open by the last run", config.id, n, kind)
+                        was_offline = was_offline or kind == "camera_offline"
+        return was_offline
 
     # --- retention -------------------------------------------------------------------------
 

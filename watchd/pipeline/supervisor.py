@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, EventSink, Frame
 from devices.registry import AnyDeviceConfig, CameraConfig, create_driver
+from devices.terminal import sleep_unless
 from watchd.domain.observations import ObservationSink
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
 from watchd.pipeline.camera_watch import CameraWatchService
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 FRAME_QUEUE = 2
 EVENT_QUEUE = 1000
 EVENT_BATCH = 500  # punches a consumer stores in one transaction
+PRESENCE_ITEM = "task:terminal-presence"  # the push terminals' silence check: one node runs it
 
 
 @dataclass(slots=True)
@@ -68,7 +71,7 @@ class DeviceSupervisor:
         self, devices: list[AnyDeviceConfig], checkins: CheckinService, engine: RecognitionEngine,
         liveness: LivenessSettings, clock: Callable[[], datetime], *, punches: PunchService | None = None,
         observations: ObservationSink | None = None, cameras: CameraWatchService | None = None,
-        duty: DutyWatch | None = None,
+        duty: DutyWatch | None = None, leased: bool = False,
     ) -> None:
         self.devices = [d for d in devices if d.enabled]
         # Duty-room desk cameras: frames go to the duty watch, not to the check-in tracker.
@@ -85,45 +88,77 @@ class DeviceSupervisor:
         self.engine = engine
         self.liveness = liveness
         self.clock = clock
+        self.leased = leased
+        self._configs = {d.id: d for d in self.devices}
         self.runtimes: dict[str, DeviceRuntime] = {}
+        self._items: dict[str, list[asyncio.Task[None]]] = {}  # running leased items and their tasks
+        self._stops: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
 
-    def start(self) -> None:
+    # --- leased work: each device (and the terminal-presence sweep) runs on one node at a time ---
+
+    def lease_items(self) -> list[str]:
+        """Everything this node can run: devices with a driver, watched cameras, the presence sweep."""
+        items = [c.id for c in self.cameras.cameras]
         for config in self.devices:
-            driver = create_driver(config)
-            if driver is None:
+            if config.kind == "duty_camera" and not self.duty.handles(config.id):
                 continue
-            rt = DeviceRuntime(config.id)
-            if config.kind == "duty_camera":
-                if not self.duty.handles(config.id):
-                    log.warning("duty camera %s watches no desk ([[duty.rooms.desks]]): not started", config.id)
-                    continue
-                self.runtimes[config.id] = rt
-                self._tasks += [
-                    asyncio.create_task(self._run_driver(driver, rt, rt), name=f"driver:{config.id}"),
-                    asyncio.create_task(self.duty.consume(config.id, rt.frames, rt.events, self._stop),
-                                        name=f"duty:{config.id}"),
-                ]
-                continue
-            self.runtimes[config.id] = rt
-            self._tasks += [
-                asyncio.create_task(
-                    self._run_driver(driver, self.terminals.sink(config.id, rt), rt), name=f"driver:{config.id}"
-                ),
-                asyncio.create_task(self._consume_events(rt), name=f"events:{config.id}"),
-                asyncio.create_task(self._consume_frames(rt), name=f"frames:{config.id}"),
-            ]
-        interval = self.terminals.punches.settings.terminals.presence_check_s
-        self._tasks += [
-            asyncio.create_task(self.terminals.finish_pending(), name="punches:pending"),
-            asyncio.create_task(self.terminals.watch_presence(self._stop, interval), name="punches:presence"),
-        ]
-        self.cameras.start()
-        log.info("device supervisor started %d drivers", len(self.runtimes))
+            if config.id not in self.cameras.states and create_driver(config) is not None:
+                items.append(config.id)
+        return [*items, PRESENCE_ITEM]
+
+    async def start_item(self, item: str) -> None:
+        self._start_now(item)
+
+    def _start_now(self, item: str) -> None:
+        if item == PRESENCE_ITEM:
+            interval = self.terminals.punches.settings.terminals.presence_check_s
+            self._spawn(item, self.terminals.watch_presence(self._item_stop(item), interval), "punches:presence")
+        elif item in self.cameras.states:
+            self.cameras.start_camera(item)
+        else:
+            self._start_device(self._configs[item])
+
+    async def stop_item(self, item: str) -> None:
+        if item in self.cameras.states:
+            await self.cameras.stop_camera(item)
+            return
+        self._stops.pop(item, asyncio.Event()).set()
+        tasks = self._items.pop(item, [])
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if not self._stop.is_set():  # handed to another node; on a full stop the last state stays readable
+            self.runtimes.pop(item, None)
+
+    def item_state(self, item: str) -> str:
+        if item in self.cameras.states:
+            online = self.cameras.states[item].online
+        elif item in self.runtimes:
+            online = self.runtimes[item].online
+        else:
+            return "running" if item in self._items else ""
+        return "connecting" if online is None else ("online" if online else "offline")
+
+    def start(self) -> None:
+        """Start the shared tasks, and every device unless a lease keeper hands them out."""
+        self._tasks.append(asyncio.create_task(self.terminals.finish_pending(), name="punches:pending"))
+        self.cameras.start(cameras=False)
+        for config in self.devices:
+            if config.kind == "duty_camera" and not self.duty.handles(config.id):
+                log.warning("duty camera %s watches no desk ([[duty.rooms.desks]]): not started", config.id)
+        if not self.leased:
+            for item in self.lease_items():
+                self._start_now(item)
+        log.info("device supervisor started (%s)", "devices by lease" if self.leased else "all devices")
 
     async def stop(self) -> None:
         self._stop.set()
+        for item in list(self._items):
+            await self.stop_item(item)
         await self.cameras.stop()
         for task in self._tasks:
             task.cancel()
@@ -131,11 +166,33 @@ class DeviceSupervisor:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    async def _run_driver(self, driver: Driver, sink: EventSink, rt: DeviceRuntime) -> None:
+    def _item_stop(self, item: str) -> asyncio.Event:
+        event = self._stops[item] = asyncio.Event()
+        return event
+
+    def _spawn(self, item: str, coro: Coroutine[Any, Any, None], name: str) -> None:
+        self._items.setdefault(item, []).append(asyncio.create_task(coro, name=name))
+
+    def _start_device(self, config: AnyDeviceConfig) -> None:
+        driver = create_driver(config)
+        if driver is None:
+            return
+        rt = self.runtimes[config.id] = DeviceRuntime(config.id)
+        stop = self._item_stop(config.id)
+        if config.kind == "duty_camera":
+            self._spawn(config.id, self._run_driver(driver, rt, rt, stop), f"driver:{config.id}")
+            self._spawn(config.id, self.duty.consume(config.id, rt.frames, rt.events, stop), f"duty:{config.id}")
+            return
+        sink = self.terminals.sink(config.id, rt)
+        self._spawn(config.id, self._run_driver(driver, sink, rt, stop), f"driver:{config.id}")
+        self._spawn(config.id, self._consume_events(rt), f"events:{config.id}")
+        self._spawn(config.id, self._consume_frames(rt), f"frames:{config.id}")
+
+    async def _run_driver(self, driver: Driver, sink: EventSink, rt: DeviceRuntime, stop: asyncio.Event) -> None:
         delay, failing = 1.0, False
-        while not self._stop.is_set():
+        while not stop.is_set():
             try:
-                await driver.run(sink, self._stop)
+                await driver.run(sink, stop)
                 return
             except asyncio.CancelledError:
                 raise
@@ -143,8 +200,8 @@ class DeviceSupervisor:
                 if not failing:
                     log.exception("driver %s crashed; restarting with backoff", rt.device_id)
                 failing = True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=delay)
+            if await sleep_unless(stop, delay):
+                return
             delay = min(delay * 2, 60.0)
 
     async def _consume_events(self, rt: DeviceRuntime) -> None:

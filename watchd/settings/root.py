@@ -12,6 +12,7 @@ from watchd.settings.alerts import AlertSettings, alert_reference_errors
 from watchd.settings.attendance import AttendanceSettings
 from watchd.settings.base import ConfigModel
 from watchd.settings.cameras import CameraWatchSettings
+from watchd.settings.cluster import ClusterSettings
 from watchd.settings.duty import DutySettings, duty_reference_errors
 from watchd.settings.recognition import CheckinSettings, LivenessSettings, RecognitionSettings
 from watchd.settings.server import DatabaseSettings, ServerSettings
@@ -55,6 +56,10 @@ class Settings(ConfigModel):
     terminals: TerminalSettings = Field(
         default_factory=TerminalSettings, title="Terminals",
         description="Punches from vendor terminals (ZKTeco, Hikvision): plausibility and device-user mapping.",
+    )
+    cluster: ClusterSettings = Field(
+        default_factory=ClusterSettings, title="Cluster",
+        description="Several nodes on one PostgreSQL database: node name and device leases.",
     )
     duty: DutySettings = Field(
         default_factory=DutySettings, title="Duty",

@@ -103,7 +103,8 @@ def test_camera_offline_shows_in_the_camera_list_until_it_is_back(
 def test_events_left_open_by_a_crash_are_closed_at_start(make_services: Callable[..., Services], clock: FakeClock) -> None:
     services, watch, _ = setup(make_services)
     watch.handle(event(clock, "start", "cam-pit:tamper:1", kind="tamper", reason="covered"))
-    watch._close_dangling()  # what start() does first
+    config = watch.states["cam-pit"].config
+    assert watch._close_dangling(config) is False  # what a camera's worker does first; nothing was offline
     with services.db.read() as s:
         from watchd.db.repositories.camera_events import CameraEventsRepository
 

@@ -29,6 +29,7 @@ from watchd.db.models.audit import AuditEntry
 from watchd.db.models.auth import AuthToken, User
 from watchd.db.models.camera_events import CameraEvent
 from watchd.db.models.checkin import Checkin
+from watchd.db.models.cluster import NodeRecord, WorkLease
 from watchd.db.models.duty import DutyAssignment, DutyNote, DutyPresence, DutySwap
 from watchd.db.models.people import FaceTemplate, Person, PersonVillage
 from watchd.db.models.punches import RawPunch, TerminalState, TerminalUserMap
@@ -47,3 +48,4 @@ __all__ += ["RawPunch", "TerminalState", "TerminalUserMap"]
 __all__ += ["AuditEntry"]
 __all__ += ["CameraEvent"]
 __all__ += ["DutyAssignment", "DutyNote", "DutyPresence", "DutySwap"]
+__all__ += ["NodeRecord", "WorkLease"]
