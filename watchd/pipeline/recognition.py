@@ -60,7 +60,7 @@ def _analyzer(params: AnalyzerParams) -> FaceAnalyzer:
     return _cached_analyzer(params.detect_max_side, params.min_face_px, params.encoder)
 
 
-def _warm(params: AnalyzerParams) -> None:
+def init_worker(params: AnalyzerParams) -> None:
     """Worker initializer: one BLAS thread per worker process, then load the models."""
     from threadpoolctl import threadpool_limits
 
@@ -149,7 +149,7 @@ class RecognitionEngine:
         else:
             ctx = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(
-                max_workers=count, mp_context=ctx, initializer=_warm, initargs=(self.params,)
+                max_workers=count, mp_context=ctx, initializer=init_worker, initargs=(self.params,)
             )
 
     def detect_rgb(self, rgb: npt.NDArray[np.uint8]) -> list[DetectedFace]:
