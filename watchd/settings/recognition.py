@@ -30,7 +30,7 @@ class RecognitionSettings(ConfigModel):
     encoder: Literal["fast", "dlib"] = Field(
         "fast", title="Face encoder",
         description="How the 128-number face encoding is computed: 'fast' runs dlib's network with numpy "
-        "(about 4x faster), 'dlib' runs it in dlib. Both give the same encodings; templates stay valid.",
+        "(about 5x faster), 'dlib' runs it in dlib. Both give the same encodings; templates stay valid.",
     )
     max_upload_bytes: int = Field(
         5_000_000, ge=10_000, le=50_000_000, title="Largest image upload",

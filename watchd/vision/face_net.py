@@ -143,7 +143,9 @@ class FaceNet:
     def describe(self, chips: npt.NDArray[np.uint8]) -> Float32Array:
         """128-d descriptors, shape (N, 128), of N aligned face chips, shape (N, 150, 150, 3) RGB."""
         if chips.dtype != np.uint8 or chips.ndim != 4 or chips.shape[1:] != (CHIP_SIZE, CHIP_SIZE, 3):
-            raise ValueError(f"expected (N, {CHIP_SIZE}, {CHIP_SIZE}, 3) uint8 face chips, got {chips.dtype} {chips.shape}")
+            raise ValueError(
+                f"expected (N, {CHIP_SIZE}, {CHIP_SIZE}, 3) uint8 face chips, got {chips.dtype} {chips.shape}"
+            )
         # input_rgb_image: (pixel - channel mean) / 256, in float32 as dlib does. Layout NHWC.
         x: Float32Array = (chips.astype(np.float32) - self._means) / np.float32(256.0)
         tags: dict[int, Float32Array] = {}
@@ -299,7 +301,8 @@ class _Builder:
         elif isinstance(layer, _AddPrev):
             r.expect_text("add_prev_", what)
             other = self._tag_shapes[layer.tag]
-            self.shape = (max(self.shape[0], other[0]), max(self.shape[1], other[1]), max(self.shape[2], other[2]))
+            channels, rows, cols = (max(a, b) for a, b in zip(self.shape, other, strict=True))
+            self.shape = (channels, rows, cols)
             self.ops.append(layer)
         else:
             r.expect_text("fc_2", what)
@@ -311,11 +314,11 @@ class _Builder:
         start = r.offset
         params = r.tensor(f"{what} params")
         found = tuple(r.count(f"{what} {k}") for k in ("filters", "rows", "columns", "stride y", "stride x"))
-        self._check(found, (layer.filters, layer.kernel, layer.kernel, layer.stride, layer.stride), what, start)
+        k, stride = layer.kernel, layer.stride
+        self._check(found, (layer.filters, k, k, stride, stride), what, start)
         padding = (r.count(f"{what} padding y"), r.count(f"{what} padding x"))
-        expected_padding = layer.kernel // 2 if layer.stride == 1 else 0  # dlib's default for con_
+        expected_padding = k // 2 if stride == 1 else 0  # dlib's default for con_
         self._check(padding, (expected_padding, expected_padding), f"{what} padding", start)
-        k = layer.kernel
         self._check(r.alias_shape(f"{what} filters"), (layer.filters, channels, k, k), f"{what} filters", start)
         self._check(r.alias_shape(f"{what} biases"), (1, layer.filters, 1, 1), f"{what} biases", start)
         for multiplier in ("learning rate", "weight decay", "bias learning rate", "bias weight decay"):

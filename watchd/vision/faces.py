@@ -8,10 +8,11 @@ Encoding: dlib cuts the aligned 150x150 face chip (get_face_chip, as compute_fac
 for one jitter); the ResNet then runs in numpy (watchd.vision.face_net, encoder = "fast") or in
 dlib (encoder = "dlib"). Both give the same encodings to ~1e-6, so templates are interchangeable.
 
-Measured here on one core (dlib-bin 20.0.1, numpy's OpenBLAS, bench/recognition.py): HOG detection
-releases the GIL (a Python thread keeps ~96 % of its speed meanwhile); dlib's encoder holds it
-(~5 %) for ~75-90 ms per face, the numpy encoder takes ~20 ms and releases it in its GEMMs.
-Worker processes still parallelise everything best: use one per core, BLAS limited to 1 thread.
+Measured here (dlib-bin 20.0.1, numpy's OpenBLAS on one thread, bench/recognition.py): encoding
+takes ~16 ms with the numpy encoder against ~88 ms with dlib's (one core, 36 real faces); HOG
+detection releases the GIL (a Python thread keeps ~96 % of its speed meanwhile), dlib's encoder
+holds it (~5-10 %), the numpy encoder mostly releases it (~70 %). Worker processes, one per core
+with BLAS on one thread, remain the way to use several cores.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ __all__ = [
 #: Stored with every template: encodings from another model or pipeline are not comparable.
 MODEL_VERSION: Final = "dlib-resnet-v1/hog/5pt"
 
-#: "fast": the ResNet in numpy (watchd.vision.face_net); "dlib": dlib's own, ~4x slower, holds the GIL.
+#: "fast": the ResNet in numpy (watchd.vision.face_net); "dlib": dlib's own, ~5x slower, holds the GIL.
 Encoder = Literal["fast", "dlib"]
 #: Margin around the face in the aligned chip: compute_face_descriptor's default.
 CHIP_PADDING: Final = 0.25
