@@ -167,7 +167,7 @@ def _identify(services: Services, paths: Sequence[Path]) -> int:
     from watchd.vision.images import ImageRejected, decode_image
 
     rec = services.config.settings.recognition
-    analyzer = FaceAnalyzer(detect_max_side=rec.detect_max_side, min_face_px=rec.min_face_px)
+    analyzer = FaceAnalyzer.from_settings(rec)
     status = 0
     for path in paths:
         line: dict[str, object] = {"photo": str(path)}

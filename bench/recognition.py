@@ -3,11 +3,12 @@
 Run: .venv/bin/python bench/recognition.py   (prints one JSON document; progress goes to stderr)
 
 Uses the photos in ../shared/data/faces (skips with a message when absent). Timings run pinned
-to one core with one BLAS/OpenMP thread. Every photo is re-encoded to a 640x480 JPEG in memory,
+to one core with one BLAS/OpenMP thread (OpenCV too); "blas_threads" shows what BLAS really had. Every photo is re-encoded to a 640x480 JPEG in memory,
 letterboxed whole (faces of 60-270 px) and, separately, cropped so that its largest face is 45 %
 of the frame width as at a kiosk; then timed from those bytes to a decision by both pipelines
 in the same run:
-  ours:      decode_image -> FaceAnalyzer.detect -> encode(largest face) -> Gallery.match
+  ours:      decode_image -> FaceAnalyzer.detect -> encode(largest face) -> Gallery.match, with the
+             configured encoder ("fast": numpy; also timed with "dlib" for comparison)
   reference: load_image_file -> face_locations (native size, upsample 1) -> face_encodings
              (largest face) -> compare_faces / face_distance against the known encodings
 Both enrol one photo per person from knn_examples/train, at full resolution.
@@ -34,6 +35,7 @@ from typing import Any  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
+from threadpoolctl import threadpool_info  # noqa: E402
 
 from watchd.settings.recognition import RecognitionSettings  # noqa: E402
 from watchd.vision.faces import FaceAnalyzer  # noqa: E402
@@ -279,9 +281,11 @@ def gil_section(ours: Ours, data: bytes) -> dict[str, Any]:
     """
     rgb = ours.decode(data)
     face = ours.analyzer.detect_thorough(rgb)[0]
+    dlib_encoder = FaceAnalyzer.from_settings(ours.settings.model_copy(update={"encoder": "dlib"}))
     work: dict[str, Callable[[], object]] = {
         "detect_thorough": lambda: ours.analyzer.detect_thorough(rgb),
-        "encode": lambda: ours.analyzer.encode(rgb, face),
+        f"encode_{ours.analyzer.encoder}": lambda: ours.analyzer.encode(rgb, face),
+        "encode_dlib": lambda: dlib_encoder.encode(rgb, face),
     }
     out: dict[str, Any] = {"cpus": len(os.sched_getaffinity(0))}
     for name, fn in work.items():
@@ -289,6 +293,33 @@ def gil_section(ours: Ours, data: bytes) -> dict[str, Any]:
             "spinner_progress": round(_spinner_progress(fn), 2),
             "two_thread_speedup": round(_two_threads(fn), 2),
         }
+    return out
+
+
+def encode_section(analyzers: Sequence[FaceAnalyzer], photos: dict[str, bytes]) -> dict[str, Any]:
+    """Encoding alone, the largest face of every photo, for each encoder; and how far apart they are."""
+    out: dict[str, Any] = {}
+    encodings: list[list[npt.NDArray[np.float64]]] = []
+    for analyzer in analyzers:
+        times, found = [], []
+        for data in photos.values():
+            rgb = decode_image(data, max_bytes=20_000_000, max_pixels=25_000_000)
+            faces = analyzer.detect_thorough(rgb)
+            if not faces:
+                continue
+            for _ in range(ROUNDS):
+                start = time.perf_counter()
+                encoding = analyzer.encode(rgb, faces[0])
+                times.append((time.perf_counter() - start) * 1000.0)
+            found.append(encoding)
+        encodings.append(found)
+        out[analyzer.encoder] = {
+            "faces": len(found),
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(percentile(times, 95), 1),
+        }
+    if len(encodings) == 2:
+        out["max_abs_difference"] = float(np.abs(np.array(encodings[0]) - np.array(encodings[1])).max())
     return out
 
 
@@ -354,10 +385,16 @@ def main() -> int:
     # The kiosk defaults refuse faces under min_face_px; 40 px is about the smallest face the
     # reference finds in a 640x480 frame, so that run compares the two pipelines face for face.
     small = Ours(settings.model_copy(update={"min_face_px": 40}), enrol)
+    with_dlib = Ours(settings.model_copy(update={"encoder": "dlib"}), enrol)
     result = {
-        "settings": settings.model_dump(include={"tolerance", "margin", "detect_max_side", "min_face_px"}),
+        "settings": settings.model_dump(
+            include={"tolerance", "margin", "detect_max_side", "min_face_px", "encoder"}
+        ),
         "pinned_cpus": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "blas_threads": [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"],
+        "encode_only_largest_face": encode_section([ours.analyzer, with_dlib.analyzer], photos),
         "jpeg_to_decision_640x480": speed_section(ours, ref, photos),
+        "jpeg_to_decision_640x480_dlib_encoder": speed_section(with_dlib, ref, photos),
         "jpeg_to_decision_640x480_min_face_px_40": speed_section(small, ref, photos),
         "jpeg_to_decision_640x480_kiosk_close_ups": speed_section(ours, ref, close_ups),
         "identification_knn_test": {

@@ -1,7 +1,8 @@
 """Face analysis in worker processes, gallery matching in the main process.
 
 Detection and encoding are CPU-heavy and run in a process pool (or, with workers = 0 in tests,
-in the calling thread). Each worker loads the dlib models once. Matching against the gallery is
+in the calling thread). Each worker loads the models once and limits BLAS (the numpy encoder's
+GEMMs) to one thread, since the pool already has one worker per core. Matching against the gallery is
 one vectorised numpy operation and stays in the main process, where the gallery lives.
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from watchd.settings.recognition import RecognitionSettings
-from watchd.vision.faces import MODEL_VERSION, DetectedFace, FaceAnalyzer
+from watchd.vision.faces import MODEL_VERSION, DetectedFace, Encoder, FaceAnalyzer
 from watchd.vision.gallery import Gallery, Match
 from watchd.vision.images import decode_image, encode_jpeg
 
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 class AnalyzerParams:
     detect_max_side: int
     min_face_px: int
+    encoder: Encoder
     max_bytes: int
     max_pixels: int
 
@@ -50,17 +52,25 @@ class EnrollmentAnalysis:
 
 
 @lru_cache(maxsize=4)
-def _analyzer(detect_max_side: int, min_face_px: int) -> FaceAnalyzer:
-    return FaceAnalyzer(detect_max_side=detect_max_side, min_face_px=min_face_px)
+def _cached_analyzer(detect_max_side: int, min_face_px: int, encoder: Encoder) -> FaceAnalyzer:
+    return FaceAnalyzer(detect_max_side=detect_max_side, min_face_px=min_face_px, encoder=encoder)
 
 
-def _warm(params: AnalyzerParams) -> None:
-    _analyzer(params.detect_max_side, params.min_face_px)
+def _analyzer(params: AnalyzerParams) -> FaceAnalyzer:
+    return _cached_analyzer(params.detect_max_side, params.min_face_px, params.encoder)
+
+
+def init_worker(params: AnalyzerParams) -> None:
+    """Worker initializer: one BLAS thread per worker process, then load the models."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")  # stays in force for the life of the worker
+    _analyzer(params)
 
 
 def analyze_frames(params: AnalyzerParams, frames: Sequence[bytes], snapshot_side: int | None) -> FramesAnalysis:
     """Detect the largest face in every frame and encode the most frontal one. Runs in a worker."""
-    analyzer = _analyzer(params.detect_max_side, params.min_face_px)
+    analyzer = _analyzer(params)
     images = [decode_image(f, max_bytes=params.max_bytes, max_pixels=params.max_pixels) for f in frames]
     faces: list[DetectedFace | None] = []
     for rgb in images:
@@ -79,18 +89,18 @@ def analyze_frames(params: AnalyzerParams, frames: Sequence[bytes], snapshot_sid
 
 def analyze_enrollment(params: AnalyzerParams, photo: bytes) -> EnrollmentAnalysis:
     """Exactly one usable face, or ImageRejected / FaceRejected. Runs in a worker."""
-    analyzer = _analyzer(params.detect_max_side, params.min_face_px)
+    analyzer = _analyzer(params)
     rgb = decode_image(photo, max_bytes=params.max_bytes, max_pixels=params.max_pixels)
     face, encoding = analyzer.enrollment_template(rgb)
     return EnrollmentAnalysis(face, encoding)
 
 
 def detect_rgb(params: AnalyzerParams, rgb: npt.NDArray[np.uint8]) -> list[DetectedFace]:
-    return _analyzer(params.detect_max_side, params.min_face_px).detect(rgb)
+    return _analyzer(params).detect(rgb)
 
 
 def encode_rgb(params: AnalyzerParams, rgb: npt.NDArray[np.uint8], face: DetectedFace) -> npt.NDArray[np.float64]:
-    return _analyzer(params.detect_max_side, params.min_face_px).encode(rgb, face)
+    return _analyzer(params).encode(rgb, face)
 
 
 def _crop(rgb: npt.NDArray[np.uint8], face: DetectedFace) -> npt.NDArray[np.uint8]:
@@ -127,6 +137,7 @@ class RecognitionEngine:
         self.params = AnalyzerParams(
             detect_max_side=settings.detect_max_side,
             min_face_px=settings.min_face_px,
+            encoder=settings.encoder,
             max_bytes=settings.max_upload_bytes,
             max_pixels=settings.max_pixels,
         )
@@ -138,7 +149,7 @@ class RecognitionEngine:
         else:
             ctx = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(
-                max_workers=count, mp_context=ctx, initializer=_warm, initargs=(self.params,)
+                max_workers=count, mp_context=ctx, initializer=init_worker, initargs=(self.params,)
             )
 
     def detect_rgb(self, rgb: npt.NDArray[np.uint8]) -> list[DetectedFace]:

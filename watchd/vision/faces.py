@@ -4,9 +4,15 @@ The models are face_recognition's (HOG detector, 5-point shape predictor, ResNet
 through dlib directly: `import face_recognition` would also load the CNN detector and the 68-point
 model, and it switches on Pillow's LOAD_TRUNCATED_IMAGES for the whole process.
 
-Measured here (dlib-bin 20.0.1, bench/recognition.py): HOG detection releases the GIL (a Python
-thread keeps ~96 % of its speed meanwhile), encoding holds it (~5 %) for its ~75-90 ms per face.
-So threads do not parallelise encoding: use worker processes.
+Encoding: dlib cuts the aligned 150x150 face chip (get_face_chip, as compute_face_descriptor does
+for one jitter); the ResNet then runs in numpy (watchd.vision.face_net, encoder = "fast") or in
+dlib (encoder = "dlib"). Both give the same encodings to ~1e-6, so templates are interchangeable.
+
+Measured here (dlib-bin 20.0.1, numpy's OpenBLAS on one thread, bench/recognition.py): encoding
+takes ~16 ms with the numpy encoder against ~88 ms with dlib's (one core, 36 real faces); HOG
+detection releases the GIL (a Python thread keeps ~96 % of its speed meanwhile), dlib's encoder
+holds it (~5-10 %), the numpy encoder mostly releases it (~70 %). Worker processes, one per core
+with BLAS on one thread, remain the way to use several cores.
 """
 
 from __future__ import annotations
@@ -14,12 +20,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal
 
 import cv2
 import dlib
 import numpy as np
 import numpy.typing as npt
+
+from watchd.vision.face_net import CHIP_SIZE, load_face_net
 
 if TYPE_CHECKING:
     from watchd.settings.recognition import RecognitionSettings
@@ -27,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MODEL_VERSION",
     "DetectedFace",
+    "Encoder",
     "FaceAnalyzer",
     "FaceBox",
     "FaceRejected",
@@ -35,6 +45,11 @@ __all__ = [
 
 #: Stored with every template: encodings from another model or pipeline are not comparable.
 MODEL_VERSION: Final = "dlib-resnet-v1/hog/5pt"
+
+#: "fast": the ResNet in numpy (watchd.vision.face_net); "dlib": dlib's own, ~5x slower, holds the GIL.
+Encoder = Literal["fast", "dlib"]
+#: Margin around the face in the aligned chip: compute_face_descriptor's default.
+CHIP_PADDING: Final = 0.25
 
 #: dlib's frontal HOG detector scans an 80x80 window: at a scale s and u upsamplings it finds faces
 #: down to about HOG_WINDOW / (s * 2**u) pixels of the original image.
@@ -101,20 +116,29 @@ class FaceAnalyzer:
     Safe to share between threads, but only detection runs in parallel (see the module notes).
     """
 
-    def __init__(self, *, detect_max_side: int = 320, min_face_px: int = 80) -> None:
+    def __init__(self, *, detect_max_side: int = 320, min_face_px: int = 80, encoder: Encoder = "fast") -> None:
         import face_recognition_models as models
 
         if detect_max_side < HOG_WINDOW or min_face_px < 1:
             raise ValueError(f"bad detect_max_side {detect_max_side} or min_face_px {min_face_px}")
         self.detect_max_side = detect_max_side
         self.min_face_px = min_face_px
+        self.encoder = encoder
         self._detector = dlib.get_frontal_face_detector()
         self._predictor = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
-        self._encoder = dlib.face_recognition_model_v1(models.face_recognition_model_location())
+        model = Path(models.face_recognition_model_location())
+        if encoder == "fast":
+            self._net = load_face_net(model)
+        elif encoder == "dlib":
+            self._dlib_encoder = dlib.face_recognition_model_v1(str(model))
+        else:
+            raise ValueError(f"unknown encoder {encoder!r}: expected 'fast' or 'dlib'")
 
     @classmethod
     def from_settings(cls, settings: RecognitionSettings) -> FaceAnalyzer:
-        return cls(detect_max_side=settings.detect_max_side, min_face_px=settings.min_face_px)
+        return cls(
+            detect_max_side=settings.detect_max_side, min_face_px=settings.min_face_px, encoder=settings.encoder
+        )
 
     def detect(self, rgb: npt.NDArray[np.uint8]) -> list[DetectedFace]:
         """Faces at least min_face_px wide, largest first: the fast kiosk path.
@@ -145,8 +169,10 @@ class FaceAnalyzer:
         rect = dlib.rectangle(box.left, box.top, box.right, box.bottom)
         points = dlib.points([dlib.point(round(x), round(y)) for x, y in face.landmarks])
         shape = dlib.full_object_detection(rect, points)
-        descriptor = self._encoder.compute_face_descriptor(image, shape, 1)
-        return np.array(descriptor, dtype=np.float64)
+        if self.encoder == "dlib":
+            return np.array(self._dlib_encoder.compute_face_descriptor(image, shape, 1), dtype=np.float64)
+        chip = np.asarray(dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=CHIP_PADDING), dtype=np.uint8)
+        return np.asarray(self._net.describe(chip[np.newaxis])[0], dtype=np.float64)
 
     def enrollment_template(self, rgb: npt.NDArray[np.uint8]) -> tuple[DetectedFace, npt.NDArray[np.float64]]:
         """The one face of an enrolment photo and its encoding, or FaceRejected."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from threadpoolctl import threadpool_info
 
 from tests.faces import OBAMA_PROBE, TWO_PEOPLE, kiosk_frame, photo_bytes
-from watchd.pipeline.recognition import RecognitionEngine
+from watchd.pipeline.recognition import RecognitionEngine, init_worker
 from watchd.settings.recognition import RecognitionSettings
 from watchd.vision.faces import FaceRejected
 from watchd.vision.images import ImageRejected
@@ -36,3 +39,16 @@ def test_refusals_keep_their_reason_across_processes(engine: RecognitionEngine) 
     with pytest.raises(FaceRejected) as two_faces:
         engine.analyze_enrollment(photo_bytes(TWO_PEOPLE))
     assert two_faces.value.code == "several_faces"
+
+
+def blas_threads() -> list[int]:
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+def test_a_recognition_worker_runs_blas_on_one_thread() -> None:
+    """One worker per core: the numpy encoder's GEMMs must not spread over the other cores."""
+    params = RecognitionEngine(RecognitionSettings(), workers=0).params
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=init_worker, initargs=(params,)) as pool:
+        threads = pool.submit(blas_threads).result(timeout=120)
+    assert threads and set(threads) == {1}

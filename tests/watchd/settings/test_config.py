@@ -50,6 +50,13 @@ def test_unknown_key_is_reported_with_its_path(tmp_path: Path) -> None:
     assert problems(path) == ["recognition.tolerence: unknown key (not allowed here)"]
 
 
+def test_the_face_encoder_is_fast_unless_dlib_is_asked_for(tmp_path: Path) -> None:
+    assert load_settings(EXAMPLE).settings.recognition.encoder == "fast"
+    assert load_settings(write(tmp_path, '[recognition]\nencoder = "dlib"\n')).settings.recognition.encoder == "dlib"
+    (problem,) = problems(write(tmp_path, '[recognition]\nencoder = "gpu"\n'))
+    assert problem.startswith("recognition.encoder:") and "'fast'" in problem and "'dlib'" in problem, problem
+
+
 def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -168,7 +168,8 @@ def test_encodings_are_comparable_with_face_recognitions(
     fast = analyzer.encode(rgb, analyzer.detect(rgb)[0])
     assert np.linalg.norm(fast - reference) < 0.1  # genuine pairs here are 0.3-0.45 apart
     _, enrolled = analyzer.enrollment_template(rgb)  # full resolution, upsample 1: face_recognition's own
-    assert np.linalg.norm(enrolled - reference) < 1e-6
+    # The same network in float32, summed in another order than dlib's: ~1e-6 apart, not 0.
+    assert np.linalg.norm(enrolled - reference) < 1e-5
 
 
 @pytest.fixture(scope="module")
