@@ -34,6 +34,7 @@ from watchd.db.session import Database
 from watchd.domain.attendance.visits import previous_month
 from watchd.domain.checkin import local_day
 from watchd.ops.heartbeat import Heartbeat, Heartbeats
+from watchd.ops.retention import Retention
 from watchd.reports.files import write_monthly_reports
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,15 @@ def attendance_jobs(services: Services) -> list[Job]:
     ]
 
 
+def retention_job(services: Services) -> Job:
+    """Daily deletion of pictures past their retention, and of orphan files (watchd/ops/retention.py)."""
+    settings = services.config.settings
+    hour, minute = (int(part) for part in settings.retention.run_at.split(":"))
+    retention = Retention(services.db, services.config.data_dir, settings.retention)
+    return Job("retention", CronTrigger(hour=hour, minute=minute, timezone=settings.zone),
+               lambda _slot: retention.run(services.clock()))
+
+
 class AttendanceScheduler:
     """The APScheduler wrapper started by `watchd run`."""
 
@@ -225,7 +235,7 @@ class AttendanceScheduler:
 def build_scheduler(services: Services) -> AttendanceScheduler:
     settings = services.config.settings
     runner = JobRunner(
-        services.db, attendance_jobs(services), services.clock, lock_for(services.db, services.config.data_dir),
+        services.db, [*attendance_jobs(services), retention_job(services)], services.clock, lock_for(services.db, services.config.data_dir),
         settings.zone,
     )
     return AttendanceScheduler(runner, settings.zone, services.runtime.heartbeats)

@@ -39,28 +39,28 @@ class LoggingSettings(ConfigModel):
     )
 
 
-Days = Annotated[int, Field(ge=1, le=36500)]
+Days = Annotated[int, Field(ge=0, le=36500)]  # 0: kept for ever (TOML has no null)
 
 
 class RetentionSettings(ConfigModel):
     """Days after which stored pictures are deleted (the rows stay, without the picture). Camera-event
     snapshots and clips follow `[camera_watch] retention_days` and `max_disk_mb`."""
 
-    checkin_snapshot_days: Days | None = Field(
+    checkin_snapshot_days: Days = Field(
         90, title="Check-in snapshots", description="Face snapshots of kiosk check-ins (checkin.keep_snapshot). "
-        "Empty: kept for ever.",
+        "0: kept for ever.",
     )
-    enrollment_photo_days: Days | None = Field(
-        None, title="Enrolment photos",
+    enrollment_photo_days: Days = Field(
+        0, title="Enrolment photos",
         description="Raw enrolment photos (recognition.keep_enrollment_photos); the face templates stay. "
-        "Empty: kept until the person or their faces are deleted.",
+        "0: kept until the person or their faces are deleted.",
     )
-    visit_photo_days: Days | None = Field(
-        400, title="Visit photos", description="Photos of household visits. Empty: kept for ever."
+    visit_photo_days: Days = Field(
+        400, title="Visit photos", description="Photos of household visits. 0: kept for ever."
     )
-    incident_snapshot_days: Days | None = Field(
+    incident_snapshot_days: Days = Field(
         180, title="Incident snapshots",
-        description="Duty-room snapshots attached to incidents (unwatched desk, wrong person). Empty: kept for ever.",
+        description="Duty-room snapshots attached to incidents (unwatched desk, wrong person). 0: kept for ever.",
     )
     run_at: str = Field(
         "03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", title="Daily run time",
