@@ -13,6 +13,7 @@ from api.cli_report import add_report_parser, run_report
 from watchd.errors import ServiceError
 from watchd.logs import setup_logging
 from watchd.messages import zh
+from watchd.ops.credentials import secret_problems
 from watchd.settings import ConfigError, LoadedConfig, load_settings, resolve_config_path
 
 if TYPE_CHECKING:
@@ -72,6 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc.report(), file=sys.stderr)
         return 2
+    setup_logging(args.log_level, loaded.settings.logging.format)
+    if args.command in ("validate-config", "run"):
+        missing = secret_problems(loaded.settings)  # refuse to start rather than fail at the first SMS
+        if missing:
+            print(ConfigError(loaded.path, missing).report(), file=sys.stderr)
+            return 2
     if args.command == "validate-config":
         s = loaded.settings
         print(

@@ -14,6 +14,8 @@ from watchd.alerts.runner import AlertRunner
 from watchd.app import Services, build_services
 from watchd.cluster import LeaseKeeper
 from watchd.db.repositories.sites import SitesRepository
+from watchd.ops.heartbeat import beat_event_loop
+from watchd.ops.watchdog import start_watchdog
 from watchd.pipeline.supervisor import DeviceSupervisor
 from watchd.scheduling import build_scheduler
 from watchd.settings.load import LoadedConfig
@@ -66,7 +68,9 @@ async def _serve(services: Services) -> None:
         observations=services.alerts,  # camera motion, device offline, ... become incidents
         punches=services.punches,
         duty=services.duty_watch, leased=True,
+        heartbeats=services.runtime.heartbeats,
     )
+    services.runtime.supervisor = supervisor
     supervisor.start()
     # Devices are leased to this node: all of them when it is alone, a fair share among several.
     leases_stop = asyncio.Event()
@@ -76,12 +80,18 @@ async def _serve(services: Services) -> None:
     scheduler = build_scheduler(services) if settings.attendance.scheduler_enabled else None
     if scheduler is not None:
         scheduler.start()
+        services.runtime.scheduler_running = True
     alerts_stop = asyncio.Event()
-    alerts_task = asyncio.create_task(AlertRunner(services.alerts).run(alerts_stop), name="alerts")
+    alerts_task = asyncio.create_task(
+        AlertRunner(services.alerts, services.runtime.heartbeats).run(alerts_stop), name="alerts"
+    )
+    services.runtime.alert_runner_running = True
+    loop_task = asyncio.create_task(beat_event_loop(services.runtime.heartbeats, alerts_stop), name="event-loop")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     systemd = Notifier()
+    watchdog = start_watchdog(systemd, services.runtime.heartbeats)
 
     async def announce_ready() -> None:
         while not server.started:
@@ -96,6 +106,8 @@ async def _serve(services: Services) -> None:
         await server.serve()
     finally:
         systemd.stopping()
+        if watchdog is not None:
+            watchdog.stop()
         ready_task.cancel()
         leases_stop.set()
         await leases_task
@@ -104,6 +116,7 @@ async def _serve(services: Services) -> None:
             await scheduler.stop()
         alerts_stop.set()
         await alerts_task
+        await loop_task
 
 
 def serve(loaded: LoadedConfig) -> int:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from watchd.alerts.oncall import ConfiguredOnCall
 from watchd.alerts.service import AlertService
 from watchd.db.migrate import upgrade
 from watchd.db.session import Database, build_engine
+from watchd.ops.runtime import Runtime
 from watchd.pipeline.duty_watch import DutyWatch
 from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.attendance import AttendanceService
@@ -53,6 +54,7 @@ class Services:
     duty_log: DutyLog
     duty_watch: DutyWatch
     dashboard: Dashboard
+    runtime: Runtime = field(default_factory=Runtime)  # heartbeats and running parts (/healthz, /metrics)
 
     def close(self) -> None:
         self.engine.close()

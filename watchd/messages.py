@@ -39,6 +39,8 @@ ZH: dict[str, str] = {
     "bad_credentials": "用户名或密码错误",
     "not_authenticated": "请先登录",
     "forbidden": "没有权限",
+    "metrics_denied": "无权读取监控指标（地址不在允许列表内或令牌无效）",
+    "metrics_disabled": "监控指标未启用",
     "unknown_device": "设备未登记或令牌无效",
     "device_not_found": "设备不存在",
     "not_a_kiosk": "该设备不是签到终端",

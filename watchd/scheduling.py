@@ -33,11 +33,14 @@ from watchd.db.repositories.attendance import SchedulerRepository
 from watchd.db.session import Database
 from watchd.domain.attendance.visits import previous_month
 from watchd.domain.checkin import local_day
+from watchd.ops.heartbeat import Heartbeat, Heartbeats
+from watchd.ops.retention import Retention
 from watchd.reports.files import write_monthly_reports
 
 log = logging.getLogger(__name__)
 ADVISORY_KEY = 0x7761746368640601  # "watchd" + issue 6: one scheduler per database
 MAX_CATCH_UP = 24  # at most this many missed slots of one job are run after downtime
+SCHEDULER_BEAT_S = 30.0
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
@@ -188,12 +191,23 @@ def attendance_jobs(services: Services) -> list[Job]:
     ]
 
 
+def retention_job(services: Services) -> Job:
+    """Daily deletion of pictures past their retention, and of orphan files (watchd/ops/retention.py)."""
+    settings = services.config.settings
+    hour, minute = (int(part) for part in settings.retention.run_at.split(":"))
+    retention = Retention(services.db, services.config.data_dir, settings.retention)
+    return Job("retention", CronTrigger(hour=hour, minute=minute, timezone=settings.zone),
+               lambda _slot: retention.run(services.clock()))
+
+
 class AttendanceScheduler:
     """The APScheduler wrapper started by `watchd run`."""
 
-    def __init__(self, runner: JobRunner, zone: ZoneInfo) -> None:
+    def __init__(self, runner: JobRunner, zone: ZoneInfo, heartbeats: Heartbeats | None = None) -> None:
         self.runner = runner
         self.scheduler = AsyncIOScheduler(timezone=zone, job_defaults=dict(JOB_DEFAULTS))
+        self.heartbeats = heartbeats or Heartbeats()
+        self._heartbeat: Heartbeat | None = None
 
     def start(self) -> None:
         for job in self.runner.jobs.values():
@@ -201,6 +215,10 @@ class AttendanceScheduler:
                 self.runner.run_due, job.trigger, args=[job.id], id=job.id, name=job.id, replace_existing=True
             )
         self.scheduler.add_job(self.runner.run_all_due, id="catch_up", name="catch up after downtime")
+        # A job of its own that only beats: it runs only while APScheduler wakes jobs up.
+        self._heartbeat = self.heartbeats.register("scheduler", SCHEDULER_BEAT_S)
+        self.scheduler.add_job(self._heartbeat.beat, IntervalTrigger(seconds=SCHEDULER_BEAT_S), id="heartbeat",
+                               name="scheduler heartbeat")
         self.scheduler.start()
         log.info("scheduler started: %s", ", ".join(sorted(self.runner.jobs)))
 
@@ -208,6 +226,8 @@ class AttendanceScheduler:
         return {j.id: j.next_run_time for j in self.scheduler.get_jobs()}
 
     async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.close()
         self.scheduler.shutdown(wait=False)
         await asyncio.sleep(0)
 
@@ -215,7 +235,7 @@ class AttendanceScheduler:
 def build_scheduler(services: Services) -> AttendanceScheduler:
     settings = services.config.settings
     runner = JobRunner(
-        services.db, attendance_jobs(services), services.clock, lock_for(services.db, services.config.data_dir),
+        services.db, [*attendance_jobs(services), retention_job(services)], services.clock, lock_for(services.db, services.config.data_dir),
         settings.zone,
     )
-    return AttendanceScheduler(runner, settings.zone)
+    return AttendanceScheduler(runner, settings.zone, services.runtime.heartbeats)

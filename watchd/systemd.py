@@ -5,15 +5,30 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
+
+
+def watchdog_interval(environ: Mapping[str, str]) -> float | None:
+    """Seconds between WATCHDOG=1 pings (half of WatchdogSec=), as sd_watchdog_enabled() reads them:
+    WATCHDOG_USEC set and positive, and WATCHDOG_PID absent or our own pid. None: no watchdog."""
+    usec = environ.get("WATCHDOG_USEC", "")
+    pid = environ.get("WATCHDOG_PID", "")
+    if not usec.isdigit() or int(usec) <= 0:
+        return None
+    if pid and (not pid.isdigit() or int(pid) != os.getpid()):
+        return None
+    return int(usec) / 1_000_000 / 2
 
 
 class Notifier:
     def __init__(self, address: str | None = None) -> None:
         self.address = address if address is not None else os.environ.get("NOTIFY_SOCKET", "")
+        self.watchdog_s = watchdog_interval(os.environ) if address is None else None
         # Child processes (recognition workers) must not talk to systemd on our behalf.
-        os.environ.pop("NOTIFY_SOCKET", None)
+        for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"):
+            os.environ.pop(name, None)
 
     @property
     def enabled(self) -> bool:
@@ -34,6 +49,9 @@ class Notifier:
 
     def ready(self, status: str) -> bool:
         return self.notify("READY=1", f"STATUS={status}")
+
+    def watchdog(self) -> bool:
+        return self.notify("WATCHDOG=1")
 
     def stopping(self) -> bool:
         return self.notify("STOPPING=1", "STATUS=stopping")

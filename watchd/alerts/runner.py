@@ -13,6 +13,7 @@ import uuid
 from watchd.alerts.notifiers.base import InboundPoller, Notifier
 from watchd.alerts.sender import Sender
 from watchd.alerts.service import AlertService
+from watchd.ops.heartbeat import Heartbeats
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT_S = 30.0
@@ -20,8 +21,9 @@ DRAIN_S = 5.0
 
 
 class AlertRunner:
-    def __init__(self, service: AlertService) -> None:
+    def __init__(self, service: AlertService, heartbeats: Heartbeats | None = None) -> None:
         self.service = service
+        self.heartbeats = heartbeats or Heartbeats()
         self.owner = uuid.uuid4().hex[:12]
         self.settings = service.settings.delivery
         self._wake: asyncio.Event | None = None
@@ -48,8 +50,11 @@ class AlertRunner:
         sender = self._sender(notifiers)
         self.service.set_wake(self.wake)
         log.info("alert runner started (%d channels)", len(notifiers))
+        # A tick may wait POLL_TIMEOUT_S on each inbound channel; beyond three times that it is stuck.
+        heartbeat = self.heartbeats.register("alerts", max(self.settings.tick_seconds, POLL_TIMEOUT_S))
         try:
             while not stop.is_set():
+                heartbeat.beat()
                 wake.clear()
                 await self._safe_tick(sender, notifiers)
                 waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
@@ -57,6 +62,7 @@ class AlertRunner:
                 for w in waits:
                     w.cancel()
         finally:
+            heartbeat.close()
             self.service.set_wake(None)
             await sender.drain(DRAIN_S)
             sender.close()

@@ -40,6 +40,7 @@ from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database, begin_as_writer
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
 from watchd.events.mqtt import MqttPublisher
+from watchd.ops.heartbeat import Heartbeat, Heartbeats, get_beating, staged
 from watchd.settings.cameras import CameraWatchSettings
 from watchd.vision.motion import (
     Measurement,
@@ -58,6 +59,7 @@ EventKind = Literal["motion", "tamper", "camera_offline"]
 Phase = Literal["start", "end"]
 TAMPER_INTERVAL_S = 1.0
 RETENTION_INTERVAL_S = 600.0
+CAMERA_BEAT_S = 10.0  # worker threads and event consumers beat at least this often
 TAMPER_TEXT = {"covered": "摄像机被遮挡", "defocused": "摄像机画面失焦", "moved": "摄像机被移动或转向"}
 
 
@@ -109,8 +111,10 @@ class CameraLoop:
         max_clip_s: float = 300.0,
         clips: bool = True,
         armed: Callable[[], bool] | None = None,
+        on_frame: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
+        self.on_frame = on_frame  # a heartbeat: the worker thread is still reading pictures
         self.emit = emit
         self.clock = clock
         self.media_dir = media_dir
@@ -153,6 +157,8 @@ class CameraLoop:
                     return "ended"
                 self.counters.frames += 1
                 self.counters.last_frame_mono = time.monotonic()
+                if self.on_frame is not None:
+                    self.on_frame()
                 self._on_frame(stream, frame)
             return "halted"
         finally:
@@ -483,7 +489,9 @@ class CameraWatchService:
         zone: ZoneInfo,
         observations: ObservationSink | None = None,
         publisher: MqttPublisher | None = None,
+        heartbeats: Heartbeats | None = None,
     ) -> None:
+        self.heartbeats = heartbeats or Heartbeats()
         self.cameras = [c for c in cameras if c.enabled]
         self.settings = settings
         self.db = db
@@ -518,6 +526,11 @@ class CameraWatchService:
                 self.start_camera(config.id)
             log.info("camera watch started %d cameras", len(self.cameras))
 
+    @property
+    def watched(self) -> set[str]:
+        """The cameras this node watches now (with several nodes, its leased share)."""
+        return set(self._running)
+
     def start_camera(self, camera_id: str) -> None:
         """Watch one camera: a decoding thread, an event consumer and the offline watchdog."""
         if camera_id in self._running:
@@ -526,12 +539,14 @@ class CameraWatchService:
         state = self.states[camera_id] = CameraState(config, site_name=self.states[camera_id].site_name)
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[LoopEvent] = asyncio.Queue(self.settings.queue_size)
+        beat = self.heartbeats.register(f"camera:{config.id}", max(CAMERA_BEAT_S, config.open_timeout_s))
         thread = threading.Thread(
-            target=self._worker, args=(state, loop, queue), name=f"camera-watch-{config.id}", daemon=True
+            target=self._worker, args=(state, loop, queue, beat), name=f"camera-watch-{config.id}", daemon=True
         )
         thread.start()
+        consumer = self.heartbeats.register(f"camera-events:{config.id}", CAMERA_BEAT_S)
         self._running[camera_id] = _Running(state.halt, thread, [
-            asyncio.create_task(self._consume(queue), name=f"camera-events:{config.id}"),
+            asyncio.create_task(staged(consumer, self._consume(queue, consumer)), name=f"camera-events:{config.id}"),
             asyncio.create_task(self._watchdog(state, loop, queue), name=f"camera-watchdog:{config.id}"),
         ])
 
@@ -559,7 +574,15 @@ class CameraWatchService:
 
     # --- worker thread ---------------------------------------------------------------------
 
-    def _worker(self, state: CameraState, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[LoopEvent]) -> None:
+    def _worker(
+        self, state: CameraState, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[LoopEvent], beat: Heartbeat
+    ) -> None:
+        with beat:
+            self._work(state, loop, queue, beat)
+
+    def _work(
+        self, state: CameraState, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[LoopEvent], beat: Heartbeat
+    ) -> None:
         config = state.config
         try:  # events the last holder of this camera left open
             state.offline_key = "" if self._close_dangling(config) else None
@@ -577,12 +600,13 @@ class CameraWatchService:
         cam_loop = CameraLoop(
             config, emit=emit, clock=self.clock, media_dir=self.media_dir, pre_s=self.settings.pre_s,
             quiet_s=self.settings.quiet_s, max_clip_s=self.settings.max_clip_s, clips=self.settings.clips,
-            armed=armed,
+            armed=armed, on_frame=beat.beat,
         )
         state.loop = cam_loop
         delay, failing = 1.0, False
         halt = state.halt
         while not halt.is_set():
+            beat.beat()
             frames_before = cam_loop.counters.frames
             stream: VideoStream | None = None
             try:
@@ -615,7 +639,7 @@ class CameraWatchService:
             if cam_loop.counters.frames > frames_before:
                 delay, failing = 1.0, False
             state.reconnects += 1
-            if halt.wait(delay):
+            if _wait_beating(halt, delay, beat):
                 return
             delay = min(delay * 2, config.reconnect_max_s)
 
@@ -664,9 +688,9 @@ class CameraWatchService:
                     self.publisher.publish_status(config.id, True)
                 state.offline_key = None
 
-    async def _consume(self, queue: asyncio.Queue[LoopEvent]) -> None:
+    async def _consume(self, queue: asyncio.Queue[LoopEvent], heartbeat: Heartbeat) -> None:
         while True:
-            event = await queue.get()
+            event = await get_beating(queue, heartbeat)
             try:
                 await asyncio.to_thread(self.handle, event)
             except Exception:
@@ -825,6 +849,17 @@ class CameraWatchService:
                 "stream": state.live_stats(),
             })
         return out
+
+
+def _wait_beating(halt: threading.Event, seconds: float, beat: Heartbeat) -> bool:
+    """Wait `seconds` (a reconnect backoff) beating every interval; True when halted."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        beat.beat()
+        if halt.wait(min(left, beat.interval_s)):
+            return True
+    beat.beat()
+    return halt.is_set()
 
 
 def _size(path: Path | str | None) -> int:

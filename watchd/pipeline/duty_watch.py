@@ -47,6 +47,7 @@ from watchd.domain.presence import (
     unwatched_since,
     wrong_person,
 )
+from watchd.ops.heartbeat import Heartbeat
 from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.duty import DutyService
 from watchd.services.duty_presence import PresenceRecorder
@@ -438,12 +439,14 @@ class DutyWatch:
     # -- the asyncio side ------------------------------------------------------------------------
     async def consume(
         self, device_id: str, frames: asyncio.Queue[Frame], events: asyncio.Queue[CheckIn | DeviceStatus],
-        stop: asyncio.Event,
+        stop: asyncio.Event, heartbeat: Heartbeat | None = None,
     ) -> None:
         """One camera's consumer: pictures and status changes, and a tick while nothing arrives."""
         getters: dict[str, asyncio.Task[object]] = {}
         try:
             while not stop.is_set():
+                if heartbeat is not None:
+                    heartbeat.beat()  # at least every TICK_SECONDS, also while no picture arrives
                 if "frame" not in getters:
                     getters["frame"] = asyncio.ensure_future(frames.get())
                 if "event" not in getters:

@@ -23,6 +23,7 @@ from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, EventS
 from devices.registry import AnyDeviceConfig, CameraConfig, create_driver
 from devices.terminal import sleep_unless
 from watchd.domain.observations import ObservationSink
+from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, staged
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
 from watchd.pipeline.camera_watch import CameraWatchService
 from watchd.pipeline.duty_watch import DutyWatch, build_duty_watch
@@ -38,6 +39,8 @@ FRAME_QUEUE = 2
 EVENT_QUEUE = 1000
 EVENT_BATCH = 500  # punches a consumer stores in one transaction
 PRESENCE_ITEM = "task:terminal-presence"  # the push terminals' silence check: one node runs it
+CONSUMER_BEAT_S = 10.0  # consumers beat at least this often, also while their queue is empty
+DRIVER_BEAT_S = 30.0  # 3 x 30 s > the longest backoff wait (60 s): a failing device is not a stalled stage
 
 
 @dataclass(slots=True)
@@ -47,6 +50,7 @@ class DeviceRuntime:
     events: asyncio.Queue[CheckIn | DeviceStatus] = field(default_factory=lambda: asyncio.Queue(EVENT_QUEUE))
     dropped_frames: int = 0
     dropped_events: int = 0
+    analysed_frames: int = 0
     online: bool | None = None
     last_change: datetime | None = None
 
@@ -71,15 +75,16 @@ class DeviceSupervisor:
         self, devices: list[AnyDeviceConfig], checkins: CheckinService, engine: RecognitionEngine,
         liveness: LivenessSettings, clock: Callable[[], datetime], *, punches: PunchService | None = None,
         observations: ObservationSink | None = None, cameras: CameraWatchService | None = None,
-        duty: DutyWatch | None = None, leased: bool = False,
+        duty: DutyWatch | None = None, leased: bool = False, heartbeats: Heartbeats | None = None,
     ) -> None:
+        self.heartbeats = heartbeats or Heartbeats()
         self.devices = [d for d in devices if d.enabled]
         # Duty-room desk cameras: frames go to the duty watch, not to the check-in tracker.
         self.duty = duty or build_duty_watch(checkins.settings, checkins.db, engine, observations, checkins.data_dir, clock)
         # Protected-site cameras: their own per-camera pipelines (adaptive decoding needs the analysis).
         self.cameras = cameras or CameraWatchService(
             [d for d in self.devices if isinstance(d, CameraConfig)], checkins.settings.camera_watch, checkins.db,
-            checkins.data_dir, clock, checkins.settings.zone, observations=observations,
+            checkins.data_dir, clock, checkins.settings.zone, observations=observations, heartbeats=self.heartbeats,
         )
         # Terminal punches and online/offline transitions; `terminals.observations` may be attached later.
         punches = punches or PunchService(checkins.db, checkins.settings, checkins, clock)
@@ -181,18 +186,33 @@ class DeviceSupervisor:
         stop = self._item_stop(config.id)
         if config.kind == "duty_camera":
             self._spawn(config.id, self._run_driver(driver, rt, rt, stop), f"driver:{config.id}")
-            self._spawn(config.id, self.duty.consume(config.id, rt.frames, rt.events, stop), f"duty:{config.id}")
+            self._items[config.id].append(
+                self._staged(f"duty:{config.id}", self.duty.consume, config.id, rt.frames, rt.events, stop)
+            )
             return
         sink = self.terminals.sink(config.id, rt)
         self._spawn(config.id, self._run_driver(driver, sink, rt, stop), f"driver:{config.id}")
-        self._spawn(config.id, self._consume_events(rt), f"events:{config.id}")
-        self._spawn(config.id, self._consume_frames(rt), f"frames:{config.id}")
+        self._items[config.id] += [
+            self._staged(f"events:{config.id}", self._consume_events, rt),
+            self._staged(f"frames:{config.id}", self._consume_frames, rt),
+        ]
+
+    def _staged(self, name: str, work: Callable[..., Coroutine[Any, Any, None]], *args: object) -> asyncio.Task[None]:
+        """The task of a consumer stage `work(*args, heartbeat)`; its heartbeat closes when it ends or is cancelled."""
+        heartbeat = self.heartbeats.register(name, CONSUMER_BEAT_S)
+        return asyncio.create_task(staged(heartbeat, work(*args, heartbeat)), name=name)
 
     async def _run_driver(self, driver: Driver, sink: EventSink, rt: DeviceRuntime, stop: asyncio.Event) -> None:
+        heartbeat = self.heartbeats.register(f"driver:{rt.device_id}", DRIVER_BEAT_S)
+        await staged(heartbeat, self._drive(driver, sink, rt, stop, heartbeat))
+
+    async def _drive(
+        self, driver: Driver, sink: EventSink, rt: DeviceRuntime, stop: asyncio.Event, heartbeat: Heartbeat
+    ) -> None:
         delay, failing = 1.0, False
         while not stop.is_set():
             try:
-                await driver.run(sink, stop)
+                await beating(driver.run(sink, stop), heartbeat)
                 return
             except asyncio.CancelledError:
                 raise
@@ -202,11 +222,12 @@ class DeviceSupervisor:
                 failing = True
             if await sleep_unless(stop, delay):
                 return
+            heartbeat.beat()
             delay = min(delay * 2, 60.0)
 
-    async def _consume_events(self, rt: DeviceRuntime) -> None:
+    async def _consume_events(self, rt: DeviceRuntime, heartbeat: Heartbeat) -> None:
         while True:
-            batch = [await rt.events.get()]
+            batch = [await get_beating(rt.events, heartbeat)]
             while not rt.events.empty() and len(batch) < EVENT_BATCH:
                 batch.append(rt.events.get_nowait())
             punches = [e for e in batch if isinstance(e, CheckIn)]
@@ -217,11 +238,12 @@ class DeviceSupervisor:
                     rt.online, rt.last_change = event.state == "online", event.occurred_at
                     await self.terminals.status(event)
 
-    async def _consume_frames(self, rt: DeviceRuntime) -> None:
+    async def _consume_frames(self, rt: DeviceRuntime, heartbeat: Heartbeat) -> None:
         tracker = CameraKioskTracker(self.liveness)
         while True:
-            frame = await rt.frames.get()
+            frame = await get_beating(rt.frames, heartbeat)
             faces = await asyncio.to_thread(self.engine.detect_rgb, frame.image)
+            rt.analysed_frames += 1
             ready = tracker.observe(Observed(frame.occurred_at, faces[0] if faces else None, frame.image))
             if ready is not None:
                 await asyncio.to_thread(self._identify_and_record, rt.device_id, ready.image, ready.face, ready.at)

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+from watchd.ops.credentials import MissingSecret, read_secret
 from watchd.settings.root import Settings
 
 CONFIG_ENV = "WATCHD_CONFIG"
@@ -49,6 +52,21 @@ def _format_error(err: dict[str, object]) -> str:
     return f"{loc}: {msg}" if loc else msg
 
 
+def _with_password(path: Path, url: str, name: str) -> str:
+    """The database URL with the password from the variable or credential `name` (never logged)."""
+    try:
+        password = read_secret(name, where="database.password_env")
+    except MissingSecret as exc:
+        raise ConfigError(path, [str(exc)]) from None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(path, ["database.url: not a database URL"]) from None
+    if parsed.password:
+        raise ConfigError(path, ["database.password_env: the database URL already contains a password; remove it"])
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
 def resolve_config_path(cli_path: str | None) -> Path:
     raw = cli_path or os.environ.get(CONFIG_ENV)
     if not raw:
@@ -81,4 +99,6 @@ def load_settings(path: Path) -> LoadedConfig:
     if not data_dir.is_absolute():
         data_dir = (path.parent / data_dir).resolve() if DATA_DIR_ENV not in os.environ else data_dir.resolve()
     url = os.environ.get(DATABASE_URL_ENV) or settings.database.url or f"sqlite:///{data_dir / 'watchd.db'}"
+    if settings.database.password_env:
+        url = _with_password(path, url, settings.database.password_env)
     return LoadedConfig(path=path, settings=settings, data_dir=data_dir, database_url=url)

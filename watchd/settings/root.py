@@ -14,6 +14,7 @@ from watchd.settings.base import ConfigModel
 from watchd.settings.cameras import CameraWatchSettings
 from watchd.settings.cluster import ClusterSettings
 from watchd.settings.duty import DutySettings, duty_reference_errors
+from watchd.settings.ops import LoggingSettings, MetricsSettings, RetentionSettings
 from watchd.settings.recognition import CheckinSettings, LivenessSettings, RecognitionSettings
 from watchd.settings.server import DatabaseSettings, ServerSettings
 from watchd.settings.sites import PersonSettings, SiteKind, SiteSettings
@@ -64,6 +65,14 @@ class Settings(ConfigModel):
     duty: DutySettings = Field(
         default_factory=DutySettings, title="Duty",
         description="Duty rooms: 24-hour shifts, swaps, the desk cameras and when nobody at the desk is reported.",
+    )
+    metrics: MetricsSettings = Field(
+        default_factory=MetricsSettings, title="Metrics", description="Who may read Prometheus metrics at /metrics."
+    )
+    logging: LoggingSettings = Field(default_factory=LoggingSettings, title="Logging", description="Log format.")
+    retention: RetentionSettings = Field(
+        default_factory=RetentionSettings, title="Retention",
+        description="How long check-in snapshots, enrolment and visit photos and incident snapshots are kept.",
     )
 
     @field_validator("timezone")

@@ -35,3 +35,8 @@ class DatabaseSettings(ConfigModel):
         "Empty: SQLite file watchd.db in the data directory. WATCHD_DATABASE_URL overrides it.",
     )
     pool_size: int = Field(5, ge=1, le=100, title="Pool size", description="Connections kept open (PostgreSQL).")
+    password_env: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$", title="Password variable",
+        description="Environment variable or systemd credential (LoadCredential=) holding the PostgreSQL password; "
+        "it is put into the URL at start, so the URL in the file (or WATCHD_DATABASE_URL) carries none.",
+    )

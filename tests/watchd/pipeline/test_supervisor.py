@@ -6,8 +6,13 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from devices.contracts import CheckIn
 from tests.conftest import FakeClock
 from watchd.app import Services
+from watchd.ops.heartbeat import Heartbeats
+from watchd.pipeline import supervisor as supervisor_module
 from watchd.pipeline.supervisor import DeviceSupervisor
 
 SCRIPT = [
@@ -58,3 +63,40 @@ def test_a_dead_camera_does_not_stop_the_terminal(make_services: Callable[..., S
     assert len(services.checkins.search()) == 3
     assert sup.runtimes["cam-1"].online is False
     assert sup.runtimes["term-1"].online is True
+
+
+def test_idle_stages_stay_fresh_a_stuck_consumer_goes_stale_and_a_stop_unregisters_all(
+    make_services: Callable[..., Services], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(supervisor_module, "CONSUMER_BEAT_S", 0.05)
+    monkeypatch.setattr(supervisor_module, "DRIVER_BEAT_S", 0.05)
+    clock.advance(hours=7)
+    services = make_services(devices=devices())
+    s = services.config.settings
+    heartbeats = Heartbeats(factor=3)
+
+    async def scenario() -> tuple[set[str], list[str], list[str], list[str]]:
+        sup = DeviceSupervisor(
+            list(s.devices), services.checkins, services.engine, s.liveness, services.clock, heartbeats=heartbeats
+        )
+        sup.start()
+        await asyncio.sleep(0.5)  # the script is stored, then every queue stays empty
+        names = {st.name for st in heartbeats.states()}
+        idle_stale = [st.name for st in heartbeats.stale()]
+
+        async def hang(device_id: str, punches: list[Any]) -> None:
+            await asyncio.Event().wait()  # e.g. a database call that never returns
+
+        monkeypatch.setattr(sup.terminals, "checkins", hang)
+        term = sup.runtimes["term-1"]
+        term.emit(CheckIn(device_id="term-1", occurred_at=clock(), subject_ref="c001", method="face", event_id="x"))
+        await asyncio.sleep(0.4)
+        stuck = [st.name for st in heartbeats.stale()]
+        await sup.stop()
+        return names, idle_stale, stuck, [st.name for st in heartbeats.states()]
+
+    names, idle_stale, stuck, after_stop = asyncio.run(scenario())
+    assert {"driver:term-1", "events:term-1", "frames:term-1"} <= names
+    assert idle_stale == []
+    assert stuck == ["events:term-1"]
+    assert after_stop == []

@@ -17,7 +17,6 @@ Optional abilities, detected with isinstance on the runtime-checkable protocols 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from watchd.ops.credentials import find_secret
 
 
 class Outcome(StrEnum):
@@ -174,14 +175,8 @@ class MissingSecret(Exception):
 
 def read_secret(name: str) -> str:
     """The secret `name` from the environment, else from `$CREDENTIALS_DIRECTORY/name` (systemd
-    LoadCredential=); lower-case file names are accepted too. Never log the value."""
-    value = os.environ.get(name)
-    if value:
-        return value
-    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-    if cred_dir:
-        for candidate in (name, name.lower()):
-            path = Path(cred_dir) / candidate
-            if path.is_file():
-                return path.read_text(encoding="utf-8").strip()
-    raise MissingSecret(f"secret {name} is not set (environment variable or systemd credential)")
+    LoadCredential=); lower-case file names are accepted too. Never log the value (the log masks it)."""
+    value = find_secret(name)
+    if value is None:
+        raise MissingSecret(f"secret {name} is not set (environment variable or systemd credential)")
+    return value
