@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from api.deps import ServicesDep, UserDep
 from watchd.db.models import CameraEvent
 from watchd.db.repositories.camera_events import CameraEventsRepository
+from watchd.db.repositories.cluster import cluster_status
 from watchd.db.repositories.sites import SitesRepository
 from watchd.errors import NotFound
 
@@ -43,6 +44,7 @@ class CameraOut(BaseModel):
     enabled: bool
     online: bool  # false while a camera_offline event is open
     open_events: list[str]  # kinds of the events still open (motion, tamper, camera_offline)
+    node: str | None = None  # the node watching it now (several nodes on one database); None: no node
 
 
 def _out(row: CameraEvent) -> CameraEventOut:
@@ -57,15 +59,20 @@ def _out(row: CameraEvent) -> CameraEventOut:
 
 @router.get("", response_model=list[CameraOut])
 def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
+    lease = timedelta(seconds=services.config.settings.cluster.lease_seconds)
     with services.db.read() as s:
         devices = [d for d in SitesRepository(s).list_devices() if d.kind == "camera"]
+        nodes, leases = cluster_status(s, lease)
+        names = {n.node_id: n.name for n in nodes}
+        watcher = {v.item: names.get(v.node_id or "") for v in leases if v.held}
         repo = CameraEventsRepository(s)
         out = []
         for d in devices:
             open_kinds = sorted({e.kind for e in repo.search(camera_id=d.id, kind=None, since=None, until=None,
                                                              limit=50) if e.ended_at is None})
             out.append(CameraOut(id=d.id, name=d.name, site_id=d.site_id, enabled=d.enabled,
-                                 online="camera_offline" not in open_kinds, open_events=open_kinds))
+                                 online="camera_offline" not in open_kinds, open_events=open_kinds,
+                                 node=watcher.get(d.id)))
         return out
 
 

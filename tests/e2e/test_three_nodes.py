@@ -178,6 +178,10 @@ def test_three_nodes_share_the_cameras_and_a_killed_nodes_cameras_move_within_30
             assert sorted(i["subject"] for i in offline) == [f"cam-dead-{i}" for i in range(DEAD)]
             assert len(receiver.accepted) == DEAD and not receiver.repeats
             assert all(s.max_open_streams == 1 for s in servers), "a camera was watched by two nodes at once"
+            # The camera list, read from any node, says who watches each camera: never the dead node.
+            listed = httpx.get(f"{survivor.base}/api/cameras", headers=auth).json()
+            assert len(listed) == LIVE + DEAD
+            assert {c["node"] for c in listed} <= {n.name for n in nodes if n is not victim}
         finally:
             for node in nodes:
                 if node.proc.poll() is None:
