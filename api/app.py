@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.access import PermissionDenied, document_permissions
 from api.routes import (
     ack,
     adms,
@@ -53,7 +54,8 @@ async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.code, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    resp = _problem(exc.status, exc.code, zh(exc.code), reason=exc.message, **exc.details)
+    text = exc.text if isinstance(exc, PermissionDenied) else zh(exc.code)
+    resp = _problem(exc.status, exc.code, text, reason=exc.message, **exc.details)
     if headers:
         resp.headers.update(headers)
     return resp
@@ -87,6 +89,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
         return await call_next(request)
 
     for module in (health, auth, people, checkins, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, duty, dashboard):
+        document_permissions(module.router)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -35,6 +35,13 @@ class PersonOut(BaseModel):
     templates: int
 
 
+class BiometricsErasedOut(BaseModel):
+    person_id: str
+    templates: int = Field(description="Face templates deleted")
+    photos: int = Field(description="Kept enrolment photos deleted")
+    snapshots: int = Field(description="Check-in face snapshots deleted (the check-ins stay)")
+
+
 class PhotoResultOut(BaseModel):
     filename: str
     ok: bool
