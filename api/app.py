@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.access import PermissionDenied, document_permissions
 from api.routes import (
     ack,
     adms,
@@ -34,6 +36,7 @@ from api.routes import (
     visits,
 )
 from api.routes.pages import STATIC
+from api.schemas import ProblemOut
 from watchd.app import Services
 from watchd.errors import ServiceError
 from watchd.messages import zh
@@ -54,7 +57,8 @@ async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.code, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    resp = _problem(exc.status, exc.code, zh(exc.code), reason=exc.message, **exc.details)
+    text = exc.text if isinstance(exc, PermissionDenied) else zh(exc.code)
+    resp = _problem(exc.status, exc.code, text, reason=exc.message, **exc.details)
     if headers:
         resp.headers.update(headers)
     return resp
@@ -67,6 +71,24 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     ]
     log.info("%s %s -> 422 bad request: %s", request.method, request.url.path, fields)
     return _problem(422, "bad_request", zh("bad_request"), fields=fields)
+
+
+def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI documents 422 as its own `HTTPValidationError`; ours is the problem body every error has."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            if "HTTPValidationError" in components:
+                problem = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(problem.pop("$defs", {}))
+                components["HTTPValidationError"] = problem  # every route's $ref stays valid
+                components.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
 
 
 def create_app(services: Services, *, max_request_bytes: int | None = None) -> FastAPI:
@@ -88,6 +110,8 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
         return await call_next(request)
 
     for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, duty, dashboard):
+        document_permissions(module.router)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
     return app

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from api.cli_biometrics import add_biometrics_parser, run_biometrics
 from api.cli_report import add_report_parser, run_report
 from watchd.errors import ServiceError
 from watchd.logs import setup_logging
@@ -51,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     motion.add_argument("--out", type=Path, default=Path("motion-events"), help="where snapshots go")
     motion.add_argument("--full", action="store_true", help="decode every picture (no keyframe-only idling)")
     add_report_parser(sub)
+    add_biometrics_parser(sub)
     user = sub.add_parser("add-user", help="create a login; the password is read from standard input")
     user.add_argument("username")
     user.add_argument("--role", default="admin", choices=["admin", "leader", "duty_officer", "cadre"])
@@ -112,6 +114,8 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
             return _identify(services, args.photos)
         elif args.command == "report":
             return run_report(services, args)
+        elif args.command == "biometrics":
+            return run_biometrics(services, args)
         elif args.command == "device-token":
             token = services.auth.issue_device_token(args.device_id, actor="cli")
             server = services.config.settings.server

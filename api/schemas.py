@@ -12,6 +12,26 @@ class Problem(BaseModel):
     message: str
 
 
+class FieldProblem(BaseModel):
+    field: str = Field(description="Where: e.g. body.start_at, query.month")
+    problem: str
+
+
+class ProblemDetail(BaseModel):
+    """Every error answer: a stable code, a Chinese message for the user, and what went wrong where."""
+
+    model_config = ConfigDict(extra="allow", title="ProblemDetail")
+    code: str = Field(description="Stable, machine-readable")
+    message: str = Field(description="For the user, in Simplified Chinese")
+    reason: str | None = Field(None, description="For logs and developers, in English")
+    fields: list[FieldProblem] | None = Field(None, description="422 bad_request: each field at fault")
+
+
+class ProblemOut(BaseModel):
+    model_config = ConfigDict(title="Problem")
+    detail: ProblemDetail
+
+
 class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64)
@@ -33,6 +53,13 @@ class PersonOut(BaseModel):
     organisation: str
     villages: list[str]
     templates: int
+
+
+class BiometricsErasedOut(BaseModel):
+    person_id: str
+    templates: int = Field(description="Face templates deleted")
+    photos: int = Field(description="Kept enrolment photos deleted")
+    snapshots: int = Field(description="Check-in face snapshots deleted (the check-ins stay)")
 
 
 class PhotoResultOut(BaseModel):

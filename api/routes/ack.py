@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
+from api.params import RowId
 from api.routes.pages import STATIC
 from watchd.alerts.notifiers.base import CallbackRequest
 from watchd.alerts.views import AckPage, IncidentView
@@ -98,7 +99,7 @@ async def ack_submit(token: str, services: ServicesDep) -> HTMLResponse:
 
 
 @router.get("/a/{token}/snapshot/{incident_id}", response_class=FileResponse, include_in_schema=False)
-async def ack_snapshot(token: str, incident_id: int, services: ServicesDep) -> FileResponse:
+async def ack_snapshot(token: str, incident_id: RowId, services: ServicesDep) -> FileResponse:
     path = await run_in_threadpool(services.alerts.link_snapshot, token, incident_id)
     return FileResponse(path, media_type="image/jpeg", headers=NO_STORE)
 

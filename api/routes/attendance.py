@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import AdminDep, Forbidden, KioskDep, ServicesDep, UserDep
+from api.access import P, allowed
+from api.deps import Forbidden, KioskDep, ServicesDep, UserDep
 from watchd.db.repositories.attendance import SchedulerRepository
 from watchd.db.repositories.people import PeopleRepository
 from watchd.domain.attendance.calendar_day import CalendarDay
@@ -19,23 +20,13 @@ from watchd.reports.directory import Directory, load_directory
 from watchd.reports.labels import KIND_NAMES, STATUS_NAMES, status_label
 from watchd.reports.monthly import month_of
 from watchd.services.attendance import DayRecord, WatermarkView
-from watchd.services.auth import Principal
 from watchd.services.leave import visible_people
 
 router = APIRouter(prefix="/api/attendance", tags=["attendance"])
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# Years 1900-2999: a month must have a previous and a next month the calendar can hold.
+MONTH_PATTERN = r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$"
 MonthQuery = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM", examples=["2026-11"])]
 OptionalMonth = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM; this month by default")]
-
-
-def current_reader(user: UserDep) -> Principal:
-    """Reports and everybody's days: administrators and leaders."""
-    if user.role not in ("admin", "leader"):
-        raise Forbidden("forbidden", f"role {user.role!r} may not read reports")
-    return user
-
-
-ReaderDep = Annotated[Principal, Depends(current_reader)]
 
 
 class SessionOut(BaseModel):
@@ -166,9 +157,9 @@ def day_out(r: DayRecord, directory: Directory, zone: ZoneInfo) -> DayOut:
     )
 
 
-@router.get("/daily", response_model=DailyOut)
+@router.get("/daily", dependencies=[allowed(P.reports_read)], response_model=DailyOut)
 def daily(
-    services: ServicesDep, user: ReaderDep,
+    services: ServicesDep, user: UserDep,
     day: Annotated[date | None, Query(alias="date", description="Local date; today by default")] = None,
 ) -> DailyOut:
     """Everybody's day: settled rows once the day is settled, a live evaluation before."""
@@ -188,7 +179,7 @@ def daily(
     )
 
 
-@router.get("/people/{person_id}", response_model=list[DayOut])
+@router.get("/people/{person_id}", dependencies=[allowed(P.self_service)], response_model=list[DayOut])
 def person_month(person_id: str, month: MonthQuery, services: ServicesDep, user: UserDep) -> list[DayOut]:
     """One person's days in a month (the person themself, their leader, or an administrator)."""
     with services.db.read() as s:
@@ -201,8 +192,8 @@ def person_month(person_id: str, month: MonthQuery, services: ServicesDep, user:
     return [day_out(r, directory, services.attendance.zone) for r in records]
 
 
-@router.post("/settle", response_model=SettlementOut)
-def settle(services: ServicesDep, user: AdminDep) -> SettlementOut:
+@router.post("/settle", dependencies=[allowed(P.attendance_manage)], response_model=SettlementOut)
+def settle(services: ServicesDep, user: UserDep) -> SettlementOut:
     """Run settlement now (the scheduler also runs it every few minutes)."""
     report = services.attendance.settle()
     return SettlementOut(
@@ -211,7 +202,7 @@ def settle(services: ServicesDep, user: AdminDep) -> SettlementOut:
     )
 
 
-@router.get("/calendar", response_model=list[CalendarDayOut])
+@router.get("/calendar", dependencies=[allowed(P.self_service)], response_model=list[CalendarDayOut])
 def calendar(
     services: ServicesDep, user: UserDep, year: Annotated[int, Query(ge=2000, le=2100)],
     only_special: Annotated[bool, Query(description="Only holidays, adjusted workdays and overrides")] = True,
@@ -222,14 +213,14 @@ def calendar(
     return [calendar_out(d) for d in days]
 
 
-@router.put("/calendar/{day}", response_model=CalendarDayOut)
-def set_override(day: date, body: OverrideIn, services: ServicesDep, user: AdminDep) -> CalendarDayOut:
+@router.put("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayOut)
+def set_override(day: date, body: OverrideIn, services: ServicesDep, user: UserDep) -> CalendarDayOut:
     """Correct the calendar for one day; settled attendance of that day is re-settled."""
     return calendar_out(services.attendance.set_override(day, workday=body.workday, name=body.name, by=user.username))
 
 
-@router.delete("/calendar/{day}", response_model=CalendarDayOut)
-def remove_override(day: date, services: ServicesDep, user: AdminDep) -> CalendarDayOut:
+@router.delete("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayOut)
+def remove_override(day: date, services: ServicesDep, user: UserDep) -> CalendarDayOut:
     return calendar_out(services.attendance.remove_override(day))
 
 
@@ -240,13 +231,13 @@ def device_sync(body: DeviceSyncIn, services: ServicesDep, kiosk: KioskDep) -> W
     return _mark(services.attendance.device_synced(kiosk.device_id, pending_since=pending_since))
 
 
-@router.get("/devices", response_model=list[WatermarkOut])
-def devices(services: ServicesDep, user: AdminDep) -> list[WatermarkOut]:
+@router.get("/devices", dependencies=[allowed(P.attendance_manage)], response_model=list[WatermarkOut])
+def devices(services: ServicesDep, user: UserDep) -> list[WatermarkOut]:
     return [_mark(w) for w in services.attendance.watermarks()]
 
 
-@router.get("/jobs", response_model=list[JobRunOut])
-def jobs(services: ServicesDep, user: AdminDep) -> list[JobRunOut]:
+@router.get("/jobs", dependencies=[allowed(P.attendance_manage)], response_model=list[JobRunOut])
+def jobs(services: ServicesDep, user: UserDep) -> list[JobRunOut]:
     """The scheduled jobs' last completed runs."""
     with services.db.read() as s:
         return [
@@ -255,7 +246,7 @@ def jobs(services: ServicesDep, user: AdminDep) -> list[JobRunOut]:
         ]
 
 
-@router.get("/labels")
+@router.get("/labels", dependencies=[allowed(P.self_service)])
 def labels(user: UserDep) -> dict[str, dict[str, str]]:
     """Chinese names of statuses and day kinds, for pages."""
     return {"status": STATUS_NAMES, "kind": KIND_NAMES}

@@ -11,7 +11,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
+from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
+from api.params import Offset, RowId
 from watchd.db.models import CameraEvent
 from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.db.repositories.cluster import cluster_status
@@ -57,7 +59,7 @@ def _out(row: CameraEvent) -> CameraEventOut:
     )
 
 
-@router.get("", response_model=list[CameraOut])
+@router.get("", dependencies=[allowed(P.cameras_read)], response_model=list[CameraOut])
 def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
     lease = timedelta(seconds=services.config.settings.cluster.lease_seconds)
     with services.db.read() as s:
@@ -76,7 +78,7 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
         return out
 
 
-@router.get("/events", response_model=list[CameraEventOut])
+@router.get("/events", dependencies=[allowed(P.cameras_read)], response_model=list[CameraEventOut])
 def events(
     services: ServicesDep, user: UserDep,
     camera: Annotated[str | None, Query(max_length=64)] = None,
@@ -84,7 +86,7 @@ def events(
     since: Annotated[datetime | None, Query(description="ISO 8601 with an offset")] = None,
     until: Annotated[datetime | None, Query(description="ISO 8601 with an offset")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[CameraEventOut]:
     with services.db.read() as s:
         rows = CameraEventsRepository(s).search(
@@ -117,21 +119,21 @@ def _media(services: ServicesDep, rel: str | None) -> Path | None:
     return path if path.is_relative_to(root) and path.is_file() else None
 
 
-@router.get("/events/{event_id}", response_model=CameraEventOut)
-def event(event_id: int, services: ServicesDep, user: UserDep) -> CameraEventOut:
+@router.get("/events/{event_id}", dependencies=[allowed(P.cameras_read)], response_model=CameraEventOut)
+def event(event_id: RowId, services: ServicesDep, user: UserDep) -> CameraEventOut:
     return _event(services, event_id)
 
 
-@router.get("/events/{event_id}/snapshot", response_class=FileResponse)
-def snapshot(event_id: int, services: ServicesDep, user: UserDep) -> FileResponse:
+@router.get("/events/{event_id}/snapshot", dependencies=[allowed(P.camera_media_read)], response_class=FileResponse)
+def snapshot(event_id: RowId, services: ServicesDep, user: UserDep) -> FileResponse:
     path = _media(services, _paths(services, event_id)[0])
     if path is None:
         raise NotFound("snapshot_not_found", f"camera event {event_id} has no snapshot")
     return FileResponse(path, media_type="image/jpeg")
 
 
-@router.get("/events/{event_id}/clip", response_class=FileResponse)
-def clip(event_id: int, services: ServicesDep, user: UserDep) -> FileResponse:
+@router.get("/events/{event_id}/clip", dependencies=[allowed(P.camera_media_read)], response_class=FileResponse)
+def clip(event_id: RowId, services: ServicesDep, user: UserDep) -> FileResponse:
     path = _media(services, _paths(services, event_id)[1])
     if path is None:
         raise NotFound("clip_not_found", f"camera event {event_id} has no clip")

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from fastapi import APIRouter
 
-from api.deps import AdminDep, ServicesDep
+from api.access import P, allowed
+from api.deps import ServicesDep
 from watchd.db.repositories.cluster import LeaseView, NodeView, cluster_status
 
 router = APIRouter(prefix="/api", tags=["cluster"])
@@ -19,8 +20,8 @@ class ClusterOut:
     leases: list[LeaseView]
 
 
-@router.get("/cluster", response_model=ClusterOut)
-def cluster(services: ServicesDep, user: AdminDep) -> ClusterOut:
+@router.get("/cluster", dependencies=[allowed(P.cluster_read)], response_model=ClusterOut)
+def cluster(services: ServicesDep) -> ClusterOut:
     """Nodes (alive: heartbeat within the lease time) and the device leases: holder, expiry, state."""
     lease = timedelta(seconds=services.config.settings.cluster.lease_seconds)
     with services.db.read() as s:

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.routes.pages import STATIC
 from watchd.app import Services
@@ -47,13 +48,13 @@ def _state(services: Services) -> dict[str, Any]:
     return {"version": state.version, "server_time": _now(services), **state.data}
 
 
-@router.get("/api/dashboard/state")
+@router.get("/api/dashboard/state", dependencies=[allowed(P.dashboard_read)])
 def state(services: ServicesDep, user: UserDep) -> dict[str, Any]:
     """Everything the duty-room screen shows: duty rooms, cameras, open incidents."""
     return _state(services)
 
 
-@router.get("/api/dashboard/stream", response_class=StreamingResponse,
+@router.get("/api/dashboard/stream", dependencies=[allowed(P.dashboard_read)], response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
 async def stream(request: Request, services: ServicesDep, user: UserDep) -> StreamingResponse:
     """Server-sent events: `state` (the full state, first and on every change) and `ping`."""

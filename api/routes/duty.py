@@ -12,7 +12,9 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminDep, Forbidden, ServicesDep, UserDep
+from api.access import P, allowed
+from api.deps import ServicesDep, UserDep
+from api.params import RowId
 from api.routes.pages import STATIC
 from watchd.domain.duty import DutyRole
 from watchd.errors import Invalid, TooLarge
@@ -22,7 +24,6 @@ from watchd.services.duty_log import DutyLogView
 from watchd.settings.sites import Identifier
 
 router = APIRouter(tags=["duty"])
-MARK_ROLES = frozenset({"admin", "leader", "duty_officer"})
 
 
 @router.get("/duty", include_in_schema=False)
@@ -226,7 +227,7 @@ def _log(v: DutyLogView, zone: ZoneInfo) -> DutyLogOut:
 # -- rooms and who is on duty -------------------------------------------------------------------------
 
 
-@router.get("/api/duty/rooms", response_model=list[RoomOut])
+@router.get("/api/duty/rooms", dependencies=[allowed(P.duty_read)], response_model=list[RoomOut])
 def rooms(services: ServicesDep, user: UserDep) -> list[RoomOut]:
     config = services.config.settings.duty
     out = []
@@ -239,7 +240,7 @@ def rooms(services: ServicesDep, user: UserDep) -> list[RoomOut]:
     return out
 
 
-@router.get("/api/duty/now", response_model=list[OnDutyOut])
+@router.get("/api/duty/now", dependencies=[allowed(P.duty_read)], response_model=list[OnDutyOut])
 def now(services: ServicesDep, user: UserDep) -> list[OnDutyOut]:
     """Who is on duty and on call right now in each duty room (the same answer escalation uses)."""
     zone = services.config.settings.zone
@@ -249,7 +250,7 @@ def now(services: ServicesDep, user: UserDep) -> list[OnDutyOut]:
 # -- the roster ---------------------------------------------------------------------------------------
 
 
-@router.get("/api/duty/roster", response_model=list[ShiftOut])
+@router.get("/api/duty/roster", dependencies=[allowed(P.duty_read)], response_model=list[ShiftOut])
 def roster(
     services: ServicesDep, user: UserDep, first: date, last: date,
     room: Annotated[str | None, Query(max_length=64)] = None,
@@ -258,8 +259,8 @@ def roster(
     return [_shift(v, zone) for v in services.duty.roster(first, last, room)]
 
 
-@router.put("/api/duty/roster/{room_id}/{day}", response_model=ShiftOut)
-def set_day(room_id: str, day: date, body: DayIn, services: ServicesDep, user: AdminDep) -> ShiftOut:
+@router.put("/api/duty/roster/{room_id}/{day}", dependencies=[allowed(P.duty_roster_manage)], response_model=ShiftOut)
+def set_day(room_id: str, day: date, body: DayIn, services: ServicesDep, user: UserDep) -> ShiftOut:
     """Replace the plan of one shift; approved swaps still apply on top."""
     view = services.duty.set_day(user, room_id, day, officers=body.officers, leaders=body.leaders)
     services.dashboard.invalidate()
@@ -267,11 +268,11 @@ def set_day(room_id: str, day: date, body: DayIn, services: ServicesDep, user: A
 
 
 @router.post(
-    "/api/duty/roster/import", response_model=ImportOut,
+    "/api/duty/roster/import", dependencies=[allowed(P.duty_roster_manage)], response_model=ImportOut,
     responses={422: {"description": "rows with problems: `errors` lists each with row, column and value; nothing written"}},
 )
 async def import_roster(
-    services: ServicesDep, user: AdminDep,
+    services: ServicesDep, user: UserDep,
     file: Annotated[UploadFile, File(description="值班表 as .xlsx or .csv (UTF-8 or GBK)")],
     dry_run: Annotated[bool, Query(description="Check only, write nothing")] = False,
 ) -> ImportOut:
@@ -291,7 +292,7 @@ async def import_roster(
     return out
 
 
-@router.get("/api/duty/roster.ics", response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
+@router.get("/api/duty/roster.ics", dependencies=[allowed(P.duty_read)], response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
 def roster_ical(
     services: ServicesDep, user: UserDep, first: date, last: date,
     person: Annotated[str | None, Query(max_length=64, description="Only this person's shifts")] = None,
@@ -308,7 +309,7 @@ def roster_ical(
 # -- swaps --------------------------------------------------------------------------------------------
 
 
-@router.get("/api/duty/swaps", response_model=list[SwapOut])
+@router.get("/api/duty/swaps", dependencies=[allowed(P.duty_read)], response_model=list[SwapOut])
 def swaps(
     services: ServicesDep, user: UserDep,
     status: Annotated[list[Literal["pending", "approved", "rejected", "cancelled"]] | None, Query()] = None,
@@ -322,7 +323,7 @@ def swaps(
     return [_swap(v, zone) for v in rows]
 
 
-@router.post("/api/duty/swaps", response_model=SwapOut, status_code=201)
+@router.post("/api/duty/swaps", dependencies=[allowed(P.duty_swap_request)], response_model=SwapOut, status_code=201)
 def request_swap(body: SwapIn, services: ServicesDep, user: UserDep) -> SwapOut:
     """The officer asks to hand their shift to someone (替班), optionally taking one of theirs back (换班)."""
     view = services.duty.request_swap(
@@ -332,29 +333,29 @@ def request_swap(body: SwapIn, services: ServicesDep, user: UserDep) -> SwapOut:
     return _swap(view, services.config.settings.zone)
 
 
-@router.post("/api/duty/swaps/{swap_id}/approve", response_model=SwapOut)
-def approve_swap(swap_id: int, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapOut:
+@router.post("/api/duty/swaps/{swap_id}/approve", dependencies=[allowed(P.duty_swap_decide)], response_model=SwapOut)
+def approve_swap(swap_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapOut:
     """A leader approves; refused (swap_too_late) closer than the notice period before the shift."""
     view = services.duty.decide_swap(user, swap_id, approve=True, note=body.note)
     services.dashboard.invalidate()
     return _swap(view, services.config.settings.zone)
 
 
-@router.post("/api/duty/swaps/{swap_id}/reject", response_model=SwapOut)
-def reject_swap(swap_id: int, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapOut:
+@router.post("/api/duty/swaps/{swap_id}/reject", dependencies=[allowed(P.duty_swap_decide)], response_model=SwapOut)
+def reject_swap(swap_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapOut:
     view = services.duty.decide_swap(user, swap_id, approve=False, note=body.note)
     return _swap(view, services.config.settings.zone)
 
 
-@router.post("/api/duty/swaps/{swap_id}/cancel", response_model=SwapOut)
-def cancel_swap(swap_id: int, services: ServicesDep, user: UserDep) -> SwapOut:
+@router.post("/api/duty/swaps/{swap_id}/cancel", dependencies=[allowed(P.duty_swap_request)], response_model=SwapOut)
+def cancel_swap(swap_id: RowId, services: ServicesDep, user: UserDep) -> SwapOut:
     return _swap(services.duty.cancel_swap(user, swap_id), services.config.settings.zone)
 
 
 # -- the duty log -------------------------------------------------------------------------------------
 
 
-@router.get("/api/duty/log/{room_id}", response_model=DutyLogOut)
+@router.get("/api/duty/log/{room_id}", dependencies=[allowed(P.duty_log_read)], response_model=DutyLogOut)
 def duty_log(
     room_id: str, services: ServicesDep, user: UserDep,
     day: Annotated[date | None, Query(description="The shift's day; the shift running now when empty")] = None,
@@ -363,13 +364,13 @@ def duty_log(
     return _log(services.duty_log.log(room_id, day), services.config.settings.zone)
 
 
-@router.post("/api/duty/log/{room_id}/notes", response_model=NoteOut, status_code=201)
+@router.post("/api/duty/log/{room_id}/notes", dependencies=[allowed(P.duty_log_write)], response_model=NoteOut, status_code=201)
 def add_note(room_id: str, body: NoteIn, services: ServicesDep, user: UserDep) -> NoteOut:
     view = services.duty_log.add_note(user, room_id, body.text, day=body.day, client_key=body.client_key)
     return NoteOut.model_validate(_local(asdict(view), services.config.settings.zone))
 
 
-@router.get("/api/duty/log/{room_id}/report", response_class=PlainTextResponse)
+@router.get("/api/duty/log/{room_id}/report", dependencies=[allowed(P.duty_log_read)], response_class=PlainTextResponse)
 def daily_report(
     room_id: str, services: ServicesDep, user: UserDep, day: date | None = None,
 ) -> PlainTextResponse:
@@ -378,10 +379,8 @@ def daily_report(
     return PlainTextResponse(services.duty_log.report_text(room_id, day))
 
 
-@router.post("/api/duty/rooms/{room_id}/empty-seat", response_model=MarkedOut)
+@router.post("/api/duty/rooms/{room_id}/empty-seat", dependencies=[allowed(P.duty_desk_mark)], response_model=MarkedOut)
 def mark_empty(room_id: str, services: ServicesDep, user: UserDep) -> MarkedOut:
     """The desk is empty now: its cameras take their next picture as the empty-seat reference."""
-    if user.role not in MARK_ROLES:
-        raise Forbidden("forbidden", f"role {user.role!r} may not do this")
     services.duty.check_room(room_id)
     return MarkedOut(cameras=services.duty_watch.mark_empty(room_id))

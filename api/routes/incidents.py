@@ -8,29 +8,20 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminDep, Forbidden, ServicesDep, UserDep
+from api.access import P, allowed
+from api.deps import ServicesDep, UserDep
+from api.params import Offset, RowId
 from watchd.alerts.views import IncidentView, NotificationView
 from watchd.domain.observations import Observation, ObservationKind, Severity
-from watchd.services.auth import Principal
 from watchd.settings.sites import Identifier
 
 router = APIRouter(prefix="/api", tags=["incidents"])
 StatusFilter = Literal["open", "acknowledged", "resolved"]
-ACTING_ROLES = frozenset({"admin", "leader", "duty_officer"})
-
-
-def current_responder(user: UserDep) -> Principal:
-    if user.role not in ACTING_ROLES:
-        raise Forbidden("forbidden", f"role {user.role!r} may not acknowledge or resolve incidents")
-    return user
-
-
-ResponderDep = Annotated[Principal, Depends(current_responder)]
 
 
 class IncidentOut(BaseModel):
@@ -156,44 +147,44 @@ def notification_out(v: NotificationView, zone: ZoneInfo) -> NotificationOut:
     return NotificationOut.model_validate(_fields(v, zone))
 
 
-@router.get("/incidents", response_model=list[IncidentOut])
+@router.get("/incidents", dependencies=[allowed(P.incidents_read)], response_model=list[IncidentOut])
 def list_incidents(
     services: ServicesDep, user: UserDep,
     status: Annotated[list[StatusFilter] | None, Query(description="Repeat to combine; default: all")] = None,
     site: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[IncidentOut]:
     rows = services.alerts.search(statuses=status, site_id=site, limit=limit, offset=offset)
     return [incident_out(v, services.config.settings.zone) for v in rows]
 
 
-@router.get("/incidents/{incident_id}", response_model=IncidentDetailOut)
-def get_incident(incident_id: int, services: ServicesDep, user: UserDep) -> IncidentDetailOut:
+@router.get("/incidents/{incident_id}", dependencies=[allowed(P.incidents_read)], response_model=IncidentDetailOut)
+def get_incident(incident_id: RowId, services: ServicesDep, user: UserDep) -> IncidentDetailOut:
     return IncidentDetailOut.model_validate(_fields(services.alerts.get(incident_id), services.config.settings.zone))
 
 
-@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentOut)
-def acknowledge(incident_id: int, services: ServicesDep, user: ResponderDep) -> IncidentOut:
+@router.post("/incidents/{incident_id}/acknowledge", dependencies=[allowed(P.incidents_respond)], response_model=IncidentOut)
+def acknowledge(incident_id: RowId, services: ServicesDep, user: UserDep) -> IncidentOut:
     """Take responsibility: escalation stops, messages not yet sent are dropped. Idempotent."""
     view = services.alerts.acknowledge(incident_id, user.username, via="dashboard")
     return incident_out(view, services.config.settings.zone)
 
 
-@router.post("/incidents/{incident_id}/resolve", response_model=IncidentOut)
-def resolve(incident_id: int, body: ResolveIn, services: ServicesDep, user: ResponderDep) -> IncidentOut:
+@router.post("/incidents/{incident_id}/resolve", dependencies=[allowed(P.incidents_respond)], response_model=IncidentOut)
+def resolve(incident_id: RowId, body: ResolveIn, services: ServicesDep, user: UserDep) -> IncidentOut:
     """Close the incident; the next observation with its key opens a new one. Idempotent."""
     view = services.alerts.resolve(incident_id, user.username, body.note)
     return incident_out(view, services.config.settings.zone)
 
 
-@router.get("/incidents/{incident_id}/snapshot", response_class=FileResponse)
-def snapshot(incident_id: int, services: ServicesDep, user: UserDep) -> FileResponse:
+@router.get("/incidents/{incident_id}/snapshot", dependencies=[allowed(P.camera_media_read)], response_class=FileResponse)
+def snapshot(incident_id: RowId, services: ServicesDep, user: UserDep) -> FileResponse:
     return FileResponse(services.alerts.snapshot_file(incident_id), media_type="image/jpeg")
 
 
-@router.post("/observations", response_model=ReportOut, status_code=201)
-async def report_observation(body: ObservationIn, services: ServicesDep, user: AdminDep) -> ReportOut:
+@router.post("/observations", dependencies=[allowed(P.observations_report)], response_model=ReportOut, status_code=201)
+async def report_observation(body: ObservationIn, services: ServicesDep, user: UserDep) -> ReportOut:
     """Report an observation by hand (a test alarm, an integration); the same rules apply."""
     obs = Observation(
         kind=body.kind, site_id=body.site_id, subject=body.subject, occurred_at=body.occurred_at,
@@ -203,19 +194,19 @@ async def report_observation(body: ObservationIn, services: ServicesDep, user: A
     return ReportOut(status=outcome.status, incident_id=outcome.incident_id, messages=outcome.messages)
 
 
-@router.get("/alerts/notifications", response_model=list[NotificationOut])
+@router.get("/alerts/notifications", dependencies=[allowed(P.incidents_read)], response_model=list[NotificationOut])
 def list_notifications(
     services: ServicesDep, user: UserDep,
     status: Annotated[list[str] | None, Query(description="pending, sending, unknown, sent, delivered, failed, cancelled, bundled")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[NotificationOut]:
     rows = services.alerts.notifications(statuses=status, limit=limit, offset=offset)
     return [notification_out(n, services.config.settings.zone) for n in rows]
 
 
-@router.get("/alerts/outbox", response_model=OutboxOut)
-def outbox(services: ServicesDep, user: AdminDep) -> OutboxOut:
+@router.get("/alerts/outbox", dependencies=[allowed(P.alerts_manage)], response_model=OutboxOut)
+def outbox(services: ServicesDep, user: UserDep) -> OutboxOut:
     """Messages per status, and each channel with the callback URL to give its provider."""
     return OutboxOut(
         counts=services.alerts.outbox_counts(),

@@ -9,7 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
+from api.params import RowId
 from api.routes.attendance import OptionalMonth
 from watchd.domain.leave import LEAVE_NAMES, LeaveKind, RequestStatus
 from watchd.reports.monthly import month_of
@@ -96,12 +98,12 @@ def _makeup(v: MakeupView, services: ServicesDep) -> MakeupOut:
     )
 
 
-@router.get("/leave/kinds")
+@router.get("/leave/kinds", dependencies=[allowed(P.self_service)])
 def leave_kinds(user: UserDep) -> list[dict[str, str]]:
     return [{"kind": k.value, "name": n} for k, n in LEAVE_NAMES.items()]
 
 
-@router.post("/leave", response_model=LeaveOut, status_code=201)
+@router.post("/leave", dependencies=[allowed(P.self_service)], response_model=LeaveOut, status_code=201)
 def request_leave(body: LeaveIn, services: ServicesDep, user: UserDep) -> LeaveOut:
     """File a leave request; refused when it overlaps other leave or a duty shift (unless swapped)."""
     view = services.leave.request_leave(
@@ -111,7 +113,7 @@ def request_leave(body: LeaveIn, services: ServicesDep, user: UserDep) -> LeaveO
     return _leave(view, services)
 
 
-@router.get("/leave", response_model=list[LeaveOut])
+@router.get("/leave", dependencies=[allowed(P.self_service)], response_model=list[LeaveOut])
 def list_leave(
     services: ServicesDep, user: UserDep,
     status: Annotated[RequestStatus | None, Query()] = None,
@@ -124,22 +126,22 @@ def list_leave(
     return [_leave(v, services) for v in rows]
 
 
-@router.post("/leave/{request_id}/approve", response_model=LeaveOut)
-def approve_leave(request_id: int, body: DecisionIn, services: ServicesDep, user: UserDep) -> LeaveOut:
+@router.post("/leave/{request_id}/approve", dependencies=[allowed(P.leave_decide)], response_model=LeaveOut)
+def approve_leave(request_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> LeaveOut:
     return _leave(services.leave.decide_leave(user, request_id, approve=True, note=body.note), services)
 
 
-@router.post("/leave/{request_id}/reject", response_model=LeaveOut)
-def reject_leave(request_id: int, body: DecisionIn, services: ServicesDep, user: UserDep) -> LeaveOut:
+@router.post("/leave/{request_id}/reject", dependencies=[allowed(P.leave_decide)], response_model=LeaveOut)
+def reject_leave(request_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> LeaveOut:
     return _leave(services.leave.decide_leave(user, request_id, approve=False, note=body.note), services)
 
 
-@router.post("/leave/{request_id}/cancel", response_model=LeaveOut)
-def cancel_leave(request_id: int, services: ServicesDep, user: UserDep) -> LeaveOut:
+@router.post("/leave/{request_id}/cancel", dependencies=[allowed(P.self_service)], response_model=LeaveOut)
+def cancel_leave(request_id: RowId, services: ServicesDep, user: UserDep) -> LeaveOut:
     return _leave(services.leave.cancel_leave(user, request_id), services)
 
 
-@router.post("/makeups", response_model=MakeupOut, status_code=201)
+@router.post("/makeups", dependencies=[allowed(P.self_service)], response_model=MakeupOut, status_code=201)
 def request_makeup(body: MakeupIn, services: ServicesDep, user: UserDep) -> MakeupOut:
     """File a make-up punch (补卡) with a reason; at most `makeup_monthly_cap` a month."""
     view = services.leave.request_makeup(
@@ -148,7 +150,7 @@ def request_makeup(body: MakeupIn, services: ServicesDep, user: UserDep) -> Make
     return _makeup(view, services)
 
 
-@router.get("/makeups", response_model=list[MakeupOut])
+@router.get("/makeups", dependencies=[allowed(P.self_service)], response_model=list[MakeupOut])
 def list_makeups(
     services: ServicesDep, user: UserDep,
     status: Annotated[RequestStatus | None, Query()] = None,
@@ -157,11 +159,11 @@ def list_makeups(
     return [_makeup(v, services) for v in services.leave.list_makeups(user, status=status, person_id=person)]
 
 
-@router.post("/makeups/{request_id}/approve", response_model=MakeupOut)
-def approve_makeup(request_id: int, body: DecisionIn, services: ServicesDep, user: UserDep) -> MakeupOut:
+@router.post("/makeups/{request_id}/approve", dependencies=[allowed(P.leave_decide)], response_model=MakeupOut)
+def approve_makeup(request_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> MakeupOut:
     return _makeup(services.leave.decide_makeup(user, request_id, approve=True, note=body.note), services)
 
 
-@router.post("/makeups/{request_id}/reject", response_model=MakeupOut)
-def reject_makeup(request_id: int, body: DecisionIn, services: ServicesDep, user: UserDep) -> MakeupOut:
+@router.post("/makeups/{request_id}/reject", dependencies=[allowed(P.leave_decide)], response_model=MakeupOut)
+def reject_makeup(request_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> MakeupOut:
     return _makeup(services.leave.decide_makeup(user, request_id, approve=False, note=body.note), services)

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.access import P, allowed
 from api.deps import ServicesDep
-from api.routes.attendance import OptionalMonth, ReaderDep
+from api.routes.attendance import OptionalMonth
 from api.routes.pages import STATIC
 from watchd.reports.daily import daily_tables
 from watchd.reports.files import Format, render
@@ -42,9 +43,9 @@ def reports_page() -> FileResponse:
     return FileResponse(STATIC / "reports.html", media_type="text/html; charset=utf-8")
 
 
-@router.get("/api/reports/daily", response_class=Response)
+@router.get("/api/reports/daily", dependencies=[allowed(P.reports_read)], response_class=Response)
 async def daily_report(
-    services: ServicesDep, user: ReaderDep, fmt: FormatQuery = Format.json,
+    services: ServicesDep, fmt: FormatQuery = Format.json,
     day: Annotated[date | None, Query(alias="date", description="Local date; today by default")] = None,
     organisation: OrgQuery = None,
 ) -> Response:
@@ -56,9 +57,9 @@ async def daily_report(
     return _respond(tables, fmt, f"考勤日报-{the_day.isoformat()}")
 
 
-@router.get("/api/reports/monthly", response_class=Response)
+@router.get("/api/reports/monthly", dependencies=[allowed(P.reports_read)], response_class=Response)
 async def monthly_report(
-    services: ServicesDep, user: ReaderDep, fmt: FormatQuery = Format.json,
+    services: ServicesDep, fmt: FormatQuery = Format.json,
     month: OptionalMonth = None, organisation: OrgQuery = None,
 ) -> Response:
     """Per person: workdays, presence, late and early (count and minutes), absence, leave by type,
@@ -71,9 +72,9 @@ async def monthly_report(
     return _respond([table], fmt, f"考勤汇总-{the_month:%Y-%m}")
 
 
-@router.get("/api/reports/pairings", response_class=Response)
+@router.get("/api/reports/pairings", dependencies=[allowed(P.reports_read)], response_class=Response)
 async def pairing_report(
-    services: ServicesDep, user: ReaderDep, fmt: FormatQuery = Format.json,
+    services: ServicesDep, fmt: FormatQuery = Format.json,
     month: OptionalMonth = None, organisation: OrgQuery = None,
 ) -> Response:
     """Every pairing active in the month, its visits, and whether it met the one-visit rule."""

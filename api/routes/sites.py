@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from api.deps import AdminDep, ServicesDep, UserDep
+from fastapi import APIRouter, Query, Request
+
+from api.access import P, allowed
+from api.deps import ServicesDep, UserDep
+from api.params import Offset
 from api.schemas import AuditOut, DeviceOut, DeviceTokenOut, SiteOut
 from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.sites import SitesRepository
@@ -10,14 +14,14 @@ from watchd.db.repositories.sites import SitesRepository
 router = APIRouter(prefix="/api", tags=["sites"])
 
 
-@router.get("/sites", response_model=list[SiteOut])
+@router.get("/sites", dependencies=[allowed(P.sites_read)], response_model=list[SiteOut])
 def sites(services: ServicesDep, user: UserDep) -> list[SiteOut]:
     with services.db.read() as s:
         return [SiteOut(id=x.id, name=x.name, kind=x.kind) for x in SitesRepository(s).list_sites()]
 
 
-@router.get("/devices", response_model=list[DeviceOut])
-def devices(services: ServicesDep, user: AdminDep) -> list[DeviceOut]:
+@router.get("/devices", dependencies=[allowed(P.devices_manage)], response_model=list[DeviceOut])
+def devices(services: ServicesDep, user: UserDep) -> list[DeviceOut]:
     with services.db.read() as s:
         repo = SitesRepository(s)
         names = {x.id: x.name for x in repo.list_sites()}
@@ -30,24 +34,27 @@ def devices(services: ServicesDep, user: AdminDep) -> list[DeviceOut]:
         ]
 
 
-@router.post("/devices/{device_id}/token", response_model=DeviceTokenOut, status_code=201)
-def new_device_token(device_id: str, request: Request, services: ServicesDep, user: AdminDep) -> DeviceTokenOut:
+@router.post("/devices/{device_id}/token", dependencies=[allowed(P.devices_manage)], response_model=DeviceTokenOut, status_code=201)
+def new_device_token(device_id: str, request: Request, services: ServicesDep, user: UserDep) -> DeviceTokenOut:
     """Issue a new token for a kiosk (the old one stops working). The token is shown only here."""
     token = services.auth.issue_device_token(device_id, actor=f"user:{user.username}")
     url = str(request.base_url).rstrip("/") + f"/kiosk#token={token}"
     return DeviceTokenOut(device_id=device_id, token=token, kiosk_url=url)
 
 
-@router.get("/audit", response_model=list[AuditOut])
+@router.get("/audit", dependencies=[allowed(P.audit_read)], response_model=list[AuditOut])
 def audit_log(
-    services: ServicesDep, user: AdminDep, target_type: str | None = None, target_id: str | None = None,
-    limit: int = 200, offset: int = 0,
+    services: ServicesDep, user: UserDep,
+    target_type: Annotated[str | None, Query(max_length=40)] = None,
+    target_id: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Offset = 0,
 ) -> list[AuditOut]:
     """Who changed people, faces, rosters, approvals, device mappings and tokens (newest first)."""
     zone = services.config.settings.zone
     with services.db.read() as s:
         rows = AuditRepository(s).search(
-            target_type=target_type, target_id=target_id, limit=max(1, min(limit, 1000)), offset=max(0, offset)
+            target_type=target_type, target_id=target_id, limit=limit, offset=offset
         )
         return [
             AuditOut(

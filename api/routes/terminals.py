@@ -10,7 +10,9 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminDep, ServicesDep, UserDep
+from api.access import P, allowed
+from api.deps import ServicesDep, UserDep
+from api.params import Offset, RowId
 from watchd.messages import zh
 from watchd.services.punches import MappingView, PunchView, TerminalView
 
@@ -144,14 +146,14 @@ def _punch(p: PunchView, zone: ZoneInfo) -> PunchOut:
     )
 
 
-@router.get("", response_model=list[TerminalOut])
+@router.get("", dependencies=[allowed(P.terminals_read)], response_model=list[TerminalOut])
 def list_terminals(services: ServicesDep, user: UserDep) -> list[TerminalOut]:
     zone = services.config.settings.zone
     return [_terminal(t, zone) for t in services.punches.terminals()]
 
 
-@router.post("/{device_id}/probe", response_model=ProbeOut)
-async def probe(device_id: str, services: ServicesDep, user: AdminDep) -> ProbeOut:
+@router.post("/{device_id}/probe", dependencies=[allowed(P.terminals_manage)], response_model=ProbeOut)
+async def probe(device_id: str, services: ServicesDep, user: UserDep) -> ProbeOut:
     """Ask a terminal who it is (serial, model, firmware) and what time it thinks it is."""
     found = await services.punches.probe(device_id)
     zone = services.config.settings.zone
@@ -161,15 +163,15 @@ async def probe(device_id: str, services: ServicesDep, user: AdminDep) -> ProbeO
     )
 
 
-@router.get("/mappings", response_model=list[MappingOut])
+@router.get("/mappings", dependencies=[allowed(P.terminals_read)], response_model=list[MappingOut])
 def list_mappings(services: ServicesDep, user: UserDep) -> list[MappingOut]:
     zone = services.config.settings.zone
     return [_mapping(m, zone) for m in services.punches.mappings()]
 
 
-@router.put("/mappings/{device_id}/{device_user}", response_model=MappingResultOut)
+@router.put("/mappings/{device_id}/{device_user}", dependencies=[allowed(P.terminals_manage)], response_model=MappingResultOut)
 async def set_mapping(
-    device_id: DeviceScope, device_user: DeviceUser, body: MappingIn, services: ServicesDep, user: AdminDep
+    device_id: DeviceScope, device_user: DeviceUser, body: MappingIn, services: ServicesDep, user: UserDep
 ) -> MappingResultOut:
     """Map a device user to a person (or ignore it); their stored punches are counted at once."""
     result = await run_in_threadpool(services.punches.set_mapping, device_id, device_user, body.person_id)
@@ -179,15 +181,15 @@ async def set_mapping(
     )
 
 
-@router.delete("/mappings/{device_id}/{device_user}", status_code=204)
+@router.delete("/mappings/{device_id}/{device_user}", dependencies=[allowed(P.terminals_manage)], status_code=204)
 async def delete_mapping(
-    device_id: DeviceScope, device_user: DeviceUser, services: ServicesDep, user: AdminDep
+    device_id: DeviceScope, device_user: DeviceUser, services: ServicesDep, user: UserDep
 ) -> Response:
     await run_in_threadpool(services.punches.delete_mapping, device_id, device_user)
     return Response(status_code=204)
 
 
-@router.get("/unknown-users", response_model=list[UnknownUserOut])
+@router.get("/unknown-users", dependencies=[allowed(P.terminals_read)], response_model=list[UnknownUserOut])
 def unknown_users(services: ServicesDep, user: UserDep) -> list[UnknownUserOut]:
     """Device users whose punches are stored but map to nobody yet."""
     return [
@@ -199,8 +201,8 @@ def unknown_users(services: ServicesDep, user: UserDep) -> list[UnknownUserOut]:
     ]
 
 
-@router.get("/unknown-serials", response_model=list[UnknownSerialOut])
-def unknown_serials(services: ServicesDep, user: AdminDep) -> list[UnknownSerialOut]:
+@router.get("/unknown-serials", dependencies=[allowed(P.terminals_manage)], response_model=list[UnknownSerialOut])
+def unknown_serials(services: ServicesDep, user: UserDep) -> list[UnknownSerialOut]:
     """ADMS terminals that called since start with a serial number nobody registered."""
     zone = services.config.settings.zone
     return [
@@ -209,22 +211,22 @@ def unknown_serials(services: ServicesDep, user: AdminDep) -> list[UnknownSerial
     ]
 
 
-@router.get("/punches", response_model=list[PunchOut])
+@router.get("/punches", dependencies=[allowed(P.terminals_manage)], response_model=list[PunchOut])
 def list_punches(
-    services: ServicesDep, user: AdminDep,
+    services: ServicesDep, user: UserDep,
     state: Annotated[PunchState | None, Query(description="Only punches in this state")] = None,
     device: Annotated[str | None, Query(max_length=64)] = None,
     device_user: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[PunchOut]:
     zone = services.config.settings.zone
     rows = services.punches.punches(state=state, device_id=device, device_user=device_user, limit=limit, offset=offset)
     return [_punch(p, zone) for p in rows]
 
 
-@router.post("/punches/{punch_id}/release", response_model=PunchOut)
-async def release(punch_id: int, services: ServicesDep, user: AdminDep) -> PunchOut:
+@router.post("/punches/{punch_id}/release", dependencies=[allowed(P.terminals_manage)], response_model=PunchOut)
+async def release(punch_id: RowId, services: ServicesDep, user: UserDep) -> PunchOut:
     """Count a quarantined punch after checking that its time is right after all."""
     punch = await run_in_threadpool(services.punches.release, punch_id)
     return _punch(punch, services.config.settings.zone)

@@ -10,7 +10,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AdminDep, ServicesDep, UserDep
+from api.access import P, allowed
+from api.deps import ServicesDep, UserDep
+from api.params import RowId
 from api.routes.attendance import OptionalMonth
 from api.routes.pages import STATIC
 from api.uploads import read_image_upload
@@ -103,11 +105,11 @@ def visits_page() -> FileResponse:
 
 
 @router.post(
-    "/api/pairings/import", response_model=ImportOut,
+    "/api/pairings/import", dependencies=[allowed(P.pairings_manage)], response_model=ImportOut,
     responses={422: {"description": "nothing imported; `problems` lists each row and column at fault"}},
 )
 async def import_pairings(
-    services: ServicesDep, user: AdminDep,
+    services: ServicesDep, user: UserDep,
     file: Annotated[UploadFile, File(description="CSV or XLSX: 干部编号, 户编号, 户主姓名, 嘎查（村）, 住址, 联系电话")],
     replace: Annotated[bool, Form(description="End pairings that are not in the file")] = False,
 ) -> ImportOut:
@@ -124,7 +126,7 @@ async def import_pairings(
     )
 
 
-@router.get("/api/pairings", response_model=list[PairingOut])
+@router.get("/api/pairings", dependencies=[allowed(P.self_service)], response_model=list[PairingOut])
 def pairings(
     services: ServicesDep, user: UserDep, month: OptionalMonth = None,
     person: Annotated[str | None, Query(max_length=64)] = None,
@@ -134,7 +136,7 @@ def pairings(
 
 
 @router.post(
-    "/api/visits", response_model=VisitResult, status_code=201,
+    "/api/visits", dependencies=[allowed(P.self_service)], response_model=VisitResult, status_code=201,
     responses={200: {"model": VisitResult, "description": "already recorded (same client_key)"}},
 )
 async def record_visit(
@@ -161,7 +163,7 @@ async def record_visit(
     return VisitResult(status="accepted" if created else "duplicate", visit=_visit(view, services))
 
 
-@router.get("/api/visits", response_model=list[VisitOut])
+@router.get("/api/visits", dependencies=[allowed(P.self_service)], response_model=list[VisitOut])
 def visits(
     services: ServicesDep, user: UserDep, month: OptionalMonth = None,
     person: Annotated[str | None, Query(max_length=64)] = None,
@@ -169,15 +171,15 @@ def visits(
     return [_visit(v, services) for v in services.visits.visits(user, _month(services, month), person)]
 
 
-@router.get("/api/visits/{visit_id}/photo", response_class=FileResponse)
-def visit_photo(visit_id: int, services: ServicesDep, user: UserDep) -> FileResponse:
+@router.get("/api/visits/{visit_id}/photo", dependencies=[allowed(P.self_service)], response_class=FileResponse)
+def visit_photo(visit_id: RowId, services: ServicesDep, user: UserDep) -> FileResponse:
     path = services.visits.visit_photo(user, visit_id)
     if path is None or not path.exists():
         raise NotFound("photo_not_found", f"visit {visit_id} has no photo")
     return FileResponse(path, media_type="image/png" if path.suffix == ".png" else "image/jpeg")
 
 
-@router.get("/api/reminders", response_model=list[ReminderOut])
+@router.get("/api/reminders", dependencies=[allowed(P.self_service)], response_model=list[ReminderOut])
 def reminders(services: ServicesDep, user: UserDep, month: OptionalMonth = None) -> list[ReminderOut]:
     """Reminders and monthly lists sent (a cadre sees their own)."""
     zone = services.config.settings.zone

@@ -131,6 +131,12 @@
         signal: controller.signal
       });
       if (response.status === 401) { showLogin('登录已过期，请重新登录'); return; }
+      if (response.status === 403) { // this login's role may not watch the screen: no point retrying
+        var refused = null;
+        try { refused = await response.json(); } catch (err) { refused = null; }
+        showLogin((detailOf(refused).message || '没有权限') + '，请换用有权限的账号登录');
+        return;
+      }
       if (!response.ok || !response.body) { throw new Error('HTTP ' + response.status); }
       state.lastMessage = Date.now();
       state.rotating = false;

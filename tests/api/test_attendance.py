@@ -40,7 +40,7 @@ def test_daily_view_live_then_settled_with_chinese_labels(
 
     cadre = office.login("c001", "cadre")
     refused = office.client.get("/api/attendance/daily", headers=cadre)
-    assert refused.status_code == 403 and refused.json()["detail"]["message"] == "没有权限"
+    assert refused.status_code == 403 and refused.json()["detail"]["message"].startswith("没有权限：查看考勤报表")
     mine = office.client.get("/api/attendance/people/c001", headers=cadre, params={"month": "2026-11"}).json()
     assert [(d["day"], d["status"]) for d in mine] == [("2026-11-23", "present"), ("2026-11-24", "pending")]
     assert office.client.get("/api/attendance/people/c002", headers=cadre, params={"month": "2026-11"}).status_code == 403

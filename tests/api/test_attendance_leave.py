@@ -49,7 +49,7 @@ def test_cadre_requests_leave_and_a_make_up_punch_the_leader_approves_both(
     assert capped.status_code == 409 and capped.json()["detail"]["message"] == "本月补卡次数已用完"
 
     assert api.post(f"/api/leave/{leave.json()['id']}/approve", headers=cadre, json={}).json()["detail"]["message"] \
-        == "只有本单位领导可以审批"
+        == "没有权限：审批请假与补卡（当前账号角色：干部）"
     pending = api.get("/api/leave", headers=leader, params={"status": "pending"}).json()
     assert [r["person_name"] for r in pending] == ["其其格"]
     assert api.post(f"/api/leave/{leave.json()['id']}/approve", headers=leader, json={"note": "注意身体"}).json()[

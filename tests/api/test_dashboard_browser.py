@@ -170,3 +170,20 @@ def test_after_a_server_restart_and_a_network_blink_the_screen_shows_the_truth(
     page.wait_for_selector(f"li[data-incident='{while_down}'][data-status='acknowledged']")
     assert "乌云 已确认" in page.inner_text(f"li[data-incident='{while_down}']")
     shot(page, "dashboard-after-blink.png")
+
+
+def test_a_login_without_the_permission_is_told_so_and_not_left_reconnecting(
+    services: Services, live: LiveServer, browser: Browser
+) -> None:
+    services.auth.add_user("c001", "a-long-password", "cadre")
+    page = browser.new_page(viewport={"width": 1600, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{live.url}/dashboard")
+    page.fill("#login-username", "c001")
+    page.fill("#login-password", "a-long-password")
+    page.click("#login-submit")
+    page.wait_for_selector("#login-error:not([hidden])")
+    message = page.inner_text("#login-error")
+    assert message.startswith("没有权限：查看值班大屏（当前账号角色：干部）"), message
+    assert page.is_hidden("#app")
+    shot(page, "dashboard-forbidden.png")

@@ -82,7 +82,7 @@ def test_who_may_do_what(alerting: Setup, clock: FakeClock) -> None:
     cadre = login(services, client, "cadre1", "cadre")
     assert client.get("/api/incidents").status_code == 401
     r = client.post("/api/incidents/1/acknowledge", headers=cadre)
-    assert r.status_code == 403 and r.json()["detail"]["message"] == "没有权限"
+    assert r.status_code == 403 and r.json()["detail"]["message"].startswith("没有权限：确认和处置警情")
     assert client.post("/api/observations", headers=cadre, json={}).status_code == 403
     r = client.post("/api/incidents/99/acknowledge", headers=admin)
     assert r.status_code == 404 and r.json()["detail"]["message"] == "警情不存在"

@@ -7,6 +7,7 @@ import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 
@@ -17,6 +18,11 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 _FORMATS = {Kind.int: "0", Kind.number: "0.0#", Kind.money: "#,##0.00", Kind.text: "@"}
 _FONT = "宋体"
+
+
+def _clean(value: object) -> object:
+    """XLSX cannot hold control characters; a name typed with one must not make the report fail."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def _body_style(book: Workbook, kind: Kind) -> str:
@@ -45,16 +51,16 @@ def _sheet(book: Workbook, table: ReportTable) -> None:
     ws = book.create_sheet(table.sheet[:31])
     width = len(table.columns)
     last_col = get_column_letter(width)
-    ws.append([table.title])
+    ws.append([_clean(table.title)])
     ws.merge_cells(f"A1:{last_col}1")
     ws["A1"].font = Font(name=_FONT, size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 28
-    ws.append([table.subtitle])
+    ws.append([_clean(table.subtitle)])
     ws.merge_cells(f"A2:{last_col}2")
     ws["A2"].font = Font(name=_FONT, size=10)
     ws["A2"].alignment = Alignment(horizontal="center")
-    ws.append([c.header for c in table.columns])
+    ws.append([_clean(c.header) for c in table.columns])
     head_font = Font(name=_FONT, size=10, bold=True)
     center = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for cell in ws[3]:
@@ -65,10 +71,10 @@ def _sheet(book: Workbook, table: ReportTable) -> None:
     for row in table.rows:
         row_number += 1
         for column, (value, style) in enumerate(zip(row, styles, strict=False), start=1):
-            ws.cell(row_number, column, value).style = style
+            ws.cell(row_number, column, _clean(value)).style = style
     for note in table.notes:
         row_number += 1
-        ws.cell(row_number, 1, note).font = Font(name=_FONT, size=9, italic=True)
+        ws.cell(row_number, 1, _clean(note)).font = Font(name=_FONT, size=9, italic=True)
     for i, col in enumerate(table.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width + 2
     ws.freeze_panes = "A4"

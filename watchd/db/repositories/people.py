@@ -96,11 +96,17 @@ class PeopleRepository:
         self.session.execute(delete(FaceTemplate).where(FaceTemplate.person_id == person_id))
         return paths
 
+    def checkins_with_snapshots(self, person_id: str) -> Sequence[Checkin]:
+        """The person's check-ins that still have a face snapshot, oldest first."""
+        return self.session.scalars(
+            select(Checkin)
+            .where(Checkin.person_id == person_id, Checkin.snapshot_path.is_not(None))
+            .order_by(Checkin.occurred_at, Checkin.id)
+        ).all()
+
     def erase_checkin_snapshots(self, person_id: str) -> list[str]:
         """Detach face snapshots from the person's check-ins; return the files to remove."""
-        rows = self.session.scalars(
-            select(Checkin).where(Checkin.person_id == person_id, Checkin.snapshot_path.is_not(None))
-        ).all()
+        rows = self.checkins_with_snapshots(person_id)
         paths = [r.snapshot_path for r in rows if r.snapshot_path]
         for r in rows:
             r.snapshot_path = None
