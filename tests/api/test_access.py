@@ -20,6 +20,7 @@ PASSWORD = "a-long-password"
 NO_PERMISSION = {
     ("get", "/healthz"), ("post", "/api/auth/login"), ("post", "/api/auth/logout"),
     ("get", "/api/kiosk/me"), ("post", "/api/kiosk/checkins"), ("post", "/api/attendance/device-sync"),
+    ("get", "/metrics"),  # Prometheus: an address allow-list or its own token (tests/api/test_health_metrics.py)
 }
 FILL = {
     "{person_id}": "c001", "{device_id}": "kiosk-bayan", "{device_user}": "1", "{day}": "2026-11-23",
