@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Test workers: one per core, at most four (the camera and daemon tests are timing-sensitive).
+WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
 
 .PHONY: run test lint typecheck bench clean
 .DEFAULT_GOAL := run
@@ -24,7 +26,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check watchd devices api tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check watchd devices api tests bench

@@ -12,12 +12,13 @@ import uvicorn
 from api.app import create_app
 from watchd.alerts.runner import AlertRunner
 from watchd.app import Services, build_services
-from watchd.cluster import LeaseKeeper
+from watchd.cluster import LeaseKeeper, node_name
 from watchd.db.repositories.sites import SitesRepository
 from watchd.ops.heartbeat import beat_event_loop
 from watchd.ops.watchdog import start_watchdog
 from watchd.pipeline.supervisor import DeviceSupervisor
 from watchd.scheduling import build_scheduler
+from watchd.services.config_audit import audit_config
 from watchd.settings.load import LoadedConfig
 from watchd.systemd import Notifier
 
@@ -55,6 +56,7 @@ async def _serve(services: Services) -> None:
     server_cfg = settings.server
     scheme = "https" if server_cfg.tls_cert else "http"
     _first_start_credentials(services, f"{scheme}://{server_cfg.host}:{server_cfg.port}")
+    await asyncio.to_thread(audit_config, services.db, services.config, services.clock, node_name(settings.cluster))
     app = create_app(services)
     config = uvicorn.Config(
         app, host=server_cfg.host, port=server_cfg.port, log_level="warning", access_log=False,

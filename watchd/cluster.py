@@ -43,8 +43,12 @@ class LeasedWork(Protocol):
     def item_state(self, item: str) -> str: ...
 
 
+def node_name(settings: ClusterSettings) -> str:
+    return os.environ.get("WATCHD_NODE_NAME") or settings.node_name
+
+
 def node_identity(settings: ClusterSettings) -> NodeSelf:
-    name = os.environ.get("WATCHD_NODE_NAME") or settings.node_name
+    name = node_name(settings)
     return NodeSelf(
         node_id=f"{name}/{uuid.uuid4().hex[:8]}", name=name, host=socket.gethostname(), pid=os.getpid(),
         started_at=datetime.now(UTC),
