@@ -17,52 +17,21 @@ from pathlib import Path
 import httpx
 
 from tests.cli.test_daemon import ROOT, free_port, read_until, stop
+from tests.e2e.township import alerting_township
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
 WAIT_MINUTES = 0.03  # 1.8 s between escalation steps
 
 
 def config(port: int, receiver: WebhookReceiver) -> str:
-    return f"""
-township = "阿嘎如泰苏木"
-[server]
-port = {port}
-[[sites]]
-id = "shakeng"
-name = "3号沙坑"
-kind = "protected_site"
-[[people]]
-id = "l001"
-name = "乌云"
-phone = "13800000003"
-role = "leader"
-[[people]]
-id = "p001"
-name = "巴雅尔"
-phone = "13800000004"
-role = "principal_leader"
-[alerts]
-public_url = "http://127.0.0.1:{port}"
-[alerts.escalation]
-wait_minutes = {WAIT_MINUTES}
-rounds = 1
-[[alerts.on_call]]
-leader = "l001"
-principal = "p001"
-[alerts.throttle]
-windows = [{{ minutes = 1, max = 1000 }}]
-[alerts.delivery]
+    delivery = """[alerts.delivery]
 tick_seconds = 0.2
 lease_seconds = 1.5
 query_after_seconds = 0.3
-retry_base_seconds = 0.2
-[[alerts.channels]]
-id = "hook"
-kind = "webhook"
-url = "{receiver.send_url}"
-status_url = "{receiver.status_url}"
-timeout_seconds = 20
-"""
+retry_base_seconds = 0.2"""
+    return alerting_township(
+        port, receiver, wait_minutes=WAIT_MINUTES, alerts_extra=delivery, channel_extra="timeout_seconds = 20"
+    )
 
 
 def start_with_db(config_path: Path, data: Path, database_url: str) -> subprocess.Popen[str]:

@@ -22,6 +22,7 @@ import pytest
 
 from tests.cli.test_daemon import ROOT, free_port, read_until, stop
 from tests.e2e.test_sigkill_escalation import wait_for
+from tests.e2e.township import alerting_township
 from tests.fakes.mjpeg_server import MjpegServer
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
@@ -48,40 +49,7 @@ analysis_fps = 2
 '''
         for cam, url in cameras
     )
-    return f"""
-township = "阿嘎如泰苏木"
-[server]
-port = {port}
-[[sites]]
-id = "shakeng"
-name = "3号沙坑"
-kind = "protected_site"
-[[people]]
-id = "l001"
-name = "乌云"
-phone = "13800000003"
-role = "leader"
-[[people]]
-id = "p001"
-name = "巴雅尔"
-phone = "13800000004"
-role = "principal_leader"
-[alerts]
-public_url = "http://127.0.0.1:{port}"
-[alerts.escalation]
-wait_minutes = 60
-rounds = 1
-[[alerts.on_call]]
-leader = "l001"
-principal = "p001"
-[alerts.throttle]
-windows = [{{ minutes = 1, max = 1000 }}]
-[[alerts.channels]]
-id = "hook"
-kind = "webhook"
-url = "{receiver.send_url}"
-status_url = "{receiver.status_url}"
-{devices}"""
+    return alerting_township(port, receiver, wait_minutes=60, tail=devices)
 
 
 class Node:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from watchd.db.repositories.retention import RetentionRepository
 from watchd.db.session import Database
+from watchd.ops.datafiles import delete_data_file
 from watchd.settings.ops import RetentionSettings
 
 log = logging.getLogger(__name__)
@@ -91,18 +92,7 @@ class Retention:
         return deleted
 
     def _unlink(self, rel: str) -> int:
-        path = (self.data_dir / rel).resolve()
-        if not path.is_relative_to(self.data_dir.resolve()):
-            log.warning("retention: %s is outside the data directory; not deleted", rel)
-            return 0
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return 0
-        except OSError as exc:
-            log.warning("retention: %s not deleted: %s", rel, exc)
-            return 0
-        return 1
+        return delete_data_file(self.data_dir, rel, "retention")
 
 
 def _mtime(path: Path) -> float:

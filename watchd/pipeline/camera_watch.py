@@ -40,6 +40,7 @@ from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database, begin_as_writer
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
 from watchd.events.mqtt import MqttPublisher
+from watchd.ops.datafiles import delete_data_file
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, get_beating, staged
 from watchd.settings.cameras import CameraWatchSettings
 from watchd.vision.motion import (
@@ -877,7 +878,9 @@ def prune_media(db: Database, data_dir: Path, *, now: datetime, days: int, max_b
     with db.unit_of_work() as s:
         repo = CameraEventsRepository(s)
         for row in repo.older_than(now - timedelta(days=days)):
-            deleted_files += _unlink(data_dir, row.clip_path) + _unlink(data_dir, row.snapshot_path)
+            deleted_files += delete_data_file(data_dir, row.clip_path, "camera retention") + delete_data_file(
+                data_dir, row.snapshot_path, "camera retention"
+            )
             repo.delete(row)
             deleted_rows += 1
         total = repo.media_bytes()
@@ -891,26 +894,13 @@ def prune_media(db: Database, data_dir: Path, *, now: datetime, days: int, max_b
                     if rel is None:
                         continue
                     size = _size(data_dir / rel)
-                    deleted_files += _unlink(data_dir, rel)
+                    deleted_files += delete_data_file(data_dir, rel, "camera retention")
                     setattr(row, attr, None)
                     row.media_bytes = max(0, row.media_bytes - size)
                     total -= size
     if deleted_rows or deleted_files:
         log.info("camera retention: %d events and %d files deleted", deleted_rows, deleted_files)
     return deleted_rows, deleted_files
-
-
-def _unlink(data_dir: Path, rel: str | None) -> int:
-    if not rel:
-        return 0
-    try:
-        (data_dir / rel).unlink()
-    except FileNotFoundError:
-        return 0
-    except OSError as exc:
-        log.warning("camera retention: %s not deleted: %s", rel, exc)
-        return 0
-    return 1
 
 
 def iter_lines(report: VideoReport) -> Iterator[str]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.people import PeopleRepository
+from watchd.ops.datafiles import delete_data_file
 from watchd.services.people import PeopleService
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ class BiometricsService:
         finally:
             self.people.reload_gallery()  # the truth again, whether or not the transaction went through
         for rel in photos + snapshots:
-            (self.data_dir / rel).unlink(missing_ok=True)
+            delete_data_file(self.data_dir, rel, "biometric erasure")
         log.info("erased the biometric data of %s for %s: %s", person_id, actor, counts)
         return counts
 

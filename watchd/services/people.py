@@ -14,6 +14,7 @@ from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
 from watchd.errors import Conflict, Invalid, NotFound
+from watchd.ops.datafiles import delete_data_file
 from watchd.pipeline.recognition import RecognitionEngine, encoding_to_bytes
 from watchd.settings.root import Settings
 from watchd.settings.sites import PersonSettings, SiteKind
@@ -230,8 +231,4 @@ class PeopleService:
 
     def _remove_files(self, relative_paths: Sequence[str]) -> None:
         for rel in relative_paths:
-            path = self.snapshot_root / rel
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                continue
+            delete_data_file(self.snapshot_root, rel, "person erasure")
