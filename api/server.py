@@ -12,7 +12,7 @@ import uvicorn
 from api.app import create_app
 from watchd.alerts.runner import AlertRunner
 from watchd.app import Services, build_services
-from watchd.cluster import LeaseKeeper, node_name
+from watchd.cluster import LeaseKeeper, follow_gallery, node_name
 from watchd.db.repositories.sites import SitesRepository
 from watchd.ops.heartbeat import beat_event_loop
 from watchd.ops.watchdog import start_watchdog
@@ -79,6 +79,7 @@ async def _serve(services: Services) -> None:
     keeper = LeaseKeeper(services.db, settings.cluster, supervisor)
     await keeper.tick()
     leases_task = asyncio.create_task(keeper.run(leases_stop), name="leases")
+    gallery_task = asyncio.create_task(follow_gallery(services.people, leases_stop), name="gallery")
     scheduler = build_scheduler(services) if settings.attendance.scheduler_enabled else None
     if scheduler is not None:
         scheduler.start()
@@ -113,6 +114,7 @@ async def _serve(services: Services) -> None:
         ready_task.cancel()
         leases_stop.set()
         await leases_task
+        await gallery_task
         await supervisor.stop()
         if scheduler is not None:
             await scheduler.stop()

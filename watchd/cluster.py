@@ -28,10 +28,12 @@ from typing import Protocol, TypeVar
 from devices.terminal import sleep_unless
 from watchd.db.repositories.cluster import ClusterRepository, Exchange, NodeSelf
 from watchd.db.session import Database
+from watchd.services.people import PeopleService
 from watchd.settings.cluster import ClusterSettings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+GALLERY_REFRESH_S = 10.0
 
 
 class LeasedWork(Protocol):
@@ -135,3 +137,12 @@ class LeaseKeeper:
     def _db(self, action: Callable[[ClusterRepository], T]) -> T:
         with self.db.unit_of_work() as s:
             return action(ClusterRepository(s))
+
+
+async def follow_gallery(people: PeopleService, stop: asyncio.Event, every_s: float = GALLERY_REFRESH_S) -> None:
+    """Faces enrolled or erased through another node reach this node's gallery within `every_s`."""
+    while not await sleep_unless(stop, every_s):
+        try:
+            await asyncio.to_thread(people.refresh_gallery)
+        except Exception as exc:
+            log.warning("face gallery not refreshed: %s", exc)

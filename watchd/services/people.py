@@ -67,6 +67,7 @@ class PeopleService:
         self.photo_dir = data_dir / "photos"
         self.snapshot_root = data_dir
         self.keep_photos = keep_photos
+        self._gallery_signature: tuple[int, int] | None = None  # of the templates last loaded
 
     def sync_from_config(self, settings: Settings) -> None:
         """Make the database agree with the sites, devices and people the config declares."""
@@ -91,8 +92,22 @@ class PeopleService:
 
     def reload_gallery(self) -> None:
         with self.db.read() as s:
-            rows = PeopleRepository(s).gallery_rows(self.engine.model_version)
+            repo = PeopleRepository(s)
+            signature = repo.gallery_signature(self.engine.model_version)
+            rows = repo.gallery_rows(self.engine.model_version)
         self.engine.load_gallery(rows)
+        self._gallery_signature = signature
+
+    def refresh_gallery(self) -> bool:
+        """Reload the gallery if the templates changed since it was loaded (another node enrolled or
+        erased someone); True when it did. Cheap: one aggregate query."""
+        with self.db.read() as s:
+            signature = PeopleRepository(s).gallery_signature(self.engine.model_version)
+        if signature == self._gallery_signature:
+            return False
+        self.reload_gallery()
+        log.info("face gallery reloaded: templates changed elsewhere (%d now)", signature[0])
+        return True
 
     def list(self) -> list[PersonView]:
         with self.db.read() as s:

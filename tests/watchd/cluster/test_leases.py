@@ -166,3 +166,24 @@ def test_a_device_a_node_does_not_have_is_left_to_the_nodes_that_do(
     assert "cam-3" in work_b.mine()
     assert "cam-3" not in work_a.mine()
     assert work_a.mine() | work_b.mine() == {"cam-1", "cam-2", "cam-3"}
+
+
+def test_a_face_enrolled_or_erased_on_another_node_reaches_this_nodes_gallery(
+    make_services: Callable[..., Services],
+) -> None:
+    from tests.faces import OBAMA_TRAIN, kiosk_frame, photo_bytes
+
+    here, there = make_services(), make_services()  # two nodes, one database
+    probe = here.engine.analyze_enrollment(kiosk_frame("knn_examples/test/obama1.jpg")).encoding
+
+    def who() -> str | None:
+        return here.engine.match(probe).person_id
+
+    assert here.people.refresh_gallery() is False  # nothing changed since it was loaded
+    there.people.enroll("c001", [("obama.jpg", photo_bytes(OBAMA_TRAIN))])
+    assert who() is None  # not yet: another node's enrolment
+    assert here.people.refresh_gallery() is True
+    assert who() == "c001"
+    there.people.delete("c001")
+    assert here.people.refresh_gallery() is True
+    assert who() is None

@@ -90,6 +90,16 @@ class PeopleRepository:
         )
         return [(p, e) for p, e in rows]
 
+    def gallery_signature(self, model_version: str) -> tuple[int, int]:
+        """(count, sum of ids) of the templates gallery_rows() returns: changes with any enrolment,
+        erasure or person deletion, on whichever node it happened."""
+        count, total = self.session.execute(
+            select(func.count(FaceTemplate.id), func.coalesce(func.sum(FaceTemplate.id), 0))
+            .join(Person, Person.id == FaceTemplate.person_id)
+            .where(Person.deleted_at.is_(None), FaceTemplate.model_version == model_version)
+        ).one()
+        return int(count), int(total)
+
     def delete_templates(self, person_id: str) -> list[str]:
         """Delete the person's templates; return the photo files they referenced."""
         paths = [t.photo_path for t in self.templates(person_id) if t.photo_path]
