@@ -50,4 +50,4 @@ class WriteTurns:
     def unit(self) -> Iterator[AlertsRepository]:
         """One unit of work as a writer: committed at the end, rolled back on an exception."""
         with self._lock if self._lock is not None else nullcontext(), self.db.unit_of_work() as session:
-            yield AlertsRepository(session).begin_write()
+            yield AlertsRepository(session)  # unit_of_work() holds SQLite's write lock from BEGIN

@@ -37,14 +37,6 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
-def begin_as_writer(session: Session) -> None:
-    """Start `session`'s transaction holding SQLite's write lock (BEGIN IMMEDIATE), so reads made
-    before the first write cannot be overtaken by another writer. Call before any query; a no-op on
-    PostgreSQL, whose queries lock their rows instead."""
-    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
-        session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
-
-
 def build_engine(url: str, *, pool_size: int = 5) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -75,7 +67,8 @@ class Database:
         ("database is locked", no waiting) whenever another writer committed after its first read."""
         session = self._sessions()
         try:
-            begin_as_writer(session)
+            if self.dialect == "sqlite":
+                session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
             yield session
             session.commit()
         except BaseException:

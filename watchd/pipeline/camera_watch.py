@@ -37,7 +37,7 @@ from devices.registry import CameraConfig, open_video_stream
 from watchd.db.models import CameraEvent
 from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.db.repositories.sites import SitesRepository
-from watchd.db.session import Database, begin_as_writer
+from watchd.db.session import Database
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
 from watchd.events.mqtt import MqttPublisher
 from watchd.ops.datafiles import delete_data_file
@@ -808,7 +808,6 @@ class CameraWatchService:
         """Close the events an earlier run (or another node) left open; True if one was "offline"."""
         now, was_offline = self.clock(), False
         with self.db.unit_of_work() as s:
-            begin_as_writer(s)  # cameras start together: a read that turns into a write would be refused
             repo = CameraEventsRepository(s)
             if config.id in {d.id for d in SitesRepository(s).list_devices()}:
                 for kind in ("motion", "tamper", "camera_offline"):

@@ -426,7 +426,7 @@ class VisitService:
         now = self.clock()
         fresh = []
         with self.db.unit_of_work() as s:
-            repo = VisitRepository(s).begin_write()
+            repo = VisitRepository(s)
             for m in messages:
                 if repo.add_reminder(
                     Reminder(key=m.key[:160], kind=m.kind, person_id=m.person_id, month=m.month, text=m.text,

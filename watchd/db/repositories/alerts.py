@@ -19,7 +19,6 @@ from watchd.db.models import (
     ObservationRecord,
     RunnerLease,
 )
-from watchd.db.session import begin_as_writer
 
 REACHED = ("sending", "unknown", "sent", "delivered")  # may have reached the recipient
 TERMINAL = ("sent", "delivered", "failed", "cancelled", "bundled")
@@ -28,14 +27,6 @@ TERMINAL = ("sent", "delivered", "failed", "cancelled", "bundled")
 class AlertsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def begin_write(self) -> AlertsRepository:
-        """Start the unit of work as a writer. On SQLite, reads made before the first write would
-        otherwise see a snapshot another connection may change before we write (an acknowledgement
-        landing between reading a pending message and marking it sent): BEGIN IMMEDIATE takes the
-        write lock first. PostgreSQL needs nothing here; the queries lock their rows (FOR UPDATE)."""
-        begin_as_writer(self.session)
-        return self
 
     def _insert(self, row: object) -> bool:
         """Insert inside a savepoint; False when a unique key already exists."""

@@ -32,7 +32,6 @@ from watchd.db.models import (
     TerminalState,
     Visit,
 )
-from watchd.db.session import begin_as_writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,13 +355,6 @@ class LeaveRepository:
 class VisitRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def begin_write(self) -> VisitRepository:
-        """Start the unit of work as one real transaction on SQLite too. pysqlite opens none before a
-        SAVEPOINT, so the savepoint of a first insert (`add_reminder`) would commit on release and a
-        later failure could not roll it back (as in `AlertsRepository.begin_write`)."""
-        begin_as_writer(self.session)
-        return self
 
     def household(self, household_id: str) -> Household | None:
         return self.session.get(Household, household_id)

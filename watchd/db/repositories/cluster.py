@@ -14,7 +14,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from watchd.db.models.cluster import NodeRecord, WorkLease
-from watchd.db.session import begin_as_writer
 
 FORGET_NODES_AFTER = timedelta(days=1)  # dead nodes' rows are kept this long for the status page
 
@@ -62,7 +61,6 @@ def db_now(session: Session) -> datetime:
 class ClusterRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        begin_as_writer(session)
 
     def _insert_ignore(self, model: type[NodeRecord] | type[WorkLease], rows: list[dict[str, object]]) -> None:
         if not rows:
