@@ -44,3 +44,12 @@ def test_bad_zone_and_bad_file_are_clear_errors(tmp_path: Path) -> None:
     assert outside.returncode == 2 and "--zone 1:" in outside.stderr
     garbage = motion(str(notvideo), cwd=tmp_path)
     assert garbage.returncode == 1 and "error:" in garbage.stderr and "Traceback" not in garbage.stderr
+
+
+def test_snapshots_are_written_only_when_asked_for(tmp_path: Path) -> None:
+    video = require_shared_data("video", "vtest_h264_gop2s.mp4")
+    r = motion(str(video), "--zone", "0,0.3 1,0.3 1,1 0,1", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    *events, _summary = [json.loads(x) for x in r.stdout.splitlines()]
+    assert events and all(e["snapshot"] is None for e in events)
+    assert list(tmp_path.iterdir()) == []  # nothing written where the command was run
