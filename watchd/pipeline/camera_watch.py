@@ -784,9 +784,10 @@ class CameraWatchService:
             summary = f"{label} {TAMPER_TEXT.get(event.reason, '摄像机异常')}"
         else:
             summary = f"{label} 摄像机离线" if event.phase == "start" else f"{label} 摄像机恢复在线"
+        zone_severity = config.zone_severity(event.zones) if event.kind == "motion" else None
         observation = Observation(
             kind=kind, site_id=config.site, subject=config.id, occurred_at=event.at, active=event.phase == "start",
-            severity=Severity.major if event.kind != "camera_offline" else Severity.normal, summary=summary,
+            severity=Severity(zone_severity) if zone_severity else None, summary=summary,
             details={
                 "event_id": row.id if row is not None else None, "zones": list(event.zones),
                 "reason": event.reason, "detail": event.detail,
