@@ -76,6 +76,7 @@ class LoopEvent:
     at: datetime
     zones: tuple[str, ...] = ()
     box: tuple[float, float, float, float] | None = None
+    boxes: tuple[tuple[float, float, float, float], ...] = ()  # each moving object in a zone, as outlined
     peak_area: float = 0.0
     reason: str = ""
     detail: str = ""
@@ -246,7 +247,8 @@ class CameraLoop:
         self.emit(
             LoopEvent(
                 camera_id=self.config.id, kind="motion", phase="start", key=key, media_s=tr.t, at=at,
-                zones=tr.zones, box=tr.box, peak_area=tr.peak_area, snapshot=snapshot,
+                zones=tr.zones, box=tr.box, boxes=tuple(b.box for b in m.zone_blobs), peak_area=tr.peak_area,
+                snapshot=snapshot,
             )
         )
 
@@ -346,6 +348,7 @@ def analyse_video(
         }
         if ev.kind == "motion":
             line["box"] = [round(v, 3) for v in start.box] if start and start.box else None
+            line["boxes"] = [[round(v, 3) for v in b] for b in start.boxes] if start else []
             line["peak_area"] = round(ev.peak_area, 4)
             if ev.clip is not None:
                 line["clip"] = ev.clip.path
