@@ -96,6 +96,12 @@ class CameraConfig(DeviceConfigBase):
         True, title="Keyframes only while quiet",
         description="Decode only keyframes while nothing moves; switch to every picture on suspected motion.",
     )
+    max_keyframe_interval_s: float = Field(
+        4.0, ge=1, le=60, title="Longest keyframe interval for idling",
+        description="Keyframe-only idling is used only while the camera's measured keyframe (I-frame) interval is "
+        "at most this many seconds; longer, every picture is decoded (more CPU), the camera page says why and "
+        "the administrators get a notice. Set the camera's I-frame interval to 2 s or less.",
+    )
     zones: tuple[Zone, ...] = Field(
         (), max_length=16, title="Zones",
         description="Areas where motion raises an event. Empty: the whole picture is one zone.",
