@@ -224,7 +224,8 @@ class CameraLoop:
             self._last_tamper = t
             self._on_tamper(self.tamper.update(t, frame.luma), t)
         quiet = not self.events.open and not self.events.suspecting and t - self._last_activity >= self.quiet_s
-        if self.config.adaptive and self.keyframes.idling_allowed and not idle and (quiet or not armed) and not self.events.open:
+        may_idle = self.config.adaptive and self.keyframes.idling_allowed
+        if may_idle and not idle and (quiet or not armed) and not self.events.open:
             log.debug("camera %s: quiet at %.1f s; keyframes only", self.config.id, t)
             stream.set_keyframes_only(True)
 
