@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     motion.add_argument("--min-area", type=float, default=0.002, help="smallest object, fraction of the picture")
     motion.add_argument("--min-duration", type=float, default=1.0, help="seconds motion must last")
     motion.add_argument("--fps", type=float, default=5.0, help="pictures analysed per second")
-    motion.add_argument("--out", type=Path, default=Path("motion-events"), help="where snapshots go")
+    motion.add_argument("--out", type=Path, default=None, help="write a snapshot of each event into this folder")
     motion.add_argument("--full", action="store_true", help="decode every picture (no keyframe-only idling)")
     add_report_parser(sub)
     add_biometrics_parser(sub)

@@ -62,9 +62,11 @@ def run_motion(args: argparse.Namespace) -> int:
     except Exception as exc:  # DeviceError: unreadable, unreachable, refused
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if report.warning:
+        print(f"warning: {report.warning}", file=sys.stderr)
     summary: dict[str, object] = {
         "frames": report.frames, "decoded": report.decoded, "analysed": report.analysed, "cpu_s": report.cpu_s,
-        "events": len(report.events),
+        "events": len(report.events), "keyframe_interval_s": report.keyframe_interval_s,
     }
     if report.error:
         summary["error"] = report.error

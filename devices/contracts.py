@@ -111,8 +111,20 @@ class VideoStream(Protocol):
     @property
     def keyframes_only(self) -> bool: ...
 
+    @property
+    def keyframe_interval_s(self) -> float | None:
+        """The longest of the last keyframe intervals, counting the one still open; None before the second keyframe.
+
+        Measured on every packet read, decoded or not.
+        """
+        ...
+
     def set_keyframes_only(self, value: bool, *, replay_from_s: float | None = None) -> None:
-        """Switch adaptive decoding; `replay_from_s` re-decodes buffered packets from the keyframe at or before it."""
+        """Switch adaptive decoding; `replay_from_s` re-decodes buffered packets from the keyframe at or before it.
+
+        While keyframes only, a keyframe interval longer than the stream's idle limit switches decoding
+        back to every picture by itself, from the last keyframe: idling is never blind for longer.
+        """
         ...
 
     def read(self) -> LumaFrame | None:

@@ -73,7 +73,7 @@ def open_video_stream(
         device_id=config.id, source=resolve_source(config), transport=config.transport,
         open_timeout_s=config.open_timeout_s, read_timeout_s=max(5.0, min(config.offline_after_s, 15.0)),
         analysis_width=config.analysis_width, prebuffer_s=prebuffer_s,
-        idle_interval_s=1.0, realtime=realtime, halt=halt,
+        idle_interval_s=1.0, idle_max_gap_s=config.max_keyframe_interval_s, realtime=realtime, halt=halt,
     )
 
 

@@ -88,8 +88,9 @@ def build_services(
     duty_log = DutyLog(db, duty, recorder, clock)
     cameras = {d.id: d.name for d in settings.devices if d.kind == "duty_camera"}
     duty_watch = DutyWatch(duty, recorder, engine, alerts, config.data_dir, clock, cameras)
-    dashboard = Dashboard(db, duty, duty_log, recorder, alerts, clock)
+    runtime = Runtime()
+    dashboard = Dashboard(db, duty, duty_log, recorder, alerts, clock, runtime)
     return Services(
         config, db, engine, auth, people, checkins, clock, alerts, punches, attendance, leave, visits,
-        duty=duty, duty_log=duty_log, duty_watch=duty_watch, dashboard=dashboard,
+        duty=duty, duty_log=duty_log, duty_watch=duty_watch, dashboard=dashboard, runtime=runtime,
     )

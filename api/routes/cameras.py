@@ -47,6 +47,10 @@ class CameraOut(BaseModel):
     online: bool  # false while a camera_offline event is open
     open_events: list[str]  # kinds of the events still open (motion, tamper, camera_offline)
     node: str | None = None  # the node watching it now (several nodes on one database); None: no node
+    # Decoding, as the node answering sees it while it watches the camera (None: not known here).
+    keyframe_interval_s: float | None = None  # the camera's measured keyframe (I-frame) interval
+    keyframe_idle: bool | None = None  # false: every picture is decoded, keyframe-only idling would be blind
+    warning: str | None = None  # a camera setting to fix and how (Chinese), e.g. its I-frame interval
 
 
 def _out(row: CameraEvent) -> CameraEventOut:
@@ -68,13 +72,17 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
         names = {n.node_id: n.name for n in nodes}
         watcher = {v.item: names.get(v.node_id or "") for v in leases if v.held}
         repo = CameraEventsRepository(s)
+        supervisor = services.runtime.supervisor
         out = []
         for d in devices:
+            view = supervisor.cameras.decoding(d.id) if supervisor is not None else None
             open_kinds = sorted({e.kind for e in repo.search(camera_id=d.id, kind=None, since=None, until=None,
                                                              limit=50) if e.ended_at is None})
             out.append(CameraOut(id=d.id, name=d.name, site_id=d.site_id, enabled=d.enabled,
                                  online="camera_offline" not in open_kinds, open_events=open_kinds,
-                                 node=watcher.get(d.id)))
+                                 node=watcher.get(d.id),
+                                 keyframe_interval_s=view.keyframe_interval_s if view else None,
+                                 keyframe_idle=view.idle if view else None, warning=view.warning if view else None))
         return out
 
 

@@ -100,7 +100,9 @@ class ObservationIn(BaseModel):
     subject: str = Field(min_length=1, max_length=100)
     occurred_at: AwareDatetime
     active: bool = True
-    severity: Severity = Severity.normal
+    severity: Severity | None = Field(
+        None, description="normal or major; empty: as configured for the kind and site ([alerts.kinds])"
+    )
     summary: str = Field("", max_length=200)
     details: dict[str, Any] = Field(default_factory=dict)
 

@@ -280,7 +280,8 @@
           el('span', { className: 'd-state is-' + cam.state }, [cam.text]),
           el('div', { className: 'd-camera-name' }, [cam.name]),
           el('div', {}, [cam.site_name]),
-          el('div', { className: 'd-camera-event' }, [ev ? monthDay(ev.at) + ' ' + hhmm(ev.at) + ' ' + ev.text : '无事件'])
+          el('div', { className: 'd-camera-event' }, [ev ? monthDay(ev.at) + ' ' + hhmm(ev.at) + ' ' + ev.text : '无事件']),
+          cam.warning ? el('div', { className: 'd-camera-warning' }, [cam.warning]) : null
         ])
       ]));
     });

@@ -35,6 +35,16 @@ class Polygon(BaseModel):
         return value
 
 
+class Zone(Polygon):
+    """A zone where motion raises an event, optionally with its own severity."""
+
+    severity: Literal["normal", "major"] | None = Field(
+        None, title="Severity",
+        description="normal or major for motion in this zone (e.g. the explosives store); empty: the severity "
+        "configured for motion at the camera's site ([alerts.kinds.motion]).",
+    )
+
+
 def parse_window(text: str) -> tuple[int, int]:
     """'19:00-07:00' as (start, end) minutes of the day; ValueError with the reason."""
     match = _WINDOW.match(text.strip())
@@ -86,7 +96,13 @@ class CameraConfig(DeviceConfigBase):
         True, title="Keyframes only while quiet",
         description="Decode only keyframes while nothing moves; switch to every picture on suspected motion.",
     )
-    zones: tuple[Polygon, ...] = Field(
+    max_keyframe_interval_s: float = Field(
+        4.0, ge=1, le=60, title="Longest keyframe interval for idling",
+        description="Keyframe-only idling is used only while the camera's measured keyframe (I-frame) interval is "
+        "at most this many seconds; longer, every picture is decoded (more CPU), the camera page says why and "
+        "the administrators get a notice. Set the camera's I-frame interval to 2 s or less.",
+    )
+    zones: tuple[Zone, ...] = Field(
         (), max_length=16, title="Zones",
         description="Areas where motion raises an event. Empty: the whole picture is one zone.",
     )
@@ -128,12 +144,28 @@ class CameraConfig(DeviceConfigBase):
             raise ValueError("the URL has no host")
         return value
 
+    @field_validator("zones")
+    @classmethod
+    def verify_zone_names(cls, value: tuple[Zone, ...]) -> tuple[Zone, ...]:
+        names = [z.name for z in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate zone name {dupes[0]!r}: events name their zones, so each needs its own")
+        return value
+
     @field_validator("armed")
     @classmethod
     def verify_armed(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for window in value:
             parse_window(window)
         return value
+
+    def zone_severity(self, names: tuple[str, ...]) -> Literal["normal", "major"] | None:
+        """The severity of motion in these zones: major if one of them is; None (the site's) if one has none."""
+        own = [z.severity for z in self.zones if z.name in names]
+        if "major" in own:
+            return "major"
+        return "normal" if own and None not in own else None
 
     @property
     def armed_windows(self) -> tuple[tuple[int, int], ...]:

@@ -10,6 +10,10 @@ Blocking; runs in the camera watch's worker thread (PyAV releases the GIL while 
 - Switching to full decoding may replay the buffered packets from an earlier keyframe, so the
   pictures between the last two keyframes are analysed too (accurate onset, no waiting for the
   next keyframe).
+- The keyframe interval is measured on every packet (`keyframe_interval_s`). While keyframes
+  only, a gap longer than `idle_max_gap_s` since the last keyframe switches to full decoding by
+  itself, replaying from that keyframe: a camera with a long I-frame interval ("smart codec") is
+  never watched blind between its keyframes.
 - Streams without timestamps (HTTP MJPEG: the demuxer would number the pictures as if 25 came
   a second) are timed by arrival; files without any (raw .h264) by their frame rate.
 - Damaged data is skipped or concealed, counted (`decode_errors`, `corrupt`), named in
@@ -43,6 +47,7 @@ _LOGGER = logging.getLogger(__name__)
 _MAX_CONSECUTIVE_DECODE_ERRORS = 100
 _Y_FIRST = ("yuv", "yuvj", "nv12", "nv21", "nv16", "gray")
 _AVFMT_NOTIMESTAMPS = 0x0080  # libavformat: the format carries no timestamps; the demuxer invents them
+_KEY_INTERVALS_KEPT = 8  # the keyframe interval is the longest of the last few
 
 
 def describe_error(exc: BaseException, source: CameraSource) -> DeviceError:
@@ -101,6 +106,7 @@ class PyAvStream:
         analysis_width: int = 320,
         prebuffer_s: float = 6.0,
         idle_interval_s: float = 1.0,
+        idle_max_gap_s: float | None = None,
         realtime: bool = False,
         halt: threading.Event | None = None,
     ) -> None:
@@ -108,6 +114,7 @@ class PyAvStream:
         self.source = source
         self._analysis_width = analysis_width
         self._idle_interval_s = idle_interval_s
+        self._idle_max_gap_s = idle_max_gap_s
         self._realtime = realtime
         self._halt = halt or threading.Event()
         options: dict[str, str] = {}
@@ -136,6 +143,9 @@ class PyAvStream:
         self._clip: ClipWriter | None = None
         self._keyframes_only = False
         self._need_key = True
+        self._last_key_s: float | None = None  # media time of the last keyframe packet read
+        self._last_packet_s = 0.0
+        self._key_intervals: deque[float] = deque(maxlen=_KEY_INTERVALS_KEPT)
         self._seq = 0
         self._t0: float | None = None
         self._wall_t0: float | None = None
@@ -154,7 +164,7 @@ class PyAvStream:
         self._file_rate = float(rate) if rate else None
         self.counters: dict[str, int] = {
             "packets": 0, "bytes": 0, "decoded": 0, "keyframes_decoded": 0, "decode_errors": 0, "corrupt": 0,
-            "replays": 0,
+            "replays": 0, "idle_fallbacks": 0,
         }
 
     # --- VideoStream -----------------------------------------------------------------------
@@ -162,6 +172,12 @@ class PyAvStream:
     @property
     def keyframes_only(self) -> bool:
         return self._keyframes_only
+
+    @property
+    def keyframe_interval_s(self) -> float | None:
+        if not self._key_intervals or self._last_key_s is None:
+            return None
+        return max(*self._key_intervals, self._last_packet_s - self._last_key_s)
 
     @property
     def codec(self) -> str:
@@ -199,6 +215,8 @@ class PyAvStream:
                 if not self._keyframes_only:
                     self._decode(None)  # the pictures still held for reordering
                 continue
+            if self._idle_gap_too_long(entry):
+                continue
             if self._should_decode(entry):
                 self._decode(entry)
 
@@ -224,9 +242,10 @@ class PyAvStream:
         return writer.close() if writer is not None else None
 
     def stats(self) -> Mapping[str, object]:
+        interval = self.keyframe_interval_s
         return {
             **self.counters, "mode": "keyframes" if self._keyframes_only else "full", "codec": self.codec,
-            "problem": self._problem,
+            "problem": self._problem, "keyframe_interval_s": None if interval is None else round(interval, 2),
         }
 
     def close(self) -> None:
@@ -253,6 +272,7 @@ class PyAvStream:
                 continue  # the demuxer's end-of-stream marker
             self._seq += 1
             entry = BufferedPacket(self._seq, packet, self._media_s(packet), bool(packet.is_keyframe))
+            self._measure_keyframes(entry)
             self.counters["packets"] += 1
             self.counters["bytes"] += packet.size
             self._ring.add(entry)
@@ -263,6 +283,29 @@ class PyAvStream:
                     _LOGGER.warning("camera %s: clip write failed, clip closed: %s", self.device_id, exc)
                     self.stop_clip()
             return entry
+
+    def _measure_keyframes(self, entry: BufferedPacket) -> None:
+        self._last_packet_s = max(self._last_packet_s, entry.pts_s)
+        if not entry.keyframe:
+            return
+        if self._last_key_s is not None and entry.pts_s > self._last_key_s:
+            self._key_intervals.append(entry.pts_s - self._last_key_s)
+        self._last_key_s = entry.pts_s
+
+    def _idle_gap_too_long(self, entry: BufferedPacket) -> bool:
+        """While keyframes only: no keyframe for longer than the idle limit? Then decode every picture
+        from the last keyframe on (the packets are in the pre-buffer); True when it switched."""
+        if (
+            not self._keyframes_only or self._idle_max_gap_s is None or entry.keyframe or self._last_key_s is None
+            or entry.pts_s - self._last_key_s <= self._idle_max_gap_s
+        ):
+            return False
+        self.counters["idle_fallbacks"] += 1
+        _LOGGER.debug(
+            "camera %s: no keyframe for %.1f s; decoding every picture", self.device_id, entry.pts_s - self._last_key_s
+        )
+        self.set_keyframes_only(False, replay_from_s=self._last_key_s)
+        return True
 
     def _media_s(self, packet: av.Packet[Any]) -> float:
         raw = None if self._arrival_time else packet.pts if packet.pts is not None else packet.dts

@@ -169,7 +169,7 @@ def test_the_dashboard_state_has_rooms_cameras_and_open_incidents(
     cameras = {c["id"]: c for c in state["cameras"]}
     assert cameras["duty-cam"] == {
         "id": "duty-cam", "name": "值班桌", "kind": "duty_camera", "site_id": "duty", "site_name": "苏木值班室",
-        "state": "offline", "text": "离线", "last_event": None,
+        "state": "offline", "text": "离线", "last_event": None, "warning": None,
     }
     yard_state = cameras["cam3"]
     assert (yard_state["state"], yard_state["text"], yard_state["site_name"]) == ("tamper", "遮挡/移位", "3号沙坑")

@@ -1,11 +1,13 @@
 """A real RTSP server on loopback for tests (GStreamer gst-rtsp-server). Run with Debian's python:
 
-    /usr/bin/python3 tests/fakes/rtsp_server.py PORT FILE [USER PASSWORD]
+    [RTSP_KEYINT=N] /usr/bin/python3 tests/fakes/rtsp_server.py PORT FILE [USER PASSWORD]
 
-Mount /cam: FILE transcoded to H.264 with a keyframe every 10 pictures, looped. With USER and
-PASSWORD, clients must authenticate (Basic). Prints "ready" once listening. Fake: tests only.
+Mount /cam: FILE transcoded to H.264 with a keyframe every RTSP_KEYINT pictures (10 unless set),
+looped. With USER and PASSWORD, clients must authenticate (Basic). Prints "ready" once listening.
+Fake: tests only.
 """
 
+import os
 import sys
 
 import gi
@@ -17,6 +19,7 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 def main() -> None:
     port, path = sys.argv[1], sys.argv[2]
+    keyint = int(os.environ.get("RTSP_KEYINT", "10"))
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
@@ -24,7 +27,7 @@ def main() -> None:
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(
         f"( multifilesrc location={path} loop=true ! decodebin ! videoconvert ! videoscale ! "
-        "video/x-raw,width=384,height=288 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 ! "
+        f"video/x-raw,width=384,height=288 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={keyint} ! "
         "rtph264pay name=pay0 pt=96 config-interval=1 )"
     )
     factory.set_shared(True)

@@ -35,7 +35,7 @@ def json_safe(details: Mapping[str, object]) -> dict[str, Any]:
 
 def kind_policy(rule: KindRule) -> KindPolicy:
     return KindPolicy(
-        severity=rule.severity, notify=rule.notify, delay=timedelta(minutes=rule.delay_minutes),
+        severity=rule.severity, site_severity=dict(rule.severity_by_site), notify=rule.notify, delay=timedelta(minutes=rule.delay_minutes),
         resolve_on_clear=rule.resolve_on_clear,
         resolve_quiet=None if rule.resolve_quiet_minutes is None else timedelta(minutes=rule.resolve_quiet_minutes),
     )

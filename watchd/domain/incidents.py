@@ -9,7 +9,8 @@ resolves it; after that, the same key opens a new incident.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -26,7 +27,8 @@ class IncidentStatus(StrEnum):
 class KindPolicy:
     """The per-kind rule as the domain needs it (from `alerts.kinds` in the config)."""
 
-    severity: Severity | None = None  # forced severity; None: as reported
+    severity: Severity = Severity.normal  # the kind's severity
+    site_severity: Mapping[str, Severity] = field(default_factory=dict)  # site id -> severity there
     notify: bool = True
     delay: timedelta = timedelta(0)
     resolve_quiet: timedelta | None = None
@@ -70,7 +72,8 @@ Decision = Open | Repeat | Resolve | Ignore
 
 
 def severity_of(obs: Observation, rule: KindPolicy) -> Severity:
-    return rule.severity or obs.severity
+    """The most specific severity known: the producer's (a camera zone's), the site's, the kind's."""
+    return obs.severity or rule.site_severity.get(obs.site_id) or rule.severity
 
 
 def on_observation(current: ActiveIncident | None, obs: Observation, rule: KindPolicy, now: datetime) -> Decision:

@@ -38,7 +38,9 @@ class Observation:
     subject: str  # what it is about: a camera id, a duty room id, a device id, a person id
     occurred_at: datetime
     active: bool = True  # False: the condition has cleared
-    severity: Severity = Severity.normal
+    # What the producer knows more precisely than the configuration (a camera zone's own severity);
+    # None: the configured severity of the kind at the site (watchd/domain/incidents.py severity_of).
+    severity: Severity | None = None
     summary: str = ""  # short Chinese text for people, e.g. "3号沙坑 发现移动目标"
     details: Mapping[str, object] = field(default_factory=dict)
     snapshot_path: str | None = None  # relative to the data directory

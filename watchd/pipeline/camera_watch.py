@@ -2,8 +2,9 @@
 
 Why the loop lives here and the driver is a library (`devices.registry.open_video_stream`):
 adaptive decoding needs the analysis to steer the decoder picture by picture (keyframes only
-while quiet, every picture - re-decoded from the last keyframe - as soon as a keyframe suggests
-motion, keyframes again when quiet), and clips need the packets the decoder saw. Passing every
+while quiet - once the camera's keyframe interval is measured within its limit, see keyframes.py -
+every picture - re-decoded from the last keyframe - as soon as a keyframe suggests motion,
+keyframes again when quiet), and clips need the packets the decoder saw. Passing every
 decoded picture to the event loop and the decisions back would add a hop and a queue per picture
 for nothing; so one worker thread per camera reads, decodes and analyses (PyAV and OpenCV
 release the GIL), and only events - a few per hour - cross to the asyncio side through a
@@ -38,10 +39,12 @@ from watchd.db.models import CameraEvent
 from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
+from watchd.domain.notices import NoticeSink
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
 from watchd.events.mqtt import MqttPublisher
 from watchd.ops.datafiles import delete_data_file
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, get_beating, staged
+from watchd.pipeline.keyframes import DecodingView, KeyframeCheck
 from watchd.settings.cameras import CameraWatchSettings
 from watchd.vision.motion import (
     Measurement,
@@ -76,6 +79,7 @@ class LoopEvent:
     at: datetime
     zones: tuple[str, ...] = ()
     box: tuple[float, float, float, float] | None = None
+    boxes: tuple[tuple[float, float, float, float], ...] = ()  # each moving object in a zone, as outlined
     peak_area: float = 0.0
     reason: str = ""
     detail: str = ""
@@ -113,8 +117,11 @@ class CameraLoop:
         clips: bool = True,
         armed: Callable[[], bool] | None = None,
         on_frame: Callable[[], None] | None = None,
+        on_keyframes: Callable[[KeyframeCheck], None] | None = None,
     ) -> None:
         self.config = config
+        self.keyframes = KeyframeCheck(config.max_keyframe_interval_s)
+        self.on_keyframes = on_keyframes  # the verdict on keyframe-only idling changed
         self.on_frame = on_frame  # a heartbeat: the worker thread is still reading pictures
         self.emit = emit
         self.clock = clock
@@ -150,7 +157,8 @@ class CameraLoop:
         self._last_analysed = self._last_tamper = self._last_activity = -1e9
         if self.detector is not None:
             self.detector.reset()
-        stream.set_keyframes_only(self.config.adaptive)
+        self.keyframes.new_connection()
+        stream.set_keyframes_only(False)  # until the keyframe interval is known to be short enough
         try:
             while not halt.is_set():
                 frame = stream.read()
@@ -177,6 +185,8 @@ class CameraLoop:
             self._clip_open = False
 
     def _on_frame(self, stream: VideoStream, frame: LumaFrame) -> None:
+        if self.keyframes.update(stream.keyframe_interval_s) and self.on_keyframes is not None:
+            self.on_keyframes(self.keyframes)
         t = frame.pts_s
         if t <= self._committed + 1e-6:
             return  # re-decoded to rebuild the reference pictures; already analysed
@@ -214,7 +224,8 @@ class CameraLoop:
             self._last_tamper = t
             self._on_tamper(self.tamper.update(t, frame.luma), t)
         quiet = not self.events.open and not self.events.suspecting and t - self._last_activity >= self.quiet_s
-        if self.config.adaptive and not idle and (quiet or not armed) and not self.events.open:
+        may_idle = self.config.adaptive and self.keyframes.idling_allowed
+        if may_idle and not idle and (quiet or not armed) and not self.events.open:
             log.debug("camera %s: quiet at %.1f s; keyframes only", self.config.id, t)
             stream.set_keyframes_only(True)
 
@@ -246,7 +257,8 @@ class CameraLoop:
         self.emit(
             LoopEvent(
                 camera_id=self.config.id, kind="motion", phase="start", key=key, media_s=tr.t, at=at,
-                zones=tr.zones, box=tr.box, peak_area=tr.peak_area, snapshot=snapshot,
+                zones=tr.zones, box=tr.box, boxes=tuple(b.box for b in m.zone_blobs), peak_area=tr.peak_area,
+                snapshot=snapshot,
             )
         )
 
@@ -319,6 +331,8 @@ class VideoReport:
     analysed: int = 0
     cpu_s: float = 0.0
     error: str | None = None
+    keyframe_interval_s: float | None = None  # the longest measured
+    warning: str | None = None  # keyframe-only idling was turned off, and why
 
 
 def analyse_video(
@@ -346,6 +360,7 @@ def analyse_video(
         }
         if ev.kind == "motion":
             line["box"] = [round(v, 3) for v in start.box] if start and start.box else None
+            line["boxes"] = [[round(v, 3) for v in b] for b in start.boxes] if start else []
             line["peak_area"] = round(ev.peak_area, 4)
             if ev.clip is not None:
                 line["clip"] = ev.clip.path
@@ -375,6 +390,11 @@ def analyse_video(
     report.decoded = int(str(stats.get("decoded", 0)))
     report.analysed = loop.counters.analysed
     report.cpu_s = round(time.process_time() - cpu0, 3)
+    interval = stats.get("keyframe_interval_s")
+    report.keyframe_interval_s = float(interval) if isinstance(interval, int | float) else None
+    if loop.keyframes.too_long:
+        loop.keyframes.update(report.keyframe_interval_s)  # the longest seen, for the message
+        report.warning = loop.keyframes.warning_en()
     return report
 
 
@@ -396,6 +416,10 @@ class _Until:
     @property
     def keyframes_only(self) -> bool:
         return self._stream.keyframes_only
+
+    @property
+    def keyframe_interval_s(self) -> float | None:
+        return self._stream.keyframe_interval_s
 
     def set_keyframes_only(self, value: bool, *, replay_from_s: float | None = None) -> None:
         self._stream.set_keyframes_only(value, replay_from_s=replay_from_s)
@@ -491,8 +515,10 @@ class CameraWatchService:
         observations: ObservationSink | None = None,
         publisher: MqttPublisher | None = None,
         heartbeats: Heartbeats | None = None,
+        notices: NoticeSink | None = None,
     ) -> None:
         self.heartbeats = heartbeats or Heartbeats()
+        self.notices = notices  # upkeep for the administrators (a camera's keyframe interval)
         self.cameras = [c for c in cameras if c.enabled]
         self.settings = settings
         self.db = db
@@ -601,7 +627,7 @@ class CameraWatchService:
         cam_loop = CameraLoop(
             config, emit=emit, clock=self.clock, media_dir=self.media_dir, pre_s=self.settings.pre_s,
             quiet_s=self.settings.quiet_s, max_clip_s=self.settings.max_clip_s, clips=self.settings.clips,
-            armed=armed, on_frame=beat.beat,
+            armed=armed, on_frame=beat.beat, on_keyframes=lambda check: self._keyframes(config, check),
         )
         state.loop = cam_loop
         delay, failing = 1.0, False
@@ -643,6 +669,19 @@ class CameraWatchService:
             if _wait_beating(halt, delay, beat):
                 return
             delay = min(delay * 2, config.reconnect_max_s)
+
+    def _keyframes(self, config: CameraConfig, check: KeyframeCheck) -> None:
+        """The verdict on keyframe-only idling changed: log it, tell the administrators (worker thread)."""
+        if check.too_long:
+            log.warning("camera %s: %s", config.id, check.warning_en())
+        else:
+            log.info("camera %s: keyframe interval %.1f s; keyframe-only idling on", config.id, check.interval_s or 0)
+        if self.notices is None:
+            return
+        try:
+            self.notices.notice(check.notice(config.id, config.name or config.id, self.clock()))
+        except Exception:
+            log.exception("camera %s: keyframe interval notice not reported", config.id)
 
     # --- loop side -------------------------------------------------------------------------
 
@@ -784,9 +823,10 @@ class CameraWatchService:
             summary = f"{label} {TAMPER_TEXT.get(event.reason, '摄像机异常')}"
         else:
             summary = f"{label} 摄像机离线" if event.phase == "start" else f"{label} 摄像机恢复在线"
+        zone_severity = config.zone_severity(event.zones) if event.kind == "motion" else None
         observation = Observation(
             kind=kind, site_id=config.site, subject=config.id, occurred_at=event.at, active=event.phase == "start",
-            severity=Severity.major if event.kind != "camera_offline" else Severity.normal, summary=summary,
+            severity=Severity(zone_severity) if zone_severity else None, summary=summary,
             details={
                 "event_id": row.id if row is not None else None, "zones": list(event.zones),
                 "reason": event.reason, "detail": event.detail,
@@ -846,9 +886,21 @@ class CameraWatchService:
                 "online": state.online, "reconnects": state.reconnects, "last_error": state.last_error,
                 "dropped_events": state.dropped_events, "frames": counters.frames, "analysed": counters.analysed,
                 "suspicions": counters.suspicions, "events": counters.events,
-                "stream": state.live_stats(),
+                "stream": state.live_stats(), **_decoding(loop),
             })
         return out
+
+    def decoding(self, camera_id: str) -> DecodingView | None:
+        """Keyframe interval, idling and advice of a camera this node watches; None otherwise."""
+        state = self.states.get(camera_id)
+        if camera_id not in self._running or state is None or state.loop is None:
+            return None
+        return state.loop.keyframes.view()
+
+
+def _decoding(loop: CameraLoop | None) -> dict[str, object]:
+    view = loop.keyframes.view() if loop is not None else DecodingView(None, False, None)
+    return {"keyframe_interval_s": view.keyframe_interval_s, "keyframe_idle": view.idle, "warning": view.warning}
 
 
 def _wait_beating(halt: threading.Event, seconds: float, beat: Heartbeat) -> bool:

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, EventSink, Frame
 from devices.registry import AnyDeviceConfig, CameraConfig, create_driver
 from devices.terminal import sleep_unless
+from watchd.domain.notices import NoticeSink
 from watchd.domain.observations import ObservationSink
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, staged
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
@@ -76,6 +77,7 @@ class DeviceSupervisor:
         liveness: LivenessSettings, clock: Callable[[], datetime], *, punches: PunchService | None = None,
         observations: ObservationSink | None = None, cameras: CameraWatchService | None = None,
         duty: DutyWatch | None = None, leased: bool = False, heartbeats: Heartbeats | None = None,
+        notices: NoticeSink | None = None,
     ) -> None:
         self.heartbeats = heartbeats or Heartbeats()
         self.devices = [d for d in devices if d.enabled]
@@ -85,6 +87,7 @@ class DeviceSupervisor:
         self.cameras = cameras or CameraWatchService(
             [d for d in self.devices if isinstance(d, CameraConfig)], checkins.settings.camera_watch, checkins.db,
             checkins.data_dir, clock, checkins.settings.zone, observations=observations, heartbeats=self.heartbeats,
+            notices=notices,
         )
         # Terminal punches and online/offline transitions; `terminals.observations` may be attached later.
         punches = punches or PunchService(checkins.db, checkins.settings, checkins, clock)

@@ -26,6 +26,7 @@ from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
+from watchd.ops.runtime import Runtime
 from watchd.pipeline.camera_watch import TAMPER_TEXT
 from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
@@ -48,9 +49,10 @@ class DashboardState:
 class Dashboard:
     def __init__(
         self, db: Database, duty: DutyService, log: DutyLog, recorder: PresenceRecorder, alerts: AlertService,
-        clock: Callable[[], datetime],
+        clock: Callable[[], datetime], runtime: Runtime | None = None,
     ) -> None:
         self.db = db
+        self.runtime = runtime  # the cameras this node watches: their decoding advice
         self.duty = duty
         self.log = log
         self.recorder = recorder
@@ -158,9 +160,15 @@ class Dashboard:
                 out.append({
                     "id": d.id, "name": d.name or d.id, "kind": d.kind, "site_id": d.site_id,
                     "site_name": sites.get(d.site_id, d.site_id), "state": state,
-                    "text": CAMERA_STATE_TEXT[state], "last_event": last,
+                    "text": CAMERA_STATE_TEXT[state], "last_event": last, "warning": self._warning(d.id),
                 })
         return out
+
+    def _warning(self, camera_id: str) -> str | None:
+        """A camera setting to fix (its keyframe interval), as the node watching it sees it."""
+        supervisor = self.runtime.supervisor if self.runtime is not None else None
+        view = supervisor.cameras.decoding(camera_id) if supervisor is not None else None
+        return view.warning if view is not None else None
 
     def _incident(self, i: IncidentView) -> dict[str, Any]:
         return {

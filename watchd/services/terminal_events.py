@@ -20,7 +20,7 @@ from datetime import datetime
 
 from devices.contracts import CheckIn, DeviceEvent, DeviceInfo, DeviceStatus, EventSink
 from devices.terminal import sleep_unless
-from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
+from watchd.domain.observations import Observation, ObservationKind, ObservationSink
 from watchd.services.punches import PunchService, StatusChange
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class TerminalRouter:
             return
         observation = Observation(
             kind=ObservationKind.device_offline, site_id=change.site_id, subject=change.device_id,
-            occurred_at=change.at, active=not change.online, severity=Severity.normal,
+            occurred_at=change.at, active=not change.online,
             summary=f"设备 {change.device_id} {'恢复在线' if change.online else '离线'}",
             details={"detail": change.detail} if change.detail else {},
         )

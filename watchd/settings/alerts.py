@@ -38,8 +38,16 @@ class OnCallEntry(ConfigModel):
 
 
 class KindRule(ConfigModel):
-    severity: Severity | None = Field(
-        None, title="Severity", description="normal or major for every incident of this kind; empty: as reported."
+    """One kind's rule. Under `[alerts.kinds.<kind>]` only the keys written change the built-in rule."""
+
+    severity: Severity = Field(
+        Severity.normal, title="Severity",
+        description="normal or major for incidents of this kind (major: 【值班提醒·重大】 to the leader on duty and "
+        "the principal leader at once). A camera zone's own severity, then severity_by_site, come first.",
+    )
+    severity_by_site: dict[Identifier, Severity] = Field(
+        default_factory=dict, max_length=500, title="Severity per site",
+        description='Severity of this kind at the sites named, e.g. { pit-3 = "major" }; other sites: severity.',
     )
     notify: bool = Field(True, title="Notify", description="false: record incidents of this kind, tell nobody.")
     delay_minutes: float = Field(
@@ -60,14 +68,15 @@ class KindRule(ConfigModel):
     )
 
 
+# The built-in rule of each kind (docs/alerts.md shows the same table).
 DEFAULT_KIND_RULES: dict[ObservationKind, KindRule] = {
-    ObservationKind.motion: KindRule(resolve_on_clear=False, resolve_quiet_minutes=30),
-    ObservationKind.camera_offline: KindRule(delay_minutes=2),
-    ObservationKind.device_offline: KindRule(delay_minutes=5),
+    ObservationKind.motion: KindRule(severity=Severity.normal, resolve_on_clear=False, resolve_quiet_minutes=30),
+    ObservationKind.camera_offline: KindRule(severity=Severity.normal, delay_minutes=2),
+    ObservationKind.device_offline: KindRule(severity=Severity.normal, delay_minutes=5),
     ObservationKind.tamper: KindRule(severity=Severity.major, resolve_on_clear=False, resolve_quiet_minutes=30),
-    ObservationKind.duty_room_unwatched: KindRule(resolve_quiet_minutes=60),
-    ObservationKind.wrong_person_on_duty: KindRule(),
-    ObservationKind.missing_checkins: KindRule(resolve_quiet_minutes=720),
+    ObservationKind.duty_room_unwatched: KindRule(severity=Severity.normal, resolve_quiet_minutes=60),
+    ObservationKind.wrong_person_on_duty: KindRule(severity=Severity.normal),
+    ObservationKind.missing_checkins: KindRule(severity=Severity.normal, resolve_quiet_minutes=720),
     ObservationKind.calendar_missing: KindRule(),
 }
 
@@ -144,7 +153,8 @@ class AlertSettings(ConfigModel):
     )
     kinds: dict[ObservationKind, KindRule] = Field(
         default_factory=dict, title="Rules per kind",
-        description="Overrides of the built-in rules per observation kind (motion, camera_offline, tamper, …).",
+        description="Changes to the built-in rule of a kind (motion, camera_offline, tamper, …): only the keys "
+        "written change, the others keep their built-in values.",
     )
     channels: list[ChannelConfig] = Field(
         default_factory=_default_channels, max_length=20, title="Channels",
@@ -182,7 +192,12 @@ class AlertSettings(ConfigModel):
         return self
 
     def rule(self, kind: ObservationKind) -> KindRule:
-        return self.kinds.get(kind) or DEFAULT_KIND_RULES.get(kind) or KindRule()
+        """The built-in rule of the kind with the keys written under `[alerts.kinds.<kind>]` put over it."""
+        built_in = DEFAULT_KIND_RULES.get(kind) or KindRule()
+        written = self.kinds.get(kind)
+        if written is None:
+            return built_in
+        return built_in.model_copy(update={name: getattr(written, name) for name in written.model_fields_set})
 
     def person_channels(self) -> list[AnyChannelConfig]:
         return [c for c in self.channels if c.enabled and c.audience == "person"]
@@ -194,6 +209,10 @@ class AlertSettings(ConfigModel):
 def alert_reference_errors(alerts: AlertSettings, site_ids: set[str], people: dict[str, str | None]) -> list[str]:
     """Cross-references the section cannot check alone: on-call sites and people (with a phone)."""
     errors: list[str] = []
+    for kind, rule in alerts.kinds.items():
+        for site in rule.severity_by_site:
+            if site not in site_ids:
+                errors.append(f"alerts.kinds.{kind.value}.severity_by_site.{site}: unknown site {site!r}")
     for i, entry in enumerate(alerts.on_call):
         for j, site in enumerate(entry.sites):
             if site not in site_ids:

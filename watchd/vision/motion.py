@@ -18,6 +18,10 @@ Per analysed picture (`MotionDetector.measure`):
 `learn` then updates the background (quiet pixels fast, moving ones slowly, so a parked
 vehicle becomes background in about a minute) and the per-pixel noise.
 
+Ghosts (watchd/vision/ghosts.py): after a (re)start the background is the first picture; an
+object that does not move and whose outline is the background's rather than the picture's is the
+ghost of whoever stood there: dropped, and the background takes the picture's value there at once.
+
 `MotionEvents` turns per-picture results into events: a zone must see a persistent object (one
 that overlaps an object of the previous picture) for `min_duration_s`; the event ends after
 `quiet_s` without motion in any zone.
@@ -33,6 +37,8 @@ from typing import Literal
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from watchd.vision.ghosts import GhostFilter, GhostParams
 
 Luma = npt.NDArray[np.uint8]
 FloatImage = npt.NDArray[np.float32]
@@ -57,6 +63,7 @@ class MotionParams:
     cell_px: int = 16  # illumination cells, in analysis pixels
     lit_cell_change: float = 0.1  # a cell whose brightness changed by more than this ...
     lit_share: float = 0.5  # ... in more than this share of the cells: a lighting transient
+    ghosts: GhostParams = field(default_factory=GhostParams)  # spots that differ only from an unlearnt background
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,7 @@ class Measurement:
     diff: FloatImage = field(repr=False)
     boxes_px: tuple[Box, ...] = ()  # the objects' boxes in analysis pixels (for persistence)
     lighting: bool = False  # this picture's light changed at once: re-learn the background
+    ghosts: npt.NDArray[np.uint8] | None = field(default=None, repr=False)  # spots dropped as ghosts
 
     @property
     def zone_blobs(self) -> tuple[Blob, ...]:
@@ -139,6 +147,7 @@ class MotionDetector:
         self._transient_until = -math.inf
         self._lit = 0.0
         self._previous_boxes: list[Box] = []
+        self.ghost_filter = GhostFilter(params.ghosts)
 
     def reset(self) -> None:
         self.background = None
@@ -156,7 +165,8 @@ class MotionDetector:
             empty = np.zeros(self.shape, dtype=np.uint8)
             return Measurement(t, (), 0.0, 1.0, True, frame, empty, np.ones(self.shape, np.float32), frame)
         gain_map, gain = self._gain(frame)
-        diff = np.asarray(cv2.absdiff(frame, cv2.multiply(self.background, gain_map)), dtype=np.float32)
+        expected = np.asarray(cv2.multiply(self.background, gain_map), dtype=np.float32)
+        diff = np.asarray(cv2.absdiff(frame, expected), dtype=np.float32)
         raw = cv2.bitwise_and(cv2.compare(diff, self._threshold, cv2.CMP_GT), self._watch_u8)
         opened = cv2.morphologyEx(raw, cv2.MORPH_OPEN, _KERNEL)
         fg = np.asarray(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, _CLOSE_KERNEL), dtype=np.uint8)
@@ -165,10 +175,11 @@ class MotionDetector:
         jump = abs(gain / self._last_gain - 1.0)
         lighting = changed > self.params.global_change or jump > self.params.gain_jump or self._lit > self.params.lit_share
         transient = lighting or t < self._transient_until
+        moving = None if lighting else self.ghost_filter.moving(frame, self._threshold)
         if transient or count < self.min_pixels:
             return Measurement(t, (), changed, gain, transient, frame, fg, gain_map, diff, (), lighting)
-        blobs, boxes = self._blobs(fg)
-        return Measurement(t, blobs, changed, gain, False, frame, fg, gain_map, diff, boxes)
+        blobs, boxes, ghosts = self._blobs(fg, moving, frame, expected)
+        return Measurement(t, blobs, changed, gain, False, frame, fg, gain_map, diff, boxes, False, ghosts)
 
     def _gain(self, frame: FloatImage) -> tuple[FloatImage, float]:
         assert self.background is not None
@@ -187,11 +198,21 @@ class MotionDetector:
         gain_map = cv2.resize(cells, (self.shape[1], self.shape[0]), interpolation=cv2.INTER_LINEAR)
         return np.asarray(gain_map, dtype=np.float32), overall
 
-    def _blobs(self, fg: npt.NDArray[np.uint8]) -> tuple[tuple[Blob, ...], tuple[Box, ...]]:
+    def _blobs(
+        self, fg: npt.NDArray[np.uint8], moving: npt.NDArray[np.uint8] | None, frame: FloatImage, expected: FloatImage
+    ) -> tuple[tuple[Blob, ...], tuple[Box, ...], npt.NDArray[np.uint8] | None]:
         count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
         keep = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= self.min_pixels]
+        ghosts: npt.NDArray[np.uint8] | None = None
+        if moving is not None and keep:
+            dropped = self.ghost_filter.ghosts(
+                keep, np.asarray(labels, dtype=np.int32), np.asarray(stats, dtype=np.int32), moving, frame, expected
+            )
+            if dropped:
+                ghosts = np.isin(labels, list(dropped)).astype(np.uint8)
+                keep = [i for i in keep if i not in dropped]
         if not keep:
-            return (), ()
+            return (), (), ghosts
         h, w = self.shape
         in_zone = [np.bincount(labels[m], minlength=count) for m in self.zone_masks]
         boxes: list[Box] = []
@@ -207,7 +228,7 @@ class MotionDetector:
             persistent = any(_overlaps((x, y, bw, bh), prev) for prev in self._previous_boxes)
             boxes.append((x, y, bw, bh))
             blobs.append(Blob((x / w, y / h, bw / w, bh / h), area / self.pixels, zones, persistent))
-        return tuple(sorted(blobs, key=lambda b: -b.area)), tuple(boxes)
+        return tuple(sorted(blobs, key=lambda b: -b.area)), tuple(boxes), ghosts
 
     # --- learning --------------------------------------------------------------------------
 
@@ -231,6 +252,7 @@ class MotionDetector:
         cv2.accumulateWeighted(m.frame, self.background, a_bg, mask=cv2.bitwise_not(m.foreground))
         cv2.accumulateWeighted(m.frame, self.background, a_fg, mask=m.foreground)
         cv2.accumulateWeighted(np.minimum(m.diff, np.float32(40.0)), self.noise, a_noise)
+        self.ghost_filter.learn(m.frame, self.background, m.ghosts)
         self._refresh()
         # The gain map is relative to the background, which has moved towards the picture.
         self._last_gain = 1.0 + (m.gain - 1.0) * (1.0 - a_bg)
@@ -240,6 +262,7 @@ class MotionDetector:
         self._last_t = m.t
         self._last_gain = 1.0
         self._previous_boxes = []
+        self.ghost_filter.restart(m.frame)
         self._refresh()
 
     def _refresh(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -26,8 +27,9 @@ def gstreamer_ok() -> bool:
 
 
 class RtspServer:
-    def __init__(self, video: Path, user: str | None = None, password: str | None = None) -> None:
+    def __init__(self, video: Path, user: str | None = None, password: str | None = None, keyint: int = 10) -> None:
         self.port = free_port()
+        self.env = {**os.environ, "RTSP_KEYINT": str(keyint)}  # pictures between two keyframes
         self.args = [SYSTEM_PYTHON, str(SERVER), str(self.port), str(video)] + ([user, password] if user and password else [])
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -35,7 +37,7 @@ class RtspServer:
         return f"rtsp://{user + '@' if user else ''}127.0.0.1:{self.port}/cam"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
         deadline = time.monotonic() + 15
         while not port_open("127.0.0.1", self.port):
             assert self.proc.poll() is None, "RTSP server exited"
@@ -54,8 +56,8 @@ def rtsp_server_factory() -> Iterator[type[RtspServer] | object]:
     need(sys.platform.startswith("linux") and gstreamer_ok(), "GStreamer RTSP server (gir1.2-gst-rtsp-server-1.0) missing")
     started: list[RtspServer] = []
 
-    def factory(video: Path, user: str | None = None, password: str | None = None) -> RtspServer:
-        server = RtspServer(video, user, password)
+    def factory(video: Path, user: str | None = None, password: str | None = None, keyint: int = 10) -> RtspServer:
+        server = RtspServer(video, user, password, keyint)
         server.start()
         started.append(server)
         return server

@@ -45,7 +45,7 @@ from watchd.domain.observations import Observation, ObservationKind, Severity
 T0 = datetime(2026, 11, 23, 14, 41, tzinfo=UTC)
 
 
-def obs(minutes: float = 0, *, active: bool = True, severity: Severity = Severity.normal) -> Observation:
+def obs(minutes: float = 0, *, active: bool = True, severity: Severity | None = None) -> Observation:
     return Observation(kind=ObservationKind.camera_offline, site_id="s", subject="cam", occurred_at=T0 + timedelta(minutes=minutes),
                        active=active, severity=severity)
 
@@ -62,8 +62,24 @@ def test_first_observation_opens_and_a_grace_period_delays_the_first_message() -
     late_report = on_observation(None, obs(), KindPolicy(delay=timedelta(minutes=5)), T0 + timedelta(minutes=2))
     assert late_report == Open(Severity.normal, True, T0 + timedelta(minutes=5))
     assert on_observation(None, obs(), KindPolicy(notify=False), T0) == Open(Severity.normal, False, None)
-    forced = on_observation(None, obs(), KindPolicy(severity=Severity.major), T0)
-    assert isinstance(forced, Open) and forced.severity == Severity.major
+
+
+
+def test_severity_comes_from_the_most_specific_place_that_sets_it() -> None:
+    kind_major = KindPolicy(severity=Severity.major)
+    site_normal = KindPolicy(severity=Severity.major, site_severity={"s": Severity.normal})
+    elsewhere = KindPolicy(severity=Severity.normal, site_severity={"other": Severity.major})
+    cases = [
+        (obs(), KindPolicy(), Severity.normal),  # the kind's
+        (obs(), kind_major, Severity.major),
+        (obs(), site_normal, Severity.normal),  # the site's beats the kind's
+        (obs(), elsewhere, Severity.normal),  # another site's changes nothing here
+        (obs(severity=Severity.major), site_normal, Severity.major),  # the producer's (a camera zone) beats both
+        (obs(severity=Severity.normal), kind_major, Severity.normal),
+    ]
+    for observation, rule, expected in cases:
+        decision = on_observation(None, observation, rule, T0)
+        assert isinstance(decision, Open) and decision.severity == expected
 
 
 def test_repeats_count_and_a_major_repeat_upgrades() -> None:

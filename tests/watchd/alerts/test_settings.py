@@ -52,6 +52,25 @@ principal = "l001"
     ]
 
 
+def test_severity_mistakes_name_the_kind_and_the_site(tmp_path: Path) -> None:
+    found = problems(tmp_path, """
+[alerts.kinds.motion]
+severity_by_site = { shakeng = "major", pit-9 = "major" }
+[alerts.kinds.tamper]
+severity = "urgent"
+[alerts.kinds.motoin]
+severity = "major"
+""")
+    assert found[0] == "alerts.kinds.tamper.severity: Input should be 'normal' or 'major'"
+    assert found[1].startswith("alerts.kinds.motoin.[key]: Input should be 'motion',")
+    assert len(found) == 2
+    found = problems(tmp_path, """
+[alerts.kinds.motion]
+severity_by_site = { shakeng = "major", pit-9 = "major" }
+""")
+    assert found == ["alerts.kinds.motion.severity_by_site.pit-9: unknown site 'pit-9'"]
+
+
 def test_channel_mistakes_name_the_channel(tmp_path: Path) -> None:
     found = problems(tmp_path, """
 [alerts.escalation]
@@ -115,5 +134,7 @@ path = "messages.jsonl"
 """, encoding="utf-8")
     alerts = load_settings(path).settings.alerts
     assert [c.id for c in alerts.person_channels()] == ["hook", "log"]
-    assert alerts.rule(ObservationKind.motion).resolve_quiet_minutes == 60
+    motion = alerts.rule(ObservationKind.motion)
+    assert motion.resolve_quiet_minutes == 60
+    assert motion.resolve_on_clear is False and motion.severity == "normal"  # the keys not written stay built in
     assert alerts.rule(ObservationKind.tamper).severity == "major"  # built-in rule kept

@@ -54,10 +54,17 @@ class FakeVideoStream:
         self.decoded = 0
         self.last: Luma | None = None
         self.clips: list[tuple[str, float]] = []
+        self._last_key: float | None = None
+        self._intervals: list[float] = []
 
     @property
     def keyframes_only(self) -> bool:
         return self._keyframes_only
+
+    @property
+    def keyframe_interval_s(self) -> float | None:
+        """As the real stream measures it: over every picture sent, decoded or not."""
+        return max(self._intervals[-8:]) if self._intervals else None
 
     def set_keyframes_only(self, value: bool, *, replay_from_s: float | None = None) -> None:
         self._keyframes_only = value
@@ -70,6 +77,10 @@ class FakeVideoStream:
         while self.pos < len(self.pictures):
             t, key, luma = self.pictures[self.pos]
             self.pos += 1
+            if key and (self._last_key is None or t > self._last_key):
+                if self._last_key is not None:
+                    self._intervals.append(t - self._last_key)
+                self._last_key = t
             if self._keyframes_only and not key:
                 continue
             self.decoded += 1

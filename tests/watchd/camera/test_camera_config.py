@@ -28,9 +28,10 @@ points = {points}
 
 
 def load(tmp_path: Path, *, points: str = "[[0.1,0.5],[0.9,0.5],[0.9,1.0],[0.1,1.0]]",
-         source: str = "rtsp://admin@10.0.0.64/Streaming/Channels/102", armed: str = '["19:00-07:00"]') -> object:
+         source: str = "rtsp://admin@10.0.0.64/Streaming/Channels/102", armed: str = '["19:00-07:00"]',
+         more: str = "") -> object:
     path = tmp_path / "watchd.toml"
-    path.write_text(BASE.format(points=points, source=source, armed=armed), encoding="utf-8")
+    path.write_text(BASE.format(points=points, source=source, armed=armed) + more, encoding="utf-8")
     return load_settings(path)
 
 
@@ -69,3 +70,19 @@ def test_a_password_in_the_url_is_refused(tmp_path: Path) -> None:
 def test_a_bad_arming_window_is_refused(tmp_path: Path) -> None:
     (problem,) = problems(tmp_path, armed='["25:00-07:00"]')
     assert problem.startswith("devices.0.camera.armed")
+
+
+def test_a_zone_may_have_its_own_severity_a_mask_may_not(tmp_path: Path) -> None:
+    store = '[[devices.zones]]\nname = "炸药库"\npoints = [[0,0],[0.5,0],[0.5,0.4]]\nseverity = "{}"\n'
+    (camera,) = load(tmp_path, more=store.format("major")).settings.devices  # type: ignore[attr-defined]
+    assert [(z.name, z.severity) for z in camera.zones] == [("坑口", None), ("炸药库", "major")]
+    (bad,) = problems(tmp_path, more=store.format("urgent"))
+    assert bad == "devices.0.camera.zones.1.severity: Input should be 'normal' or 'major'"
+    mask = '[[devices.masks]]\nname = "树"\npoints = [[0,0],[0.5,0],[0.5,0.4]]\nseverity = "major"\n'
+    assert problems(tmp_path, more=mask) == ["devices.0.camera.masks.0.severity: unknown key (not allowed here)"]
+
+
+def test_two_zones_with_one_name_are_refused(tmp_path: Path) -> None:
+    twin = '[[devices.zones]]\nname = "坑口"\npoints = [[0,0],[0.5,0],[0.5,0.4]]\n'
+    (problem,) = problems(tmp_path, more=twin)
+    assert problem.startswith("devices.0.camera.zones: duplicate zone name '坑口'")
