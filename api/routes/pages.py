@@ -8,7 +8,15 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+FAVICON = "/favicon.ico"
 router = APIRouter(include_in_schema=False)
+
+
+@router.get(FAVICON)
+def favicon() -> FileResponse:
+    """Browsers ask every site for it; every page also links it."""
+    return FileResponse(STATIC / "favicon.ico", media_type="image/vnd.microsoft.icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/")

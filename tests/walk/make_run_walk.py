@@ -5,7 +5,7 @@
 Starts the Makefile's `run` target on a temporary data directory and a free port, waits for
 `/healthz`, logs in on /admin with the password it printed, opens the kiosk through its printed
 link, then every other page in the same browser (one login for all of them): /dashboard, /duty,
-/reports, /visits, /docs, /redoc. Each page must show its real content (not a blank page, not a
+/reports, /visits, /docs. Each page must show its real content (not a blank page, not a
 second login form) with no console error, no failed request (any 4xx/5xx, the favicon too) and no
 request leaving this machine: those are blocked and reported. Then SIGTERM, and watchd must stop
 cleanly (exit 0, "watchd stopped"). A screenshot of each page at 1366x768 goes to --shots.
@@ -28,7 +28,16 @@ from urllib.parse import urlsplit
 from tests.walk.make_run import ROOT, MakeRun, start_make_run
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Response, Route
+    from playwright.sync_api import (
+        Browser,
+        BrowserContext,
+        ConsoleMessage,
+        Page,
+        Request,
+        Response,
+        Route,
+        ViewportSize,
+    )
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -37,7 +46,7 @@ FLAGS = [
     # A kiosk has a camera: Chromium's built-in test pattern stands in for it.
     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
 ]
-VIEWPORT = {"width": 1366, "height": 768}
+VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 TIMEOUT_MS = 20_000
 SERVE_TIMEOUT_S = 900.0  # a fresh clone installs .venv first
@@ -59,7 +68,6 @@ STOPS = [
     Stop("reports", "/reports", "#daily-out table tbody tr"),
     Stop("visits", "/visits", "#pairs-summary:not(:empty)"),
     Stop("docs", "/docs", ".swagger-ui .opblock", logged_in=False),
-    Stop("redoc", "/redoc", "[data-section-id^='tag/']", logged_in=False),
 ]
 
 
