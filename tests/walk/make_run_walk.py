@@ -60,13 +60,15 @@ class Stop:
     path: str
     content: str
     logged_in: bool = True  # shows the app, not a login form
+    tabs: tuple[str, ...] = ()  # the page's other tabs, each clicked and photographed
 
 
 STOPS = [
+    Stop("admin", "/admin", "#today-villages .a-card", tabs=("people", "devices")),  # logs in first
     Stop("dashboard", "/dashboard", "#rooms .d-room"),
-    Stop("duty", "/duty", "#roster-body tr"),
-    Stop("reports", "/reports", "#daily-out table tbody tr"),
-    Stop("visits", "/visits", "#pairs-summary:not(:empty)"),
+    Stop("duty", "/duty", "#roster-body tr", tabs=("swaps", "log")),
+    Stop("reports", "/reports", "#daily-out table tbody tr", tabs=("monthly", "pairings", "calendar")),
+    Stop("visits", "/visits", "#pairs-summary:not(:empty)", tabs=("leave",)),
     Stop("docs", "/docs", ".swagger-ui .opblock", logged_in=False),
 ]
 
@@ -156,14 +158,26 @@ def settle(page: Page) -> None:
         page.wait_for_timeout(500)
 
 
-def visit(context: BrowserContext, watch: Watch, run: MakeRun, stop: Stop, shots: Path, n: int) -> None:
+def visit(
+    context: BrowserContext, watch: Watch, run: MakeRun, stop: Stop, shots: Path, n: int, password: str | None = None
+) -> None:
+    """Open the page in a new tab of the browser; with `password`, log in as admin there first."""
     watch.where = stop.name
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(run.base + stop.path)
+    if password is not None:
+        page.fill("#login-username", "admin")
+        page.fill("#login-password", password)
+        page.click("#login-form button[type=submit]")
     shows_content(page, stop.name, stop.content, logged_in=stop.logged_in, problems=watch.problems)
     settle(page)
     page.screenshot(path=str(shots / f"{n:02d}-{stop.name}.png"), full_page=True)
+    for tab in stop.tabs:
+        watch.where = f"{stop.name} {tab}"
+        page.click(f".a-tab[data-tab={tab}]")
+        settle(page)
+        page.screenshot(path=str(shots / f"{n:02d}-{stop.name}-{tab}.png"), full_page=True)
     watch.active = False  # closing aborts the page's open requests: not a failure
     page.close()
     watch.active = True
@@ -191,18 +205,8 @@ def walk(run: MakeRun, shots: Path) -> list[str]:
 
         office = browser.new_context(viewport=VIEWPORT)
         watch = Watch(office, problems)
-        watch.where = "admin"
-        page = office.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(run.base + "/admin")
-        page.fill("#login-username", "admin")
-        page.fill("#login-password", password)
-        page.click("#login-form button[type=submit]")
-        shows_content(page, "admin", "#today-villages .a-card", logged_in=True, problems=problems)
-        settle(page)
-        page.screenshot(path=str(shots / "01-admin.png"), full_page=True)
-        for n, stop in enumerate(STOPS, start=2):
-            visit(office, watch, run, stop, shots, n)
+        for n, stop in enumerate(STOPS, start=1):
+            visit(office, watch, run, stop, shots, n, password if n == 1 else None)
         watch.active = False
         office.close()
     return problems
@@ -230,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         problems.append("stop: watchd did not log 'watchd stopped'")
     for line in problems:
         print(f"walk: {line}", file=sys.stderr)
-    pages = 2 + len(STOPS)
+    pages = 1 + len(STOPS)
     print(f"walk: {pages} pages of make run in Chromium, {len(problems)} problems; screenshots in {shots}")
     return 1 if problems else 0
 
