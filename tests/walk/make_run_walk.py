@@ -61,6 +61,7 @@ class Stop:
     content: str
     logged_in: bool = True  # shows the app, not a login form
     tabs: tuple[str, ...] = ()  # the page's other tabs, each clicked and photographed
+    full_page: bool = True  # False: only the first screen (/docs is some 12,000 px long)
 
 
 STOPS = [
@@ -69,7 +70,7 @@ STOPS = [
     Stop("duty", "/duty", "#roster-body tr", tabs=("swaps", "log")),
     Stop("reports", "/reports", "#daily-out table tbody tr", tabs=("monthly", "pairings", "calendar")),
     Stop("visits", "/visits", "#pairs-summary:not(:empty)", tabs=("leave",)),
-    Stop("docs", "/docs", ".swagger-ui .opblock", logged_in=False),
+    Stop("docs", "/docs", ".swagger-ui .opblock", logged_in=False, full_page=False),
 ]
 
 
@@ -172,7 +173,7 @@ def visit(
         page.click("#login-form button[type=submit]")
     shows_content(page, stop.name, stop.content, logged_in=stop.logged_in, problems=watch.problems)
     settle(page)
-    page.screenshot(path=str(shots / f"{n:02d}-{stop.name}.png"), full_page=True)
+    page.screenshot(path=str(shots / f"{n:02d}-{stop.name}.png"), full_page=stop.full_page)
     for tab in stop.tabs:
         watch.where = f"{stop.name} {tab}"
         page.click(f".a-tab[data-tab={tab}]")
