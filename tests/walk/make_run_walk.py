@@ -81,6 +81,7 @@ class Watch:
         self.problems = problems
         self.where = "?"
         self.active = True
+        self.inflight: set[Request] = set()
         context.route("**/*", self._route)
         context.on("page", self._page)
         for page in context.pages:
@@ -103,6 +104,8 @@ class Watch:
         page.on("pageerror", lambda exc: self._add(f"uncaught script error: {exc}"))
         page.on("response", self._response)
         page.on("requestfailed", self._failed)
+        page.on("request", lambda request: self.inflight.add(request))
+        page.on("requestfinished", lambda request: self.inflight.discard(request))
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -113,6 +116,7 @@ class Watch:
             self._add(f"HTTP {response.status} for {response.request.method} {response.url}")
 
     def _failed(self, request: Request) -> None:
+        self.inflight.discard(request)
         host = urlsplit(request.url).hostname or ""
         if host in LOOPBACK:  # a blocked outside request is already reported by _route
             self._add(f"request failed: {request.method} {request.url} ({request.failure})")
@@ -151,12 +155,16 @@ def shows_content(page: Page, stop_name: str, selector: str, *, logged_in: bool,
         problems.append(f"{stop_name}: HTTP {status} for its icon {icon}")
 
 
-def settle(page: Page) -> None:
-    """Let the page's own requests finish (the dashboard's stream never does: bounded wait)."""
-    try:
-        page.wait_for_load_state("networkidle", timeout=3_000)
-    except Exception:  # an open event stream keeps the network busy; that is fine
-        page.wait_for_timeout(500)
+def settle(page: Page, watch: Watch) -> None:
+    """Until the page's requests are done and 0.5 s have passed without one (at most 5 s: the
+    dashboard's event stream never ends), so the screenshot shows what the page loaded."""
+    quiet = 0  # tenths of a second without a request in flight
+    for _ in range(50):
+        busy = [r for r in watch.inflight if "/api/dashboard/stream" not in r.url]
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 5:
+            return
+        page.wait_for_timeout(100)
 
 
 def visit(
@@ -172,12 +180,12 @@ def visit(
         page.fill("#login-password", password)
         page.click("#login-form button[type=submit]")
     shows_content(page, stop.name, stop.content, logged_in=stop.logged_in, problems=watch.problems)
-    settle(page)
+    settle(page, watch)
     page.screenshot(path=str(shots / f"{n:02d}-{stop.name}.png"), full_page=stop.full_page)
     for tab in stop.tabs:
         watch.where = f"{stop.name} {tab}"
         page.click(f".a-tab[data-tab={tab}]")
-        settle(page)
+        settle(page, watch)
         page.screenshot(path=str(shots / f"{n:02d}-{stop.name}-{tab}.png"), full_page=True)
     watch.active = False  # closing aborts the page's open requests: not a failure
     page.close()
@@ -199,7 +207,7 @@ def walk(run: MakeRun, shots: Path) -> list[str]:
             problems.append(f"kiosk: printed link {link} is not on {run.base}")
         page.goto(link)
         shows_content(page, "kiosk", "#site-name:has-text('巴音嘎查')", logged_in=False, problems=problems)
-        settle(page)
+        settle(page, watch)
         page.screenshot(path=str(shots / "00-kiosk.png"))
         watch.active = False
         device.close()
