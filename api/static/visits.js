@@ -208,6 +208,7 @@
       var result = await api('GET', '/api/leave?person=' + encodeURIComponent(state.user.username));
       if (!result.ok) { notice(problem(result), 'error'); return; }
       var list = $('leave-list'); clear(list);
+      if (!result.data.length) { list.appendChild(el('li', { className: 'a-muted' }, ['还没有请假申请：填写上面的表格提交，领导审批后计入考勤。'])); }
       result.data.forEach(function (r) {
         var cancel = (r.status === 'pending' || r.status === 'approved')
           ? el('button', { className: 'a-btn is-small is-secondary', type: 'button', onclick: function () { cancelLeave(r.id); } }, ['撤销'])
@@ -252,6 +253,7 @@
       var result = await api('GET', '/api/makeups?person=' + encodeURIComponent(state.user.username));
       if (!result.ok) { notice(problem(result), 'error'); return; }
       var list = $('makeup-list'); clear(list);
+      if (!result.data.length) { list.appendChild(el('li', { className: 'a-muted' }, ['还没有补卡申请：忘记打卡时填写上面的表格，领导审批后计入考勤。'])); }
       result.data.forEach(function (r) {
         list.appendChild(requestItem(shortTime(r.punch_at) + ' · ' + r.status_label, [r.reason, r.decision_note]));
       });

@@ -86,6 +86,8 @@ def test_a_cadre_is_greeted_by_name_and_offered_only_their_pages(services: objec
     assert nav(page) == ["值班管理", "走访登记"]
     assert page.inner_text("#username") == "其其格（干部）"  # the name, not the id c001
     page.wait_for_selector("#pairs-list li:has-text('敖登')")
+    page.click(".a-tab[data-tab=makeup]")  # nothing filed yet: the list says how to file one
+    page.wait_for_selector("#makeup-list li:has-text('还没有补卡申请')")
     page.click("#logout")
 
     log_in(page, "office", PASSWORD)  # an office login has no households: the page says who it is for
