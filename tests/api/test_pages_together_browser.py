@@ -91,6 +91,7 @@ def test_a_cadre_is_greeted_by_name_and_offered_only_their_pages(services: objec
     page.click("#logout")
 
     log_in(page, "office", PASSWORD)  # an office login has no households: the page says who it is for
+    page.click(".a-tab[data-tab=pairs]")
     page.wait_for_selector("#pairs-summary.a-notice")
     text = page.inner_text("#pairs-summary")
     assert "请用干部的账号登录" in text and "导入结对" in text, text
