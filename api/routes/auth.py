@@ -6,7 +6,7 @@ from api.deps import Credentials, ServicesDep, UserDep
 from api.routes.pages import pages_for
 from api.schemas import LoginRequest, LoginResponse, MeOut, PageLinkOut
 from watchd.errors import NotFound
-from watchd.services.permissions import ROLE_NAMES
+from watchd.services.permissions import GRANTS, ROLE_NAMES
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -37,4 +37,5 @@ def me(services: ServicesDep, user: UserDep) -> MeOut:
     return MeOut(
         username=user.username, role=user.role, role_name=ROLE_NAMES.get(user.role, user.role), name=name,
         pages=[PageLinkOut(path=p.path, title=p.title) for p in pages_for(user.role)],
+        permissions=sorted(p.value for p in GRANTS.get(user.role, ())),
     )

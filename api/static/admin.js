@@ -92,6 +92,9 @@
   }
 
   function enter() {
+    // Only what this login's role may do: leaders read check-ins and people, administrators manage.
+    $('person-add').hidden = !WatchdSession.can('people.manage');
+    document.querySelector('.a-tab[data-tab=devices]').hidden = !WatchdSession.can('devices.manage');
     notice('');
     state.followToday = true;
     state.sites = null;
@@ -248,12 +251,12 @@
         el('td', {}, [p.organisation || '']),
         el('td', {}, [p.villages.map(siteName).join('、')]),
         el('td', { className: 'a-templates' }, [p.templates ? p.templates + ' 张' : '未录入']),
-        el('td', { className: 'a-actions' }, [
+        el('td', { className: 'a-actions' }, WatchdSession.can('biometrics.manage') ? [
           upload,
           el('button', { type: 'button', className: 'a-btn is-small is-secondary', onclick: function () { openCamera(p); } }, ['拍照录入']),
           el('button', { type: 'button', className: 'a-btn is-small is-danger', disabled: !p.templates, onclick: function () { deleteFaces(p); } }, ['删除人脸']),
           el('button', { type: 'button', className: 'a-btn is-small is-danger', onclick: function () { deletePerson(p); } }, ['删除人员'])
-        ])
+        ] : [])
       ]));
       var results = state.faceResults[p.id];
       if (results) {

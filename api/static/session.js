@@ -132,6 +132,8 @@
     start: start,
     token: token,
     me: function () { return me; },
+    /** Whether the logged-in role holds a permission, e.g. can('devices.manage'). */
+    can: function (permission) { return !!me && me.permissions.indexOf(permission) >= 0; },
     expired: expired,
     logout: logout,
     detailOf: detailOf

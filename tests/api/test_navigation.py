@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import FakeClock
 from tests.watchd.attendance.office import open_office
 from watchd.app import Services
+from watchd.services.permissions import GRANTS, Permission
 
 EVERY_PAGE = ["/admin", "/reports", "/duty", "/dashboard", "/visits"]
 
@@ -33,6 +34,7 @@ def test_each_role_is_offered_exactly_the_pages_it_may_open(
         {"path": "/visits", "title": "走访登记"},
     ]
     assert (admin["username"], admin["role_name"], admin["name"]) == ("admin", "管理员", None)
+    assert admin["permissions"] == sorted(p.value for p in Permission)
     paths = {role: [p["path"] for p in me(office.login(user, role))["pages"]]  # type: ignore[attr-defined]
              for user, role in [("l001", "leader"), ("duty1", "duty_officer"), ("c001", "cadre")]}
     assert paths == {
@@ -43,6 +45,7 @@ def test_each_role_is_offered_exactly_the_pages_it_may_open(
     # A cadre's login is their person id: the pages greet them by name, never by the id.
     cadre = me({"Authorization": office.login("c002", "cadre")["Authorization"]})
     assert (cadre["username"], cadre["name"], cadre["role_name"]) == ("c002", "巴特尔", "干部")
+    assert cadre["permissions"] == sorted(p.value for p in GRANTS["cadre"])
     assert api.get("/api/auth/me").status_code == 401
 
 

@@ -19,6 +19,8 @@ from tests.api.test_pages_browser import ARTIFACTS, server
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Route
 
+    from watchd.app import Services
+
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 __all__ = ["browser", "database_url", "server", "services"]  # fixtures shared with the other page tests
 
@@ -95,6 +97,24 @@ def test_a_cadre_is_greeted_by_name_and_offered_only_their_pages(services: objec
     page.wait_for_selector("#pairs-summary.a-notice")
     text = page.inner_text("#pairs-summary")
     assert "请用干部的账号登录" in text and "导入结对" in text, text
+    context.close()
+
+
+def test_a_leader_on_the_admin_page_sees_only_what_a_leader_may_do(
+    services: Services, server: str, browser: Browser
+) -> None:
+    services.auth.add_user("l001", PASSWORD, "leader")
+    context = office_pc(browser)
+    page = context.new_page()
+    page.goto(f"{server}/admin")
+    log_in(page, "l001", PASSWORD)
+    assert nav(page) == EVERY_PAGE
+    assert page.inner_text("#username") == "乌云（领导）"
+    assert page.is_hidden(".a-tab[data-tab=devices]")  # kiosk links are the administrator's
+    page.click(".a-tab[data-tab=people]")
+    page.wait_for_selector("#people-body tr:has-text('其其格')")
+    assert page.is_hidden("#person-add")
+    assert page.locator("#people-body button").count() == 0  # enrolling and deleting are the administrator's
     context.close()
 
 
