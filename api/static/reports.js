@@ -76,7 +76,15 @@
 
   // ---- login (api/static/session.js) --------------------------------------------------------
 
-  function enter() { switchTab(state.tab); }
+  function enter() {
+    // A leader reads reports and decides requests; settling, holiday entries and imports are the administrator's.
+    var manage = WatchdSession.can('attendance.manage');
+    $('settle').hidden = !manage;
+    $('override-form').parentNode.hidden = !manage;
+    document.querySelector('.a-tab[data-tab=import]').hidden = !WatchdSession.can('pairings.manage');
+    if (state.tab === 'import' && !WatchdSession.can('pairings.manage')) { state.tab = 'daily'; }
+    switchTab(state.tab);
+  }
 
   // ---- tabs ---------------------------------------------------------------------------------
 

@@ -115,6 +115,12 @@ def test_a_leader_on_the_admin_page_sees_only_what_a_leader_may_do(
     page.wait_for_selector("#people-body tr:has-text('其其格')")
     assert page.is_hidden("#person-add")
     assert page.locator("#people-body button").count() == 0  # enrolling and deleting are the administrator's
+
+    page.goto(f"{server}/reports")  # the same login; reading and deciding, not settling or importing
+    page.wait_for_selector("#daily-out table")
+    assert page.is_hidden("#settle") and page.is_hidden(".a-tab[data-tab=import]")
+    page.click(".a-tab[data-tab=calendar]")
+    assert page.is_hidden("#override-form")
     context.close()
 
 
