@@ -70,6 +70,9 @@
 
   async function enter(me) {
     state.user = me;
+    // Tabs this login's role may use: importing the roster is the administrator's; cadres have no log.
+    document.querySelector('.a-tab[data-tab=import]').hidden = !WatchdSession.can('duty.roster.manage');
+    document.querySelector('.a-tab[data-tab=log]').hidden = !WatchdSession.can('duty.log.read');
     try {
       var rooms = await api('GET', '/api/duty/rooms');
       if (!rooms.ok) { notice(problem(rooms), 'error'); return; }
