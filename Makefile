@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/watchd run --config config/watchd.example.toml
+	$(VENV)/bin/watchd --config config/watchd.example.toml run
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check watchd devices api tests bench

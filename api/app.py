@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api.access import PermissionDenied, document_permissions
 from api.routes import (
@@ -35,7 +36,7 @@ from api.routes import (
     terminals,
     visits,
 )
-from api.routes.pages import STATIC
+from api.routes.pages import FAVICON, STATIC
 from api.schemas import ProblemOut
 from watchd.app import Services
 from watchd.errors import ServiceError
@@ -96,7 +97,13 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
     async def lifespan(_app: FastAPI) -> AsyncIterator[State]:
         yield {"services": services}
 
-    app = FastAPI(title="watchd", version="0.1.0", lifespan=lifespan)
+    # /docs (Swagger UI) loads its scripts from the fastapi-offline package, served here: offices
+    # often have no internet, and FastAPI's default pages take them from a CDN. No /redoc: its
+    # bundle fetches a logo from cdn.redoc.ly whatever the options, and Swagger UI shows the same.
+    app = FastAPIOffline(
+        redoc_url=None, title="watchd", version="0.1.0", lifespan=lifespan, favicon_url=FAVICON,
+        swagger_ui_parameters={"validatorUrl": None},  # no badge asking validator.swagger.io
+    )
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     settings = services.config.settings

@@ -45,6 +45,20 @@ class LoginResponse(BaseModel):
     role: str
 
 
+class PageLinkOut(BaseModel):
+    path: str = Field(description="e.g. /reports")
+    title: str = Field(description="Chinese name shown in the pages' navigation")
+
+
+class MeOut(BaseModel):
+    username: str
+    role: str
+    role_name: str = Field(description="The role in Chinese, e.g. 管理员")
+    name: str | None = Field(description="The person's name when the username is a person id (a cadre's login)")
+    pages: list[PageLinkOut] = Field(description="The pages this login's role may open, in navigation order")
+    permissions: list[str] = Field(description="The role's permissions (docs/access.md), for pages to hide what it may not do")
+
+
 class PersonOut(BaseModel):
     id: str
     name: str

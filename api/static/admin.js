@@ -1,11 +1,9 @@
 /* The admin page: today's check-ins by village, people and their face templates, kiosk links.
- * Plain ES2017, no framework. The login token lives in sessionStorage (gone when the tab closes).
+ * Plain ES2017, no framework. The login is the browser's one login (session.js).
  */
 (function () {
   'use strict';
 
-  var TOKEN_KEY = 'watchd.admin.token';
-  var USER_KEY = 'watchd.admin.user';
   var REFRESH_MS = 30000;
   var ROLE_NAMES = { cadre: '干部', duty_officer: '值班人员', leader: '领导', principal_leader: '主要领导' };
   var KIND_NAMES = { village: '嘎查（村）', office: '办公地点', duty_room: '值班室', protected_site: '重点部位' };
@@ -13,8 +11,6 @@
   var LIVENESS_NAMES = { passed: '活体通过', not_required: '未检测活体', terminal: '' };
 
   var state = {
-    token: null,
-    user: null,
     tab: 'today',
     followToday: true,
     refreshTimer: null,
@@ -41,7 +37,7 @@
 
   async function api(method, path, options) {
     options = options || {};
-    var headers = { Authorization: 'Bearer ' + state.token };
+    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
     var body;
     if (options.json !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -61,7 +57,7 @@
     }
     if (response.status === 401) {
       var message = detailOf(data).message || '请先登录';
-      showLogin(message === '请先登录' ? '登录已过期，请重新登录' : message);
+      WatchdSession.expired(message === '请先登录' ? '登录已过期，请重新登录' : message);
       throw new AuthError(message);
     }
     return { status: response.status, ok: response.ok, data: data };
@@ -88,63 +84,17 @@
     notice(err && err.message ? err.message : String(err), 'error');
   }
 
-  // ---- login --------------------------------------------------------------------------------
+  // ---- login (api/static/session.js) --------------------------------------------------------
 
-  function showLogin(message) {
+  function leave() {
     stopRefresh();
     closeCamera();
-    state.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
-    $('app').hidden = true;
-    $('login').hidden = false;
-    var error = $('login-error');
-    error.hidden = !message;
-    error.textContent = message || '';
-    $('login-password').value = '';
-    $('login-username').focus();
-  }
-
-  async function login(event) {
-    event.preventDefault();
-    var error = $('login-error');
-    error.hidden = true;
-    $('login-submit').disabled = true;
-    try {
-      var response = await fetch('/api/auth/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: $('login-username').value.trim(), password: $('login-password').value })
-      });
-      var data = null;
-      try { data = await response.json(); } catch (err) { data = null; }
-      if (!response.ok) {
-        error.textContent = detailOf(data).message || '登录失败';
-        error.hidden = false;
-        return;
-      }
-      state.token = data.token;
-      state.user = { username: data.username, role: data.role };
-      sessionStorage.setItem(TOKEN_KEY, data.token);
-      sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
-      enter();
-    } catch (err) {
-      error.textContent = '无法连接服务器，请检查网络';
-      error.hidden = false;
-    } finally {
-      $('login-submit').disabled = false;
-    }
-  }
-
-  async function logout() {
-    try { await api('POST', '/api/auth/logout'); } catch (err) { /* the token is dropped anyway */ }
-    showLogin('');
   }
 
   function enter() {
-    $('login').hidden = true;
-    $('app').hidden = false;
-    $('username').textContent = state.user ? state.user.username : '';
+    // Only what this login's role may do: leaders read check-ins and people, administrators manage.
+    $('person-add').hidden = !WatchdSession.can('people.manage');
+    document.querySelector('.a-tab[data-tab=devices]').hidden = !WatchdSession.can('devices.manage');
     notice('');
     state.followToday = true;
     state.sites = null;
@@ -301,12 +251,12 @@
         el('td', {}, [p.organisation || '']),
         el('td', {}, [p.villages.map(siteName).join('、')]),
         el('td', { className: 'a-templates' }, [p.templates ? p.templates + ' 张' : '未录入']),
-        el('td', { className: 'a-actions' }, [
+        el('td', { className: 'a-actions' }, WatchdSession.can('biometrics.manage') ? [
           upload,
           el('button', { type: 'button', className: 'a-btn is-small is-secondary', onclick: function () { openCamera(p); } }, ['拍照录入']),
           el('button', { type: 'button', className: 'a-btn is-small is-danger', disabled: !p.templates, onclick: function () { deleteFaces(p); } }, ['删除人脸']),
           el('button', { type: 'button', className: 'a-btn is-small is-danger', onclick: function () { deletePerson(p); } }, ['删除人员'])
-        ])
+        ] : [])
       ]));
       var results = state.faceResults[p.id];
       if (results) {
@@ -561,8 +511,6 @@
   // ---- start ----------------------------------------------------------------------------------
 
   function bind() {
-    $('login-form').addEventListener('submit', login);
-    $('logout').addEventListener('click', logout);
     Array.prototype.forEach.call(document.querySelectorAll('.a-tab'), function (tab) {
       tab.addEventListener('click', function () { switchTab(tab.dataset.tab); });
     });
@@ -585,9 +533,7 @@
 
   function main() {
     bind();
-    state.token = sessionStorage.getItem(TOKEN_KEY);
-    try { state.user = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null'); } catch (err) { state.user = null; }
-    if (state.token) { enter(); } else { showLogin(''); }
+    WatchdSession.start({ onEnter: enter, onLeave: leave });
   }
 
   main();

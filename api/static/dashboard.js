@@ -9,12 +9,10 @@
 (function () {
   'use strict';
 
-  var TOKEN_KEY = 'watchd.dashboard.token';
   var SILENCE_MS = 35000; // the server pings every 15 s; this long without anything means a dead link
   var RETRY_MAX_MS = 10000;
 
   var state = {
-    token: null,
     data: null,
     offset: 0, // server clock minus ours, in ms
     zoneMinutes: 0, // the township's UTC offset
@@ -57,51 +55,11 @@
     return detail && typeof detail === 'object' ? detail : { message: typeof detail === 'string' ? detail : '' };
   }
 
-  // ---- login ----------------------------------------------------------------------------------
+  // ---- login (api/static/session.js: the browser's one login) -----------------------------------
 
-  function showLogin(message) {
-    disconnect();
-    state.token = null;
-    localStorage.removeItem(TOKEN_KEY);
-    $('app').hidden = true;
-    $('login').hidden = false;
-    $('login-error').hidden = !message;
-    $('login-error').textContent = message || '';
-    $('login-password').value = '';
-  }
+  function enter() { connect(); }
 
-  async function login(event) {
-    event.preventDefault();
-    $('login-submit').disabled = true;
-    try {
-      var response = await fetch('/api/auth/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: $('login-username').value.trim(), password: $('login-password').value })
-      });
-      var data = null;
-      try { data = await response.json(); } catch (err) { data = null; }
-      if (!response.ok) {
-        $('login-error').textContent = detailOf(data).message || '登录失败';
-        $('login-error').hidden = false;
-        return;
-      }
-      state.token = data.token;
-      localStorage.setItem(TOKEN_KEY, data.token);
-      enter();
-    } catch (err) {
-      $('login-error').textContent = '无法连接服务器，请检查网络';
-      $('login-error').hidden = false;
-    } finally {
-      $('login-submit').disabled = false;
-    }
-  }
-
-  function enter() {
-    $('login').hidden = true;
-    $('app').hidden = false;
-    connect();
-  }
+  function leave() { disconnect(); }
 
   // ---- the live stream --------------------------------------------------------------------------
 
@@ -120,21 +78,21 @@
   }
 
   async function connect() {
-    if (!state.token) { return; }
+    if (!WatchdSession.token()) { return; }
     var controller = new AbortController();
     state.controller = controller;
     if (!state.connected) { setConn(state.data ? 'down' : 'wait', state.data ? '连接中断，正在重连…' : '连接中…'); }
     try {
       var response = await fetch('/api/dashboard/stream', {
-        headers: { Authorization: 'Bearer ' + state.token, Accept: 'text/event-stream' },
+        headers: { Authorization: 'Bearer ' + WatchdSession.token(), Accept: 'text/event-stream' },
         cache: 'no-store',
         signal: controller.signal
       });
-      if (response.status === 401) { showLogin('登录已过期，请重新登录'); return; }
+      if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); return; }
       if (response.status === 403) { // this login's role may not watch the screen: no point retrying
         var refused = null;
         try { refused = await response.json(); } catch (err) { refused = null; }
-        showLogin((detailOf(refused).message || '没有权限') + '，请换用有权限的账号登录');
+        WatchdSession.expired((detailOf(refused).message || '没有权限') + '，请换用有权限的账号登录');
         return;
       }
       if (!response.ok || !response.body) { throw new Error('HTTP ' + response.status); }
@@ -154,7 +112,7 @@
     } catch (err) {
       /* network error, abort by the watchdog, or a server going away: reconnect below */
     }
-    if (state.controller !== controller || !state.token) { return; } // logged out or replaced
+    if (state.controller !== controller || !WatchdSession.token()) { return; } // logged out or replaced
     if (state.rotating) { connect(); return; } // the server ends each stream after a while: go on
     state.connected = false;
     setConn('down', '连接中断，正在重连…');
@@ -250,7 +208,7 @@
 
   function loadShot(url, img) {
     if (state.shots[url]) { img.src = state.shots[url]; return; }
-    fetch(url, { headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' })
+    fetch(url, { headers: { Authorization: 'Bearer ' + WatchdSession.token() }, cache: 'no-store' })
       .then(function (r) { return r.ok ? r.blob() : null; })
       .then(function (blob) {
         if (!blob) { return; }
@@ -297,9 +255,12 @@
       return;
     }
     incidents.forEach(function (i) {
-      var meta = monthDay(i.opened_at) + ' ' + hhmm(i.opened_at) + ' · ' + i.status_text +
-        (i.count > 1 ? ' · ' + i.count + ' 次' : '') + (i.acknowledged_by ? ' · ' + i.acknowledged_by + ' 已确认' : '') +
-        ' · 编号 ' + i.code;
+      // "乌云 已确认", not "已确认 · 乌云 已确认": who acknowledged replaces the bare status.
+      var status = i.acknowledged_by
+        ? (i.status === 'acknowledged' ? i.acknowledged_by + ' 已确认' : i.status_text + ' · ' + i.acknowledged_by + ' 确认')
+        : i.status_text;
+      var meta = monthDay(i.opened_at) + ' ' + hhmm(i.opened_at) + ' · ' + status +
+        (i.count > 1 ? ' · ' + i.count + ' 次' : '') + ' · 编号 ' + i.code;
       var button = null;
       if (i.status === 'open') {
         button = el('button', {
@@ -327,9 +288,9 @@
     $('ack-error').hidden = true;
     try {
       var response = await fetch('/api/incidents/' + id + '/acknowledge', {
-        method: 'POST', headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store'
+        method: 'POST', headers: { Authorization: 'Bearer ' + WatchdSession.token() }, cache: 'no-store'
       });
-      if (response.status === 401) { showLogin('登录已过期，请重新登录'); return; }
+      if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); return; }
       if (!response.ok) {
         var data = null;
         try { data = await response.json(); } catch (err) { data = null; }
@@ -356,10 +317,7 @@
 
   // ---- start ------------------------------------------------------------------------------------
 
-  $('login-form').addEventListener('submit', login);
-  $('logout').addEventListener('click', function () { showLogin(''); });
   setInterval(tick, 1000);
   setInterval(watchdog, 5000);
-  state.token = localStorage.getItem(TOKEN_KEY);
-  if (state.token) { enter(); } else { showLogin(''); }
+  WatchdSession.start({ onEnter: enter, onLeave: leave });
 }());

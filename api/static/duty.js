@@ -1,14 +1,12 @@
 /* The duty page: the roster by month (administrators edit a day), importing the 值班表, swaps
  * (officers ask, leaders approve or reject), the duty log with notes and the daily report.
- * Plain ES2017, no framework. The login is shared with the admin page (sessionStorage).
+ * Plain ES2017, no framework. The login is the browser's one login (session.js).
  */
 (function () {
   'use strict';
 
-  var TOKEN_KEY = 'watchd.admin.token';
-  var USER_KEY = 'watchd.admin.user';
   var WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'];
-  var state = { token: null, user: null, tab: 'roster', rooms: [], people: [] };
+  var state = { user: null, tab: 'roster', rooms: [], people: [] };
 
   var $ = WatchdDom.$;
   var el = WatchdDom.el;
@@ -27,7 +25,7 @@
 
   async function api(method, path, options) {
     options = options || {};
-    var headers = { Authorization: 'Bearer ' + state.token };
+    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
     var body;
     if (options.json !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -41,7 +39,7 @@
     } catch (err) {
       throw new Error('无法连接服务器，请检查网络');
     }
-    if (response.status === 401) { showLogin('登录已过期，请重新登录'); throw new AuthError(); }
+    if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); throw new AuthError(); }
     var data = null;
     var type = response.headers.get('content-type') || '';
     if (options.raw) { data = response.ok ? await response.blob() : null; }
@@ -68,45 +66,13 @@
     notice(err && err.message ? err.message : String(err), 'error');
   }
 
-  // ---- login ---------------------------------------------------------------------------------
+  // ---- login (api/static/session.js) --------------------------------------------------------
 
-  function showLogin(message) {
-    state.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    $('app').hidden = true;
-    $('login').hidden = false;
-    $('login-error').hidden = !message;
-    $('login-error').textContent = message || '';
-  }
-
-  async function login(event) {
-    event.preventDefault();
-    try {
-      var response = await fetch('/api/auth/login', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: $('login-username').value.trim(), password: $('login-password').value })
-      });
-      var data = await response.json();
-      if (!response.ok) {
-        $('login-error').textContent = (data.detail && data.detail.message) || '登录失败';
-        $('login-error').hidden = false;
-        return;
-      }
-      state.token = data.token;
-      state.user = { username: data.username, role: data.role };
-      sessionStorage.setItem(TOKEN_KEY, data.token);
-      sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
-      enter();
-    } catch (err) {
-      $('login-error').textContent = '无法连接服务器，请检查网络';
-      $('login-error').hidden = false;
-    }
-  }
-
-  async function enter() {
-    $('login').hidden = true;
-    $('app').hidden = false;
-    $('username').textContent = state.user ? state.user.username : '';
+  async function enter(me) {
+    state.user = me;
+    // Tabs this login's role may use: importing the roster is the administrator's; cadres have no log.
+    document.querySelector('.a-tab[data-tab=import]').hidden = !WatchdSession.can('duty.roster.manage');
+    document.querySelector('.a-tab[data-tab=log]').hidden = !WatchdSession.can('duty.log.read');
     try {
       var rooms = await api('GET', '/api/duty/rooms');
       if (!rooms.ok) { notice(problem(rooms), 'error'); return; }
@@ -179,6 +145,7 @@
     var body = $('roster-body');
     clear(body);
     var admin = state.user && state.user.role === 'admin';
+    showRosterEmpty(!shifts.some(function (s) { return (s.officers || []).length || (s.leaders || []).length; }), admin);
     shifts.forEach(function (s) {
       var d = new Date(s.day + 'T00:00:00');
       var swapped = s.swapped ? el('div', { className: 'u-swapped' }, ['已换班（原排班：' + (names(s.planned_officers) || '无') + ' / ' + (names(s.planned_leaders) || '无') + '）']) : null;
@@ -192,6 +159,21 @@
       ]);
       body.appendChild(row);
     });
+  }
+
+  /** An empty month names the next step: import the 值班表 (administrators) or ask for it. */
+  function showRosterEmpty(empty, admin) {
+    var box = $('roster-empty');
+    clear(box);
+    box.hidden = !empty;
+    if (!empty) { return; }
+    if (!admin) {
+      box.appendChild(document.createTextNode('本月还没有排班。请联系管理员在“值班管理 → 导入值班表”中导入值班表。'));
+      return;
+    }
+    box.appendChild(el('span', {}, ['本月还没有排班：请导入办公室的值班表（Excel 或 CSV），或点某天的“修改”逐日填写。' +
+      '排班之前，警情发给配置文件 [[alerts.on_call]] 中的领导。 ']));
+    box.appendChild(el('button', { className: 'a-btn is-small', type: 'button', onclick: function () { switchTab('import'); } }, ['导入值班表']));
   }
 
   function editDay(row, s) {
@@ -367,8 +349,6 @@
 
   // ---- start ----------------------------------------------------------------------------------
 
-  $('login-form').addEventListener('submit', login);
-  $('logout').addEventListener('click', function () { showLogin(''); });
   Array.prototype.forEach.call(document.querySelectorAll('.a-tab'), function (tab) {
     tab.addEventListener('click', function () { switchTab(tab.dataset.tab); });
   });
@@ -383,7 +363,5 @@
   $('log-refresh').addEventListener('click', loadLog);
   $('note-form').addEventListener('submit', addNote);
 
-  state.token = sessionStorage.getItem(TOKEN_KEY);
-  try { state.user = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null'); } catch (err) { state.user = null; }
-  if (state.token) { enter(); } else { showLogin(''); }
+  WatchdSession.start({ onEnter: enter });
 }());

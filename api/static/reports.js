@@ -1,12 +1,10 @@
 /* The reports page: daily and monthly attendance, pairing compliance, approvals, holidays, import.
- * Plain ES2017, no framework. Shares the admin page's login token (sessionStorage).
+ * Plain ES2017, no framework. The login is the browser's one login (session.js).
  */
 (function () {
   'use strict';
 
-  var TOKEN_KEY = 'watchd.admin.token';
-  var USER_KEY = 'watchd.admin.user';
-  var state = { token: null, user: null, tab: 'daily' };
+  var state = { tab: 'daily' };
 
   var $ = WatchdDom.$;
   var el = WatchdDom.el;
@@ -36,7 +34,7 @@
 
   async function api(method, path, options) {
     options = options || {};
-    var headers = { Authorization: 'Bearer ' + state.token };
+    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
     var body;
     if (options.json !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -56,7 +54,7 @@
       try { data = await response.json(); } catch (err) { data = null; }
     }
     if (response.status === 401) {
-      showLogin('登录已过期，请重新登录');
+      WatchdSession.expired('登录已过期，请重新登录');
       throw new AuthError('401');
     }
     return { status: response.status, ok: response.ok, data: data };
@@ -76,49 +74,15 @@
     notice(err && err.message ? err.message : String(err), 'error');
   }
 
-  // ---- login --------------------------------------------------------------------------------
-
-  function showLogin(message) {
-    state.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(USER_KEY);
-    $('app').hidden = true;
-    $('login').hidden = false;
-    $('login-error').hidden = !message;
-    $('login-error').textContent = message || '';
-    $('login-password').value = '';
-  }
-
-  async function login(event) {
-    event.preventDefault();
-    $('login-error').hidden = true;
-    try {
-      var response = await fetch('/api/auth/login', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: $('login-username').value.trim(), password: $('login-password').value })
-      });
-      var data = null;
-      try { data = await response.json(); } catch (err) { data = null; }
-      if (!response.ok) {
-        $('login-error').textContent = detailOf(data).message || '登录失败';
-        $('login-error').hidden = false;
-        return;
-      }
-      state.token = data.token;
-      state.user = { username: data.username, role: data.role };
-      sessionStorage.setItem(TOKEN_KEY, data.token);
-      sessionStorage.setItem(USER_KEY, JSON.stringify(state.user));
-      enter();
-    } catch (err) {
-      $('login-error').textContent = '无法连接服务器，请检查网络';
-      $('login-error').hidden = false;
-    }
-  }
+  // ---- login (api/static/session.js) --------------------------------------------------------
 
   function enter() {
-    $('login').hidden = true;
-    $('app').hidden = false;
-    $('username').textContent = state.user ? state.user.username : '';
+    // A leader reads reports and decides requests; settling, holiday entries and imports are the administrator's.
+    var manage = WatchdSession.can('attendance.manage');
+    $('settle').hidden = !manage;
+    $('override-form').parentNode.hidden = !manage;
+    document.querySelector('.a-tab[data-tab=import]').hidden = !WatchdSession.can('pairings.manage');
+    if (state.tab === 'import' && !WatchdSession.can('pairings.manage')) { state.tab = 'daily'; }
     switchTab(state.tab);
   }
 
@@ -153,9 +117,16 @@
     return params;
   }
 
+  /** "迟到（分钟）" as two lines, 迟到 over （分钟）: narrow columns, never a name one character per line. */
+  function header(column, numeric) {
+    var i = column.header.indexOf('（');
+    var parts = i > 0 ? [column.header.slice(0, i), el('br'), el('span', { className: 'r-unit' }, [column.header.slice(i)])] : [column.header];
+    return el('th', { className: numeric ? 'is-num' : '', scope: 'col' }, parts);
+  }
+
   function renderTable(table) {
     var numeric = table.columns.map(function (c) { return c.kind !== 'text'; });
-    var head = el('tr', {}, table.columns.map(function (c) { return el('th', {}, [c.header]); }));
+    var head = el('tr', {}, table.columns.map(function (c, i) { return header(c, numeric[i]); }));
     var rows = table.rows.map(function (row) {
       return el('tr', {}, row.map(function (value, i) {
         var text = value === null || value === undefined ? '' : String(value);
@@ -163,11 +134,12 @@
         return el('td', { className: (numeric[i] ? 'is-num' : '') + (bad ? ' is-bad' : '') }, [text]);
       }));
     });
-    return el('div', {}, [
+    var empty = el('tr', {}, [el('td', { colSpan: table.columns.length, className: 'r-empty' }, [table.empty || '没有数据'])]);
+    return el('div', { className: 'r-report' }, [
       el('div', { className: 'r-title' }, [table.title]),
       el('div', { className: 'r-subtitle' }, [table.subtitle]),
       el('div', { className: 'r-scroll' }, [el('table', { className: 'a-table r-table' }, [
-        el('thead', {}, [head]), el('tbody', {}, rows.length ? rows : [el('tr', {}, [el('td', { colSpan: table.columns.length, className: 'a-empty' }, ['没有数据'])])])
+        el('thead', {}, [head]), el('tbody', {}, rows.length ? rows : [empty])
       ])]),
       el('div', { className: 'r-notes' }, table.notes.map(function (n) { return el('div', {}, [n]); }))
     ]);
@@ -338,8 +310,6 @@
   // ---- start --------------------------------------------------------------------------------
 
   function start() {
-    $('login-form').addEventListener('submit', login);
-    $('logout').addEventListener('click', function () { api('POST', '/api/auth/logout').catch(function () {}); showLogin(''); });
     Array.prototype.forEach.call(document.querySelectorAll('.a-tab'), function (tab) {
       tab.addEventListener('click', function () { switchTab(tab.dataset.tab); });
     });
@@ -356,9 +326,7 @@
     $('cal-load').addEventListener('click', loadCalendar);
     $('override-form').addEventListener('submit', saveOverride);
     $('import-form').addEventListener('submit', importPairings);
-    state.token = sessionStorage.getItem(TOKEN_KEY);
-    try { state.user = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null'); } catch (err) { state.user = null; }
-    if (state.token) { enter(); } else { showLogin(''); }
+    WatchdSession.start({ onEnter: enter });
   }
 
   start();

@@ -6,9 +6,7 @@
 (function () {
   'use strict';
 
-  var TOKEN_KEY = 'watchd.visits.token';
-  var USER_KEY = 'watchd.visits.user';
-  var state = { token: null, user: null, tab: 'pairs', household: null, visitKey: null, location: null };
+  var state = { user: null, tab: 'pairs', household: null, visitKey: null, location: null };
 
   var $ = WatchdDom.$;
   var el = WatchdDom.el;
@@ -58,7 +56,7 @@
 
   async function api(method, path, options) {
     options = options || {};
-    var headers = { Authorization: 'Bearer ' + state.token };
+    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
     var body;
     if (options.json !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(options.json); }
     else if (options.form) { body = options.form; }
@@ -70,7 +68,7 @@
     }
     var data = null;
     try { data = await response.json(); } catch (err) { data = null; }
-    if (response.status === 401) { showLogin('登录已过期，请重新登录'); throw new AuthError(); }
+    if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); throw new AuthError(); }
     return { status: response.status, ok: response.ok, data: data };
   }
 
@@ -88,47 +86,10 @@
     notice(err && err.message ? err.message : String(err), 'error');
   }
 
-  // ---- login --------------------------------------------------------------------------------
+  // ---- login (api/static/session.js) --------------------------------------------------------
 
-  function showLogin(message) {
-    state.token = null;
-    localStorage.removeItem(TOKEN_KEY);
-    localStorage.removeItem(USER_KEY);
-    $('app').hidden = true;
-    $('login').hidden = false;
-    $('login-error').hidden = !message;
-    $('login-error').textContent = message || '';
-  }
-
-  async function login(event) {
-    event.preventDefault();
-    try {
-      var response = await fetch('/api/auth/login', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: $('login-username').value.trim(), password: $('login-password').value })
-      });
-      var data = null;
-      try { data = await response.json(); } catch (err) { data = null; }
-      if (!response.ok) {
-        $('login-error').textContent = detailOf(data).message || '登录失败';
-        $('login-error').hidden = false;
-        return;
-      }
-      state.token = data.token;
-      state.user = { username: data.username, role: data.role };
-      localStorage.setItem(TOKEN_KEY, data.token);
-      localStorage.setItem(USER_KEY, JSON.stringify(state.user));
-      enter();
-    } catch (err) {
-      $('login-error').textContent = '无法连接服务器，请检查网络';
-      $('login-error').hidden = false;
-    }
-  }
-
-  function enter() {
-    $('login').hidden = true;
-    $('app').hidden = false;
-    $('username').textContent = state.user ? state.user.username : '';
+  function enter(me) {
+    state.user = me;
     switchTab(state.tab);
   }
 
@@ -153,7 +114,10 @@
       if (!result.ok) { notice(problem(result), 'error'); return; }
       var list = $('pairs-list'); clear(list);
       var open = result.data.filter(function (p) { return !p.compliant; }).length;
-      $('pairs-summary').textContent = '本月结亲户 ' + result.data.length + ' 户，还有 ' + open + ' 户未走访。';
+      $('pairs-summary').textContent = result.data.length
+        ? '本月结亲户 ' + result.data.length + ' 户，还有 ' + open + ' 户未走访。'
+        : emptyPairs();
+      $('pairs-summary').className = result.data.length ? 'a-muted' : 'a-notice is-info';
       result.data.forEach(function (p) {
         list.appendChild(el('li', { className: 'v-item ' + (p.compliant ? 'is-done' : 'is-open') }, [
           el('h3', {}, [p.household_name + '（' + p.household_id + '）']),
@@ -163,6 +127,15 @@
         ]));
       });
     } catch (err) { handle(err); }
+  }
+
+  /** No pairing: say why and what to do, for the cadre and for an office login. */
+  function emptyPairs() {
+    if (state.user && state.user.name) {
+      return state.user.name + '，您还没有结对的农户。结对名单由管理员在“考勤报表 → 导入结对”中导入，导入后这里会列出您的结亲户。';
+    }
+    return '此页供干部本人登记走访、请假和补卡：请用干部的账号登录（用户名为人员编号，例如 c001；' +
+      '管理员用 watchd add-user c001 --role cadre 创建）。结对名单在“考勤报表 → 导入结对”中导入。';
   }
 
   function openVisit(pairing) {
@@ -235,6 +208,7 @@
       var result = await api('GET', '/api/leave?person=' + encodeURIComponent(state.user.username));
       if (!result.ok) { notice(problem(result), 'error'); return; }
       var list = $('leave-list'); clear(list);
+      if (!result.data.length) { list.appendChild(el('li', { className: 'a-muted' }, ['还没有请假申请：填写上面的表格提交，领导审批后计入考勤。'])); }
       result.data.forEach(function (r) {
         var cancel = (r.status === 'pending' || r.status === 'approved')
           ? el('button', { className: 'a-btn is-small is-secondary', type: 'button', onclick: function () { cancelLeave(r.id); } }, ['撤销'])
@@ -279,6 +253,7 @@
       var result = await api('GET', '/api/makeups?person=' + encodeURIComponent(state.user.username));
       if (!result.ok) { notice(problem(result), 'error'); return; }
       var list = $('makeup-list'); clear(list);
+      if (!result.data.length) { list.appendChild(el('li', { className: 'a-muted' }, ['还没有补卡申请：忘记打卡时填写上面的表格，领导审批后计入考勤。'])); }
       result.data.forEach(function (r) {
         list.appendChild(requestItem(shortTime(r.punch_at) + ' · ' + r.status_label, [r.reason, r.decision_note]));
       });
@@ -310,8 +285,6 @@
   }
 
   function start() {
-    $('login-form').addEventListener('submit', login);
-    $('logout').addEventListener('click', function () { api('POST', '/api/auth/logout').catch(function () {}); showLogin(''); });
     Array.prototype.forEach.call(document.querySelectorAll('.a-tab'), function (tab) {
       tab.addEventListener('click', function () { switchTab(tab.dataset.tab); });
     });
@@ -324,9 +297,7 @@
     $('leave-start').value = localInput(now).slice(0, 10);
     $('leave-end').value = localInput(now).slice(0, 10);
     $('makeup-time').value = localInput(now);
-    state.token = localStorage.getItem(TOKEN_KEY);
-    try { state.user = JSON.parse(localStorage.getItem(USER_KEY) || 'null'); } catch (err) { state.user = null; }
-    if (state.token && state.user) { enter(); } else { showLogin(''); }
+    WatchdSession.start({ onEnter: enter });
   }
 
   start();

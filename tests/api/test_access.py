@@ -16,9 +16,9 @@ from watchd.app import Services
 from watchd.services.permissions import GRANTS, LABELS, Permission, allows, roles_with
 
 PASSWORD = "a-long-password"
-#: Logins without a permission of their own: the public ones, the kiosk's, logging out.
+#: Logins without a permission of their own: the public ones, the kiosk's, logging out, who am I.
 NO_PERMISSION = {
-    ("get", "/healthz"), ("post", "/api/auth/login"), ("post", "/api/auth/logout"),
+    ("get", "/healthz"), ("post", "/api/auth/login"), ("post", "/api/auth/logout"), ("get", "/api/auth/me"),
     ("get", "/api/kiosk/me"), ("post", "/api/kiosk/checkins"), ("post", "/api/attendance/device-sync"),
     ("get", "/metrics"),  # Prometheus: an address allow-list or its own token (tests/api/test_health_metrics.py)
 }

@@ -128,7 +128,8 @@ def test_the_screen_shows_the_duty_room_an_incident_live_and_acknowledges_it(
     page.wait_for_selector(f"li[data-incident='{incident}'][data-status='acknowledged']")
     assert services.alerts.get(incident).incident.status == "acknowledged"
     assert services.alerts.get(incident).incident.acknowledged_by == "admin"
-    assert "admin 已确认" in page.inner_text(f"li[data-incident='{incident}']")
+    meta = page.inner_text(f"li[data-incident='{incident}'] .d-incident-meta")
+    assert "admin 已确认" in meta and "已确认 · admin" not in meta, meta  # said once, not twice
     assert page.query_selector(f"button.d-ack[data-incident='{incident}']") is None
     shot(page, "dashboard-acknowledged.png")
 

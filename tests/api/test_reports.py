@@ -145,3 +145,24 @@ def test_cli_writes_the_monthly_report(
     assert main(["--config", str(config), "report", "monthly", "--month", "11-2025", "--out", str(out)]) == 2
     assert "month must look like 2026-11" in capsys.readouterr().err
     assert main(["--config", str(config), "report", "monthly", "--month", "2025-11", "--out", "x.pdf"]) == 2
+
+
+def test_an_empty_report_says_why_and_what_to_do(
+    make_services: Callable[..., Services], admin_headers_for: Callable[[Services], tuple[Services, TestClient, dict[str, str]]],
+    clock: FakeClock,
+) -> None:
+    office = open_office(make_services, admin_headers_for, clock)
+    api, admin = office.client, office.admin
+    office.at(MONDAY, "19:00")
+
+    def empty(kind: str, **params: str) -> str:
+        table = api.get(f"/api/reports/{kind}", headers=admin, params=params).json()["tables"][0]
+        assert table["rows"] == [], table
+        return str(table["empty"])
+
+    assert "2027年1月尚未开始" in empty("monthly", month="2027-01")
+    assert "1月4日尚未开始" in empty("daily", date="2027-01-04")
+    assert "单位“林业站”在2026年11月没有考勤" in empty("monthly", month="2026-11", organisation="林业站")
+    assert "“导入结对”中导入结对名单" in empty("pairings", month="2026-11")
+    full = api.get("/api/reports/monthly", headers=admin, params={"month": "2026-11"}).json()["tables"][0]
+    assert full["rows"] and full["empty"] == ""  # a table with rows has nothing to explain

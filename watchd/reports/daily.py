@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from watchd.db.session import Database
 from watchd.reports.directory import Directory, load_directory
 from watchd.reports.labels import KIND_NAMES, leave_name, status_label
-from watchd.reports.table import Column, Kind, ReportTable
+from watchd.reports.table import Column, Kind, ReportTable, why_empty
 from watchd.services.attendance import AttendanceService, DailyView, DayRecord
 
 WEEKDAYS = "一二三四五六日"
@@ -85,7 +85,11 @@ def daily_tables(
                 f"{s.occurred_at.astimezone(zone):%Y-%m-%d %H:%M}，收到时间 {s.received_at.astimezone(zone):%H:%M}，未计入考勤，"
                 "如属实请补卡。"
             )
-    return [detail, _by_organisation(records, view, township), _by_village(records, directory, view, township)]
+    by_organisation = _by_organisation(records, view, township)
+    detail.empty = by_organisation.empty = why_empty(
+        day, attendance.today(), organisation, period=f"{day.month}月{day.day}日"
+    )
+    return [detail, by_organisation, _by_village(records, directory, view, township)]
 
 
 def _villages(directory: Directory, person_id: str) -> str:

@@ -10,7 +10,7 @@ from watchd.db.session import Database
 from watchd.domain.attendance.monthly import MonthSummary, summarise
 from watchd.domain.leave import LEAVE_NAMES, month_bounds
 from watchd.reports.directory import load_directory
-from watchd.reports.table import Column, Kind, ReportTable
+from watchd.reports.table import Column, Kind, ReportTable, why_empty
 from watchd.services.attendance import AttendanceService
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -79,6 +79,7 @@ def monthly_table(
         ])
         total_days += m.village_days
         total_money += m.allowance
+    table.empty = why_empty(first, attendance.today(), organisation, period=f"{month.year}年{month.month}月")
     table.notes.append(f"合计：{len(summaries)}人，驻村{total_days}天，驻村补助{total_money:.2f}元。")
     table.notes.append("说明：迟到、早退按整分钟计；请假、缺勤按上下午折算天数；驻村补助＝驻村天数×每日标准。")
     table.notes.append("制表：　　　　　　审核：　　　　　　负责人签字：")

@@ -30,6 +30,10 @@ def pairing_table(
             Column("最近走访", 16), Column("是否达标", 6),
         ],
     )
+    table.empty = (
+        f"单位“{organisation}”本月没有结对：请检查单位名称，或清空“单位”查看全部。" if organisation
+        else "本月没有干部与结亲户的结对：请在“导入结对”中导入结对名单（CSV 或 Excel），干部即可在“走访登记”页登记走访。"
+    )
     for p in rows:
         table.rows.append([
             p.organisation, p.person_id, p.person_name, p.household_id, p.household_name, p.village_name, p.address,

@@ -223,8 +223,11 @@ def render_report(entry: DutyLogView, *, township: str, zone: ZoneInfo) -> str:
     )
     lines.append(f"事件（{len(entry.incidents)}）：" + ("无" if not entry.incidents else ""))
     for i in entry.incidents:
-        ack = f"，{i.acknowledged_by} {hm(i.acknowledged_at)} 确认" if i.acknowledged_at and i.acknowledged_by else ""
-        lines.append(f"  {hm(i.opened_at)} {i.site_name} {i.event_text}（{i.status_text}{ack}）")
+        status = i.status_text
+        if i.acknowledged_at and i.acknowledged_by:  # "乌云 08:20 确认", not "已确认，乌云 08:20 确认"
+            who = f"{i.acknowledged_by} {hm(i.acknowledged_at)} 确认"
+            status = who if i.status == "acknowledged" else f"{status}，{who}"
+        lines.append(f"  {hm(i.opened_at)} {i.site_name} {i.event_text}（{status}）")
     lines.append(f"备注（{len(entry.notes)}）：" + ("无" if not entry.notes else ""))
     for n in entry.notes:
         lines.append(f"  {hm(n.at)} {n.author}：{n.text}")

@@ -17,6 +17,7 @@ from watchd.settings.root import Settings
 CONFIG_ENV = "WATCHD_CONFIG"
 DATA_DIR_ENV = "WATCHD_DATA_DIR"
 DATABASE_URL_ENV = "WATCHD_DATABASE_URL"
+PORT_ENV = "WATCHD_PORT"
 
 
 class ConfigError(Exception):
@@ -67,6 +68,16 @@ def _with_password(path: Path, url: str, name: str) -> str:
     return parsed.set(password=password).render_as_string(hide_password=False)
 
 
+def _with_port_from_env(path: Path, settings: Settings) -> Settings:
+    """`[server] port`, unless WATCHD_PORT names another (e.g. a second instance on one machine)."""
+    raw = os.environ.get(PORT_ENV)
+    if not raw:
+        return settings
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(path, [f"{PORT_ENV}: not a port number (1 to 65535): {raw!r}"])
+    return settings.model_copy(update={"server": settings.server.model_copy(update={"port": int(raw)})})
+
+
 def resolve_config_path(cli_path: str | None) -> Path:
     raw = cli_path or os.environ.get(CONFIG_ENV)
     if not raw:
@@ -95,6 +106,7 @@ def load_settings(path: Path) -> LoadedConfig:
             # Cross-reference checks report several problems joined with "; ".
             problems += [p.strip() for p in text_err.split("; ")] if ": " in text_err else [text_err]
         raise ConfigError(path, problems) from None
+    settings = _with_port_from_env(path, settings)
     data_dir = Path(os.environ.get(DATA_DIR_ENV) or settings.data_dir).expanduser()
     if not data_dir.is_absolute():
         data_dir = (path.parent / data_dir).resolve() if DATA_DIR_ENV not in os.environ else data_dir.resolve()

@@ -11,7 +11,7 @@ from watchd.settings.base import ConfigModel
 
 class ServerSettings(ConfigModel):
     host: str = Field("127.0.0.1", title="Listen address", description="Use 0.0.0.0 to serve kiosks on the network.")
-    port: int = Field(8000, ge=1, le=65535, title="Port", description="HTTP(S) port of the API and pages.")
+    port: int = Field(8000, ge=1, le=65535, title="Port", description="HTTP(S) port of the API and pages. WATCHD_PORT overrides it.")
     tls_cert: Path | None = Field(
         None, title="TLS certificate",
         description="PEM certificate chain. Browsers only open the camera on HTTPS pages (or on localhost).",

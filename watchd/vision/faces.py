@@ -18,10 +18,11 @@ with BLAS on one thread, remain the way to use several cores.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import cv2
 import dlib
@@ -110,6 +111,21 @@ class _Step:
     upsample: int
 
 
+def _face_models() -> Any:
+    """The face_recognition_models package, imported without its pkg_resources deprecation warning.
+
+    It calls `pkg_resources.resource_filename` (setuptools<81 is pinned for that); importing
+    pkg_resources warns on every run, which a user can do nothing about. Only that warning, and
+    only around this import, is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="pkg_resources")
+        import face_recognition_models
+
+    return face_recognition_models
+
+
 class FaceAnalyzer:
     """Loads the dlib models once (~0.5 s); then every method is a pure function of its arguments.
 
@@ -117,7 +133,7 @@ class FaceAnalyzer:
     """
 
     def __init__(self, *, detect_max_side: int = 320, min_face_px: int = 80, encoder: Encoder = "fast") -> None:
-        import face_recognition_models as models
+        models = _face_models()
 
         if detect_max_side < HOG_WINDOW or min_face_px < 1:
             raise ValueError(f"bad detect_max_side {detect_max_side} or min_face_px {min_face_px}")

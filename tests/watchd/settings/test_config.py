@@ -45,6 +45,18 @@ def test_data_dir_is_relative_to_the_file_and_env_overrides_it(
     assert loaded.database_url == f"sqlite:///{tmp_path / 'other' / 'watchd.db'}"
 
 
+def test_env_overrides_the_port_and_a_bad_one_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`WATCHD_PORT=8123 make run` serves the example site on another port (the CI walk does)."""
+    path = write(tmp_path, "[server]\nport = 8000\n")
+    monkeypatch.setenv("WATCHD_PORT", "8123")
+    assert load_settings(path).settings.server.port == 8123
+    for bad in ("http", "0", "70000"):
+        monkeypatch.setenv("WATCHD_PORT", bad)
+        assert problems(path) == [f"WATCHD_PORT: not a port number (1 to 65535): {bad!r}"]
+    monkeypatch.delenv("WATCHD_PORT")
+    assert load_settings(path).settings.server.port == 8000
+
+
 def test_unknown_key_is_reported_with_its_path(tmp_path: Path) -> None:
     path = write(tmp_path, "[recognition]\ntolerence = 0.4\n")
     assert problems(path) == ["recognition.tolerence: unknown key (not allowed here)"]

@@ -1,0 +1,67 @@
+"""One navigation for every page: /api/auth/me says who is logged in and which pages the role opens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import FakeClock
+from tests.watchd.attendance.office import open_office
+from watchd.app import Services
+from watchd.services.permissions import GRANTS, Permission
+
+EVERY_PAGE = ["/admin", "/reports", "/duty", "/dashboard", "/visits"]
+
+
+def test_each_role_is_offered_exactly_the_pages_it_may_open(
+    make_services: Callable[..., Services], admin_headers_for: Callable[[Services], tuple[Services, TestClient, dict[str, str]]],
+    clock: FakeClock,
+) -> None:
+    office = open_office(make_services, admin_headers_for, clock)
+    api = office.client
+
+    def me(headers: dict[str, str]) -> dict[str, object]:
+        r = api.get("/api/auth/me", headers=headers)
+        assert r.status_code == 200, r.text
+        body: dict[str, object] = r.json()
+        return body
+
+    admin = me(office.admin)
+    assert admin["pages"] == [
+        {"path": "/admin", "title": "签到管理"}, {"path": "/reports", "title": "考勤报表"},
+        {"path": "/duty", "title": "值班管理"}, {"path": "/dashboard", "title": "值班大屏"},
+        {"path": "/visits", "title": "走访登记"},
+    ]
+    assert (admin["username"], admin["role_name"], admin["name"]) == ("admin", "管理员", None)
+    assert admin["permissions"] == sorted(p.value for p in Permission)
+    paths = {role: [p["path"] for p in me(office.login(user, role))["pages"]]  # type: ignore[attr-defined]
+             for user, role in [("l001", "leader"), ("duty1", "duty_officer"), ("c001", "cadre")]}
+    assert paths == {
+        "leader": EVERY_PAGE,
+        "duty_officer": ["/duty", "/dashboard", "/visits"],
+        "cadre": ["/duty", "/visits"],
+    }
+    # A cadre's login is their person id: the pages greet them by name, never by the id.
+    cadre = me({"Authorization": office.login("c002", "cadre")["Authorization"]})
+    assert (cadre["username"], cadre["name"], cadre["role_name"]) == ("c002", "巴特尔", "干部")
+    assert cadre["permissions"] == sorted(p.value for p in GRANTS["cadre"])
+    assert api.get("/api/auth/me").status_code == 401
+
+
+def test_every_offered_page_opens_for_its_role(
+    make_services: Callable[..., Services], admin_headers_for: Callable[[Services], tuple[Services, TestClient, dict[str, str]]],
+    clock: FakeClock,
+) -> None:
+    """The navigation offers a page only when the page's first view answers for that role."""
+    office = open_office(make_services, admin_headers_for, clock)
+    first_view = {
+        "/admin": "/api/checkins/by-village", "/reports": "/api/reports/daily", "/duty": "/api/duty/rooms",
+        "/dashboard": "/api/dashboard/state", "/visits": "/api/pairings?person=c001",
+    }
+    for user, role in [("l001", "leader"), ("duty1", "duty_officer"), ("c001", "cadre")]:
+        headers = office.login(user, role)
+        offered = {p["path"] for p in office.client.get("/api/auth/me", headers=headers).json()["pages"]}
+        for page, api_path in first_view.items():
+            status = office.client.get(api_path, headers=headers).status_code
+            assert (status == 200) == (page in offered), (role, page, status)
