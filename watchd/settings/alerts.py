@@ -68,7 +68,6 @@ DEFAULT_KIND_RULES: dict[ObservationKind, KindRule] = {
     ObservationKind.duty_room_unwatched: KindRule(resolve_quiet_minutes=60),
     ObservationKind.wrong_person_on_duty: KindRule(),
     ObservationKind.missing_checkins: KindRule(resolve_quiet_minutes=720),
-    ObservationKind.calendar_missing: KindRule(),
 }
 
 
