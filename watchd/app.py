@@ -22,6 +22,7 @@ from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
 from watchd.services.duty_oncall import RosterOnCall
 from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.holiday_notice import HolidayNoticeService
 from watchd.services.leave import LeaveService
 from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
@@ -56,6 +57,7 @@ class Services:
     duty_watch: DutyWatch
     dashboard: Dashboard
     notices: NoticeService  # upkeep for the administrator: the NoticeSink producers report to
+    holiday_notice: HolidayNoticeService  # the State Council's notice pasted on /reports
     runtime: Runtime = field(default_factory=Runtime)  # heartbeats and running parts (/healthz, /metrics)
 
     def close(self) -> None:
@@ -96,4 +98,5 @@ def build_services(
     return Services(
         config, db, engine, auth, people, checkins, clock, alerts, punches, attendance, leave, visits,
         duty=duty, duty_log=duty_log, duty_watch=duty_watch, dashboard=dashboard, notices=notices,
+        holiday_notice=HolidayNoticeService(db, attendance, clock),
     )
