@@ -91,7 +91,7 @@ def test_older_notices_with_make_up_days_off() -> None:
 def test_next_years_notice_parses_with_its_weekdays_checked() -> None:
     parsed = parse_notice(EXAMPLE_2027)
     assert parsed.year == 2027
-    assert [(p.day, p.workday) for p in parsed.days if p.name == "春节"][0] == (date(2027, 2, 5), False)
+    assert next((p.day, p.workday) for p in parsed.days if p.name == "春节") == (date(2027, 2, 5), False)
     assert sum(not p.workday for p in parsed.days) == 1 + 9 + 3 + 5 + 1 + 1 + 7
 
 
