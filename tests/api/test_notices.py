@@ -58,7 +58,7 @@ def test_healthz_lists_notices_and_stays_200(services: Services, clock: FakeCloc
     assert {(n["kind"], n["subject"], n["acknowledged"]) for n in r.json()["notices"]} == {
         ("calendar_missing", "2098", False), ("calendar_missing", "2099", False),
     }
-    assert all(n["since"].startswith("2098-12-01T01:00:00") for n in r.json()["notices"])
+    assert all(n["since"] == "2098-12-01T09:00:00+08:00" for n in r.json()["notices"])
 
 
 def test_metrics_count_open_notices_per_kind(services: Services, clock: FakeClock) -> None:
