@@ -5,7 +5,7 @@ notice service's listing, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from tests.watchd.punches.conftest import TERMINALS, punch
 from watchd.app import Services
 from watchd.cluster import node_identity
 from watchd.db.models import NodeRecord
-from watchd.db.repositories.cluster import ClusterRepository
+from watchd.db.repositories.cluster import ClusterRepository, db_now
 from watchd.ops.upkeep import DiskUsage, Upkeep
 from watchd.settings.cluster import ClusterSettings
 
@@ -105,9 +105,9 @@ def test_a_node_that_stops_beating_raises_a_notice_until_it_is_back(services: Se
         ClusterRepository(s).heartbeat(other, [], timedelta(seconds=15), {})
     upkeep(services).run()
     assert open_notices(services) == {}  # node-b beats
-    with services.db.unit_of_work() as s:  # ... and then its machine dies
+    with services.db.unit_of_work() as s:  # ... and then its machine dies (the database's clock counts)
         s.execute(update(NodeRecord).where(NodeRecord.name == "node-b")
-                  .values(heartbeat_at=datetime.now(UTC) - timedelta(minutes=10)))
+                  .values(heartbeat_at=db_now(s) - timedelta(minutes=10)))
     upkeep(services).run()
     (text,) = open_notices(services).values()
     assert text.startswith(f"节点 node-b（{other.host}）自 ") and "systemctl status watchd" in text
