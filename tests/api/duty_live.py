@@ -1,5 +1,6 @@
 """A live app for the duty browser tests: uvicorn on loopback that can be stopped and started on the
-same port, a TCP relay that can cut the link, headless Chromium, and screenshots in test-artifacts/."""
+same port, a TCP relay that can cut the link, headless Chromium, and screenshots in test-artifacts/.
+The tests using it are date_sensitive: the pages count with the browser's (real) clock."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from api.app import create_app
-from tests.conftest import FakeClock
 from tests.integration import need
 from tests.watchd.duty.conftest import admin, duty_config
 from watchd.app import Services
@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 20_000
-
-
-class WallClock(FakeClock):
-    """Real time: pages count durations with the browser's clock."""
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def duty_services_today(make_services: Callable[..., Services]) -> Services:

@@ -23,7 +23,7 @@ import uvicorn
 
 from api.app import create_app
 from tests.api.kiosk_video import KioskFootage, make_kiosk_footage
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, WallClock
 from tests.faces import SHARED
 from tests.integration import need
 from watchd.app import Services
@@ -32,19 +32,12 @@ from watchd.services.checkins import NewCheckin
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright, Route
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
+pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.date_sensitive]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CLIP = SHARED / "video" / "faces_clip_640x360_h264.mp4"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 20_000
-
-
-class WallClock(FakeClock):
-    """Real time: the browser stamps captured_at with its own clock."""
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @pytest.fixture
