@@ -109,6 +109,7 @@ class NoticeService:
         now = self.clock()
         key = notice.key[:200]
         text = notice.text[:MAX_TEXT]
+        send_now = notice.active and self._may_send(now)  # reads the calendar: before the write transaction
         with self.db.unit_of_work() as s:
             repo = NoticesRepository(s)
             row = repo.active_by_key(key, lock=True)
@@ -130,7 +131,7 @@ class NoticeService:
                 last_seen_at=notice.observed_at,
             ))
             log.warning("NOTICE for the administrator: %s: %s", key, text)
-            if self._may_send(now):
+            if send_now:
                 self._send(s, row, now)
             return "opened"
 
