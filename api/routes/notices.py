@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
+from api.params import RowId
 from watchd.services.notices import NoticeView
 
 router = APIRouter(prefix="/api/notices", tags=["notices"])
@@ -27,6 +28,6 @@ def list_notices(
 
 
 @router.post("/{notice_id}/acknowledge", dependencies=[allowed(P.notices_manage)], response_model=NoticeView)
-def acknowledge(notice_id: int, services: ServicesDep, user: UserDep) -> NoticeView:
+def acknowledge(notice_id: RowId, services: ServicesDep, user: UserDep) -> NoticeView:
     """The administrator has seen it: it stays listed while the condition lasts and is not sent any more."""
     return services.notices.acknowledge(notice_id, user.username)

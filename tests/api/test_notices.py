@@ -71,3 +71,11 @@ def test_metrics_count_open_notices_per_kind(services: Services, clock: FakeCloc
     assert after[("watchd_notices", (("kind", "calendar_missing"),))] == 2.0
     assert after[("watchd_notices", (("kind", "disk_low"),))] == 0.0
     assert not any(name == "watchd_incidents_open" for name, _ in after)  # no incident behind it
+
+
+def test_looking_at_a_far_year_raises_no_notice(
+    services: Services, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    assert client.get("/api/attendance/calendar", params={"year": 2079}, headers=admin_headers).status_code == 200
+    assert client.get("/api/attendance/daily", params={"date": "1905-01-02"}, headers=admin_headers).status_code == 200
+    assert services.notices.active() == []  # 2026 is covered; nobody must act on 1905 or 2079

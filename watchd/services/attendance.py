@@ -236,8 +236,13 @@ class AttendanceService:
             overrides = {
                 r.day: override_day(r.day, workday=r.workday, name=r.name) for r in CalendarRepository(s).overrides()
             }
-        on_missing = (lambda year: self._report_calendar(year, active=True)) if report_missing else None
-        return WorkCalendar(overrides, on_missing=on_missing)
+        return WorkCalendar(overrides, on_missing=self._report_missing_year if report_missing else None)
+
+    def _report_missing_year(self, year: int) -> None:
+        """A year without holiday data met while evaluating days: a notice only for a year that must be
+        known now (not for someone looking at 1905 or 2079)."""
+        if year in years_to_check(self.today()):
+            self._report_calendar(year, active=True)
 
     def is_workday(self, day: date) -> bool:
         """A working day by the calendar (holidays, 调休); reports nothing (the notices use it)."""
