@@ -24,7 +24,8 @@ from datetime import date, timedelta
 WEEKDAYS = "一二三四五六日"
 NUMERALS = "一二三四五六七八九十"
 TITLE_YEAR = re.compile(r"(\d{4})年(?:元旦、春节|部分节假日)")
-ITEM = re.compile(rf"(?:^|(?<=[。;\s]))[{NUMERALS}]+、([^:、。]{{1,12}}(?:、[^:、。]{{1,12}})*):")
+HOLIDAY_NAME = r"[^:、。,;()]{1,6}(?:节|旦)"  # 元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节
+ITEM = re.compile(rf"(?<![{NUMERALS}])[{NUMERALS}]+、({HOLIDAY_NAME}(?:、{HOLIDAY_NAME})*):")
 DATE = re.compile(r"(?:(\d{4})年)?(?:(\d{1,2})月)?(\d{1,2})日(?:\(([^)]*)\))?")
 STATED_WEEKDAY = re.compile(r"(?:周|星期)([一二三四五六日天])")
 TOTAL = re.compile(r"共(\d{1,2})天")

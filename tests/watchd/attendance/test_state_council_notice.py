@@ -81,6 +81,14 @@ def test_the_encouragement_to_rest_on_new_years_eve_is_no_holiday() -> None:
     assert [p.day for p in parsed.days if p.name == "元旦"] == [date(2024, 1, 1)]
 
 
+def test_a_title_and_items_pasted_without_the_rest() -> None:
+    """Only the title and the item lines, copied from a web page: the first item still counts."""
+    lines = [line.strip() for line in NOTICE_2026.splitlines()]
+    short = "\n".join([lines[0], *(line for line in lines if line[:2] in ("一、", "二、", "三、"))])
+    parsed = parse_notice(short)
+    assert [(i.name, i.days_off) for i in parsed.items] == [("元旦", 3), ("春节", 9), ("清明节", 3)]
+
+
 def test_older_notices_with_make_up_days_off() -> None:
     parsed = parse_notice("一、元旦：1月1日放假，1月2日（星期一）补休。", 2017)
     assert [(p.day, p.workday, p.note) for p in parsed.days] == [
