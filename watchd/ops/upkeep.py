@@ -167,8 +167,8 @@ class Upkeep:
         """Check everything, report, send; the number of notices sent now."""
         config, now, zone = self.settings.notices, self.clock(), self.settings.zone
         checks: list[tuple[str, Callable[[], None]]] = [
-            ("disk", lambda: self.notices.notice(disk_notice(self.data_dir, config.disk_free_min_percent, now,
-                                                             self.disk_probe))),
+            ("disk", lambda: self.notices.sync(NoticeKind.disk_low, [
+                disk_notice(self.data_dir, config.disk_free_min_percent, now, self.disk_probe)])),
             ("certificate", lambda: self._certificate(now)),
             ("terminal users", lambda: self.notices.sync(
                 NoticeKind.unmapped_terminal_users, unmapped_notices(self.unknown_users(), now))),
