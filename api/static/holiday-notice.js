@@ -1,6 +1,6 @@
 /* The reports page's "粘贴国务院通知": paste the State Council's holiday notice, see every day it
  * proposes next to the calendar now, confirm to save them all. Plain ES2017; the login token is the
- * one reports.js keeps in sessionStorage.
+ * page's (session.js, or what reports.js keeps in sessionStorage).
  */
 (function () {
   'use strict';
@@ -9,6 +9,11 @@
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
   var TOKEN_KEY = 'watchd.admin.token';
+
+  /** The page's login token: session.js (one login per browser) when the page has it, else the page's own. */
+  function token() {
+    return window.WatchdSession && WatchdSession.token ? WatchdSession.token() : sessionStorage.getItem(TOKEN_KEY);
+  }
   var shown = null; // { text, year, digest } of the preview on screen
   var shownYear = null;
 
@@ -17,7 +22,7 @@
     try {
       response = await fetch(path, {
         method: 'POST', cache: 'no-store', body: JSON.stringify(body),
-        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) }
+        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token() }
       });
     } catch (err) {
       return { ok: false, message: '无法连接服务器，请检查网络' };
