@@ -68,6 +68,7 @@ async def _serve(services: Services) -> None:
     supervisor = DeviceSupervisor(
         list(settings.devices), services.checkins, services.engine, settings.liveness, services.clock,
         observations=services.alerts,  # camera motion, device offline, ... become incidents
+        notices=services.notices,  # upkeep for the administrator, e.g. a camera's long keyframe interval
         punches=services.punches,
         duty=services.duty_watch, leased=True,
         heartbeats=services.runtime.heartbeats,

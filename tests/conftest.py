@@ -45,6 +45,13 @@ class FakeClock:
         self.now += timedelta(**kwargs)
 
 
+class WallClock(FakeClock):
+    """The real clock, for date_sensitive tests only: a browser's or a daemon's clock decides there."""
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC)
+
+
 BASE_CONFIG: dict[str, Any] = {
     "township": "测试苏木",
     "sites": [

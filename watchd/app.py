@@ -22,7 +22,9 @@ from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
 from watchd.services.duty_oncall import RosterOnCall
 from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.holiday_notice import HolidayNoticeService
 from watchd.services.leave import LeaveService
+from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
 from watchd.services.punches import PunchService
 from watchd.services.reminder_outbox import OutboxReminders
@@ -54,6 +56,8 @@ class Services:
     duty_log: DutyLog
     duty_watch: DutyWatch
     dashboard: Dashboard
+    notices: NoticeService  # upkeep for the administrator: the NoticeSink producers report to
+    holiday_notice: HolidayNoticeService  # the State Council's notice pasted on /reports
     runtime: Runtime = field(default_factory=Runtime)  # heartbeats and running parts (/healthz, /metrics)
 
     def close(self) -> None:
@@ -81,7 +85,9 @@ def build_services(
     oncall = RosterOnCall(duty, ConfiguredOnCall(db, settings.alerts.on_call))
     alerts = AlertService(db, settings, config.data_dir, clock, oncall=oncall)
     punches = PunchService(db, settings, checkins, clock)
-    attendance = AttendanceService(db, settings, clock, observations=alerts, duty=duty)
+    notices = NoticeService(db, settings, clock, alerts)
+    attendance = AttendanceService(db, settings, clock, notices=notices, duty=duty)
+    notices.workday = attendance.is_workday
     leave = LeaveService(db, attendance, clock, duty=duty)
     visits = VisitService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts))
     recorder = PresenceRecorder(db)
@@ -93,4 +99,5 @@ def build_services(
     return Services(
         config, db, engine, auth, people, checkins, clock, alerts, punches, attendance, leave, visits,
         duty=duty, duty_log=duty_log, duty_watch=duty_watch, dashboard=dashboard, runtime=runtime,
+        notices=notices, holiday_notice=HolidayNoticeService(db, attendance, clock),
     )

@@ -127,6 +127,12 @@ ZH: dict[str, str] = {
     "swap_not_found": "换班申请不存在",
     "reason_too_long": "事由不能超过 500 字",
     "note_required": "请填写值班日志内容（不超过 2000 字）",
+    # notices and the State Council's holiday notice
+    "notice_not_found": "维护提醒不存在",
+    "holiday_notice_unreadable": "无法识别通知内容，请粘贴国务院办公厅关于部分节假日安排的通知全文",
+    "holiday_notice_year": "无法确定年份：请粘贴含标题的通知全文，或填写年份",
+    "holiday_notice_bad_date": "通知中的日期有误",
+    "holiday_notice_changed": "确认的日期与解析结果不一致，请重新解析后再确认",
 }
 
 

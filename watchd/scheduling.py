@@ -1,4 +1,5 @@
-"""Scheduled jobs: settlement, the monthly reports, visit reminders, the yearly holiday-calendar check.
+"""Scheduled jobs: settlement, the monthly reports, visit reminders, the holiday-calendar check and the
+upkeep checks that raise the administrator's notices.
 
 APScheduler 3 (AsyncIOScheduler) only wakes the jobs up; what a job has done is kept in the
 database (`scheduler_runs`: the last slot each job completed), so:
@@ -29,12 +30,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watchd.app import Services
+from watchd.cluster import node_name
 from watchd.db.repositories.attendance import SchedulerRepository
 from watchd.db.session import Database
 from watchd.domain.attendance.visits import previous_month
 from watchd.domain.checkin import local_day
 from watchd.ops.heartbeat import Heartbeat, Heartbeats
 from watchd.ops.retention import Retention
+from watchd.ops.upkeep import Upkeep
 from watchd.reports.files import write_monthly_reports
 
 log = logging.getLogger(__name__)
@@ -191,6 +194,17 @@ def attendance_jobs(services: Services) -> list[Job]:
     ]
 
 
+def upkeep_job(services: Services) -> Job:
+    """Disk, certificate, terminal users, nodes: notices raised or cleared, waiting ones sent in working hours."""
+    settings = services.config.settings
+    upkeep = Upkeep(
+        services.db, settings, services.config.data_dir, services.notices, services.punches.unknown_users,
+        services.clock, node_name=node_name(settings.cluster),
+    )
+    return Job("upkeep", IntervalTrigger(minutes=settings.notices.check_every_minutes, timezone=settings.zone),
+               lambda _slot: upkeep.run())
+
+
 def retention_job(services: Services) -> Job:
     """Daily deletion of pictures past their retention, and of orphan files (watchd/ops/retention.py)."""
     settings = services.config.settings
@@ -235,7 +249,8 @@ class AttendanceScheduler:
 def build_scheduler(services: Services) -> AttendanceScheduler:
     settings = services.config.settings
     runner = JobRunner(
-        services.db, [*attendance_jobs(services), retention_job(services)], services.clock, lock_for(services.db, services.config.data_dir),
+        services.db, [*attendance_jobs(services), retention_job(services), upkeep_job(services)], services.clock,
+        lock_for(services.db, services.config.data_dir),
         settings.zone,
     )
     return AttendanceScheduler(runner, settings.zone, services.runtime.heartbeats)

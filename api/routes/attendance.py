@@ -106,6 +106,42 @@ class OverrideIn(BaseModel):
     name: str = Field("", max_length=40, description="e.g. 春节")
 
 
+class HolidayNoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=20_000, description="国务院办公厅关于20XX年部分节假日安排的通知, as pasted")
+    year: int | None = Field(None, ge=2000, le=2100, description="Only when the pasted text has no title with the year")
+
+
+class HolidayNoticeConfirmIn(HolidayNoticeIn):
+    digest: str = Field(min_length=1, max_length=64, description="The digest of the preview being confirmed")
+
+
+class ProposedDayOut(BaseModel):
+    day: date
+    weekday: str
+    workday: bool
+    kind_label: str = Field(description="放假 or 调休上班")
+    name: str
+    note: str
+    current: CalendarDayOut
+    changes: bool
+
+
+class HolidayItemOut(BaseModel):
+    name: str
+    first: date
+    last: date
+    days_off: int
+    workdays: list[date]
+
+
+class NoticePreviewOut(BaseModel):
+    year: int
+    items: list[HolidayItemOut]
+    days: list[ProposedDayOut]
+    digest: str
+
+
 class DeviceSyncIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pending: int = Field(0, ge=0, le=100_000, description="Check-ins the device still holds in its queue")
@@ -217,6 +253,31 @@ def calendar(
 def set_override(day: date, body: OverrideIn, services: ServicesDep, user: UserDep) -> CalendarDayOut:
     """Correct the calendar for one day; settled attendance of that day is re-settled."""
     return calendar_out(services.attendance.set_override(day, workday=body.workday, name=body.name, by=user.username))
+
+
+@router.post("/calendar/notice/parse", dependencies=[allowed(P.attendance_manage)], response_model=NoticePreviewOut)
+def parse_holiday_notice(body: HolidayNoticeIn, services: ServicesDep) -> NoticePreviewOut:
+    """The days off and 调休 working days a pasted State Council notice announces, next to the calendar
+    now; nothing is saved (confirm with the digest)."""
+    preview = services.holiday_notice.preview(body.text, body.year)
+    return NoticePreviewOut(
+        year=preview.year, digest=preview.digest,
+        items=[HolidayItemOut(name=i.name, first=i.first, last=i.last, days_off=i.days_off, workdays=i.workdays)
+               for i in preview.items],
+        days=[
+            ProposedDayOut(day=d.day, weekday=d.weekday, workday=d.workday, kind_label="调休上班" if d.workday else "放假",
+                           name=d.name, note=d.note, current=calendar_out(d.current), changes=d.changes)
+            for d in preview.days
+        ],
+    )
+
+
+@router.post("/calendar/notice/confirm", dependencies=[allowed(P.attendance_manage)],
+             response_model=list[CalendarDayOut])
+def confirm_holiday_notice(body: HolidayNoticeConfirmIn, services: ServicesDep, user: UserDep) -> list[CalendarDayOut]:
+    """Save every day of the previewed notice as an override (all or none); settled days are re-settled."""
+    days = services.holiday_notice.confirm(body.text, body.year, body.digest, by=user.username)
+    return [calendar_out(d) for d in days]
 
 
 @router.delete("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayOut)

@@ -16,7 +16,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -40,7 +39,7 @@ def dashboard_page() -> FileResponse:
 
 
 def _now(services: Services) -> str:
-    return datetime.now(UTC).astimezone(services.config.settings.zone).isoformat()
+    return services.clock().astimezone(services.config.settings.zone).isoformat()
 
 
 def _state(services: Services) -> dict[str, Any]:

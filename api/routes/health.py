@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 @router.get("/healthz", responses={503: {"description": "The database is unreachable or a stage has stalled."}})
 def healthz(services: ServicesDep) -> JSONResponse:
-    """200 when the database answers and every running stage beats; 503 otherwise. Names no person and no secret."""
+    """200 when the database answers and every running stage beats; 503 otherwise. Lists the administrator's
+    open notices (they never make it 503). Names no person and no secret."""
     components: dict[str, dict[str, object]] = {}
     healthy = True
     try:
@@ -44,8 +45,23 @@ def healthz(services: ServicesDep) -> JSONResponse:
     ):
         components[name] = {"status": "stale" if stage in stale else "running" if running else "off"}
     body = {"status": "ok" if healthy else "unavailable", "components": components,
-            "gallery_templates": len(services.engine.gallery)}
+            "gallery_templates": len(services.engine.gallery), "notices": _notices(services)}
     return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+def _notices(services: Services) -> list[dict[str, object]]:
+    """The administrator's open notices: listed for installers, never a reason for 503 (no texts: they
+    may name terminal users)."""
+    try:
+        active = services.notices.active()
+    except Exception as exc:
+        log.warning("healthz: notices not read: %s", type(exc).__name__)
+        return []
+    return [
+        {"kind": n.kind, "subject": n.subject, "since": n.first_seen_at.isoformat(),
+         "acknowledged": n.acknowledged_at is not None}
+        for n in active
+    ]
 
 
 def _may_scrape(services: Services, request: Request) -> None:

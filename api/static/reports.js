@@ -247,8 +247,9 @@
         body.appendChild(el('tr', {}, [el('td', {}, [d.day]), el('td', {}, [d.kind_label]), el('td', {}, [d.name]),
           el('td', {}, [SOURCES[d.source] || d.source]), el('td', {}, [remove])]));
       });
-      if (result.data.some(function (d) { return d.source === 'fallback'; })) {
-        notice(year + ' 年的节假日安排尚未收录，目前只按周末计算，请录入国务院通知的放假和调休日期。', 'error');
+      var byHand = result.data.some(function (d) { return d.source === 'override'; });
+      if (!byHand && result.data.some(function (d) { return d.source === 'fallback'; })) {
+        notice(year + ' 年的节假日安排尚未收录，目前只按周末计算：请在上方粘贴国务院办公厅的通知，或逐日录入放假和调休日期。', 'error');
       }
     } catch (err) { handle(err); }
   }

@@ -1,5 +1,6 @@
 """A live app for the duty browser tests: uvicorn on loopback that can be stopped and started on the
-same port, a TCP relay that can cut the link, headless Chromium, and screenshots in test-artifacts/."""
+same port, a TCP relay that can cut the link, headless Chromium, and screenshots in test-artifacts/.
+The tests using it are date_sensitive: the pages count with the browser's (real) clock."""
 
 from __future__ import annotations
 
@@ -15,24 +16,15 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from api.app import create_app
-from tests.conftest import FakeClock
-from tests.integration import need
+from tests.browser import launch_chromium, start_playwright
 from tests.watchd.duty.conftest import admin, duty_config
 from watchd.app import Services
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 20_000
-
-
-class WallClock(FakeClock):
-    """Real time: pages count durations with the browser's clock."""
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def duty_services_today(make_services: Callable[..., Services]) -> Services:
@@ -153,17 +145,10 @@ class BlinkingProxy:
 @contextlib.contextmanager
 def chromium() -> Iterator[Browser]:
     """Headless Chromium (Debian's), or a skip (a failure in CI) when it is not installed."""
-    need(CHROMIUM.is_file(), f"{CHROMIUM} not installed (apt-get install chromium)")
+    manager: Playwright = start_playwright()
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - dev dependency
-        need(False, "the playwright package is not installed")
-        raise
-    manager: Playwright = sync_playwright().start()
-    try:
-        browser = manager.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        browser = launch_chromium(
+            manager, ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
         yield browser
         browser.close()

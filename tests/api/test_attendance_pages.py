@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.api.test_pages_browser import ARTIFACTS, CHROMIUM, server
+from tests.api.test_pages_browser import ARTIFACTS, server
+from tests.browser import launch_chromium, start_playwright
 from tests.conftest import FakeClock
-from tests.integration import need
 from tests.watchd.attendance.office import ATTENDANCE, PASSWORD, PEOPLE, local
 from watchd.app import Services
 from watchd.domain.leave import LeaveKind
@@ -60,14 +60,8 @@ def services(make_services: Callable[..., Services], clock: FakeClock) -> Servic
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    need(CHROMIUM.is_file(), f"{CHROMIUM} not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - dev dependency
-        need(False, "the playwright package is not installed")
-        raise
-    manager = sync_playwright().start()
-    chromium = manager.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+    manager = start_playwright()
+    chromium = launch_chromium(manager, ["--no-sandbox", "--disable-gpu"])
     try:
         yield chromium
     finally:

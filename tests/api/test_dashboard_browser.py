@@ -17,12 +17,11 @@ from tests.api.duty_live import (
     TIMEOUT_MS,
     BlinkingProxy,
     LiveServer,
-    WallClock,
     chromium,
     duty_services_today,
     shot,
 )
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, WallClock
 from watchd.app import Services
 from watchd.domain.observations import Observation, ObservationKind
 from watchd.domain.presence import DeskState
@@ -30,7 +29,7 @@ from watchd.domain.presence import DeskState
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
+pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.date_sensitive]
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.api.duty_live import TIMEOUT_MS, LiveServer, WallClock, chromium, duty_services_today, shot
-from tests.conftest import FakeClock
+from tests.api.duty_live import TIMEOUT_MS, LiveServer, chromium, duty_services_today, shot
+from tests.conftest import FakeClock, WallClock
 from tests.watchd.duty.conftest import officer
 from watchd.app import Services
 from watchd.domain.duty import DutyRole
@@ -20,7 +20,7 @@ from watchd.domain.duty import DutyRole
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
+pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.date_sensitive]
 
 
 @pytest.fixture

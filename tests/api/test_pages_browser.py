@@ -23,7 +23,8 @@ import uvicorn
 
 from api.app import create_app
 from tests.api.kiosk_video import KioskFootage, make_kiosk_footage
-from tests.conftest import FakeClock
+from tests.browser import CHROMIUM, launch_chromium, start_playwright
+from tests.conftest import FakeClock, WallClock
 from tests.faces import SHARED
 from tests.integration import need
 from watchd.app import Services
@@ -32,19 +33,11 @@ from watchd.services.checkins import NewCheckin
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright, Route
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
+pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.date_sensitive]
 
-CHROMIUM = Path("/usr/bin/chromium")
 CLIP = SHARED / "video" / "faces_clip_640x360_h264.mp4"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 20_000
-
-
-class WallClock(FakeClock):
-    """Real time: the browser stamps captured_at with its own clock."""
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @pytest.fixture
@@ -78,12 +71,7 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> KioskFootage:
 
 @pytest.fixture(scope="module")
 def playwright(footage: KioskFootage) -> Iterator[Playwright]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - dev dependency
-        need(False, "the playwright package is not installed")
-        raise
-    manager = sync_playwright().start()
+    manager = start_playwright()
     try:
         yield manager
     finally:
@@ -96,20 +84,17 @@ def launch(playwright: Playwright) -> Iterator[Callable[[Path], Browser]]:
     browsers: list[Browser] = []
 
     def start(video: Path) -> Browser:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(playwright, [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
         browsers.append(browser)
         return browser
 

@@ -18,6 +18,8 @@ import pytest
 
 from tests.integration import need
 
+pytestmark = pytest.mark.date_sensitive  # a real `watchd run` on the real clock
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

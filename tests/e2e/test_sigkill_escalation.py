@@ -15,10 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cli.test_daemon import ROOT, free_port, read_until, stop
 from tests.e2e.township import alerting_township
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.date_sensitive  # a real `watchd run` on the real clock
 
 WAIT_MINUTES = 0.03  # 1.8 s between escalation steps
 

@@ -15,10 +15,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from tests.cli.test_daemon import ROOT, free_port
 from tests.fakes.zkteco_device import ZONE, FakeZKDevice
+
+pytestmark = pytest.mark.date_sensitive  # a real `watchd run` on the real clock
 
 PUNCHES = 10_000
 USERS = ["c001", "c002", *(str(1000 + i) for i in range(48))]  # c001 and c002 are people in the config

@@ -26,6 +26,8 @@ from tests.e2e.township import alerting_township
 from tests.fakes.mjpeg_server import MjpegServer
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
+pytestmark = pytest.mark.date_sensitive  # a real `watchd run` on the real clock
+
 LIVE, DEAD = 6, 2
 TAKEOVER_LIMIT_S = 30.0
 

@@ -37,8 +37,8 @@ class WorkCalendar:
         if day.year not in self.hand_kept_years and day.year not in self.warned:
             self.warned.add(day.year)
             log.warning(
-                "HOLIDAY CALENDAR MISSING: chinesecalendar has no data for %d; using weekends only. "
-                "Upgrade chinesecalendar or enter the State Council's holidays for %d as overrides.",
+                "HOLIDAY CALENDAR MISSING: no holiday data for %d; using weekends only. Paste the State "
+                "Council's notice for %d on /reports (节假日) or enter the days there.",
                 day.year, day.year,
             )
             if self.on_missing is not None:

@@ -23,7 +23,8 @@ class ObservationKind(StrEnum):
     wrong_person_on_duty = "wrong_person_on_duty"
     missing_checkins = "missing_checkins"
     device_offline = "device_offline"  # a terminal or kiosk stopped reporting
-    calendar_missing = "calendar_missing"  # holiday calendar does not cover next year
+    # calendar_missing was one until 0.1 (database revision 0009): it is an administrator's notice now
+    # (watchd/domain/notices.py); old incident rows of that kind stay readable.
 
 
 class Severity(StrEnum):

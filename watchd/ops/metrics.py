@@ -19,8 +19,10 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from watchd.db.repositories.notices import NoticesRepository
 from watchd.db.repositories.ops import MetricsRepository
 from watchd.db.session import Database
+from watchd.domain.notices import NoticeKind
 from watchd.ops.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class WatchdCollector(Collector):
                 incidents = repo.unresolved_incidents()
                 notifications = repo.notifications_done()
                 depth = repo.outbox_depth()
+                notices = NoticesRepository(s).active_counts()
         except Exception as exc:
             log.warning("metrics: database queries failed: %s", exc)
             up.add_metric([], 0)
@@ -75,6 +78,12 @@ class WatchdCollector(Collector):
         for (channel, outcome), n in sorted(notifications.items()):
             n_family.add_metric([channel, outcome], n)
         yield n_family
+        nf = GaugeMetricFamily(
+            "watchd_notices", "Open notices for the administrator (upkeep, not incidents), by kind.", labels=["kind"]
+        )
+        for kind in sorted({k.value for k in NoticeKind} | set(notices)):
+            nf.add_metric([kind], notices.get(kind, 0))
+        yield nf
         q = GaugeMetricFamily("watchd_outbox_queue", "Messages waiting in the outbox, by state.", labels=["state"])
         for state, n in depth.items():
             q.add_metric([state], n)

@@ -37,7 +37,7 @@ from watchd.domain.attendance.punches import Punch, PunchSource, clock_problem
 from watchd.domain.attendance.schedule import DayFrame, RuleSet, midnight
 from watchd.domain.checkin import local_day
 from watchd.domain.leave import LeaveKind, LeaveSpan
-from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
+from watchd.domain.notices import Notice, NoticeKind, NoticeSink, calendar_missing_text
 from watchd.errors import Invalid, NotFound
 from watchd.settings.root import Settings
 
@@ -207,7 +207,7 @@ class _Inputs:
 class AttendanceService:
     def __init__(
         self, db: Database, settings: Settings, clock: Callable[[], datetime], *,
-        duty: DutyCalendar | None = None, observations: ObservationSink | None = None,
+        duty: DutyCalendar | None = None, notices: NoticeSink | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -215,7 +215,7 @@ class AttendanceService:
         self.zone = settings.zone
         self.clock = clock
         self.duty: DutyCalendar = duty or NoDutyCalendar()
-        self.observations = observations
+        self.notices = notices
         self.default_rules, self.org_rules = self.config.rule_sets()
         self.max_skew = timedelta(minutes=settings.checkin.max_clock_skew_minutes)
         self.max_age = timedelta(days=settings.checkin.max_offline_days)
@@ -231,12 +231,22 @@ class AttendanceService:
     def today(self) -> date:
         return local_day(self.clock(), self.zone)
 
-    def calendar(self) -> WorkCalendar:
+    def calendar(self, *, report_missing: bool = True) -> WorkCalendar:
         with self.db.read() as s:
             overrides = {
                 r.day: override_day(r.day, workday=r.workday, name=r.name) for r in CalendarRepository(s).overrides()
             }
-        return WorkCalendar(overrides, on_missing=lambda year: self._report_calendar(year, active=True))
+        return WorkCalendar(overrides, on_missing=self._report_missing_year if report_missing else None)
+
+    def _report_missing_year(self, year: int) -> None:
+        """A year without holiday data met while evaluating days: a notice only for a year that must be
+        known now (not for someone looking at 1905 or 2079)."""
+        if year in years_to_check(self.today()):
+            self._report_calendar(year, active=True)
+
+    def is_workday(self, day: date) -> bool:
+        """A working day by the calendar (holidays, 调休); reports nothing (the notices use it)."""
+        return self.calendar(report_missing=False).day(day).is_workday
 
     def calendar_year(self, year: int) -> list[CalendarDay]:
         cal = self.calendar()
@@ -263,7 +273,8 @@ class AttendanceService:
         return self.calendar().day(day)
 
     def check_calendar(self) -> list[int]:
-        """Report every year the holiday data must cover now but does not (next year from December on)."""
+        """Report every year the holiday data must cover now but does not (next year from December on)
+        as a notice for the administrator; clear it once the year is covered."""
         today = self.today()
         with self.db.read() as s:
             hand_kept = {r.day.year for r in CalendarRepository(s).overrides()}
@@ -271,28 +282,20 @@ class AttendanceService:
         for year in years_to_check(today):
             if year in missing:
                 log.warning(
-                    "HOLIDAY CALENDAR MISSING for %d: upgrade chinesecalendar or enter the holidays as overrides",
-                    year,
+                    "HOLIDAY CALENDAR MISSING for %d: paste the State Council's notice on /reports (节假日)", year,
                 )
             self._report_calendar(year, active=year in missing)
         return missing
 
     def _report_calendar(self, year: int, *, active: bool) -> None:
-        if self.observations is None:
+        if self.notices is None:
             if active:
-                log.warning("no observation sink: the missing %d holiday calendar is only logged", year)
+                log.warning("no notice sink: the missing %d holiday calendar is only logged", year)
             return
-        observation = Observation(
-            kind=ObservationKind.calendar_missing, site_id="", subject=str(year), occurred_at=self.clock(),
-            active=active, severity=Severity.major,
-            summary=f"{year}年节假日数据缺失，请升级 chinesecalendar 或在考勤页录入节假日" if active
-            else f"{year}年节假日数据已具备",
-            details={"year": year},
-        )
-        try:
-            self.observations.report(observation)
-        except Exception:  # the warning must never stop settlement
-            log.exception("could not report %s", observation.key)
+        self.notices.notice(Notice(
+            kind=NoticeKind.calendar_missing, subject=str(year), observed_at=self.clock(), active=active,
+            text=calendar_missing_text(year) if active else "", details={"year": year},
+        ))
 
     # -- device watermarks ---------------------------------------------------------------------
     def device_synced(self, device_id: str, *, pending_since: datetime | None) -> WatermarkView:

@@ -50,6 +50,7 @@ class Permission(StrEnum):
     devices_manage = "devices.manage"
     audit_read = "audit.read"
     cluster_read = "cluster.read"  # nodes and which node runs which device
+    notices_manage = "notices.manage"  # upkeep notices for the administrator: read and acknowledge
 
 
 P = Permission
@@ -104,6 +105,7 @@ LABELS: Final = {
     P.devices_manage: "管理设备与令牌",
     P.audit_read: "查看操作日志",
     P.cluster_read: "查看节点与设备分配",
+    P.notices_manage: "查看和知悉维护提醒",
 }
 
 

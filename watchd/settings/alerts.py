@@ -77,7 +77,6 @@ DEFAULT_KIND_RULES: dict[ObservationKind, KindRule] = {
     ObservationKind.duty_room_unwatched: KindRule(severity=Severity.normal, resolve_quiet_minutes=60),
     ObservationKind.wrong_person_on_duty: KindRule(severity=Severity.normal),
     ObservationKind.missing_checkins: KindRule(severity=Severity.normal, resolve_quiet_minutes=720),
-    ObservationKind.calendar_missing: KindRule(),
 }
 
 

@@ -14,6 +14,7 @@ from watchd.settings.base import ConfigModel
 from watchd.settings.cameras import CameraWatchSettings
 from watchd.settings.cluster import ClusterSettings
 from watchd.settings.duty import DutySettings, duty_reference_errors
+from watchd.settings.notices import NoticeSettings, notice_reference_errors
 from watchd.settings.ops import LoggingSettings, MetricsSettings, RetentionSettings
 from watchd.settings.recognition import CheckinSettings, LivenessSettings, RecognitionSettings
 from watchd.settings.server import DatabaseSettings, ServerSettings
@@ -66,6 +67,11 @@ class Settings(ConfigModel):
         default_factory=DutySettings, title="Duty",
         description="Duty rooms: 24-hour shifts, swaps, the desk cameras and when nobody at the desk is reported.",
     )
+    notices: NoticeSettings = Field(
+        default_factory=NoticeSettings, title="Notices",
+        description="Upkeep notices for the administrator (holiday data, disk, certificate, terminal users, nodes): "
+        "who receives them and when.",
+    )
     metrics: MetricsSettings = Field(
         default_factory=MetricsSettings, title="Metrics", description="Who may read Prometheus metrics at /metrics."
     )
@@ -108,6 +114,7 @@ class Settings(ConfigModel):
             if device.site not in site_kinds:
                 errors.append(f"devices.{i}.site: unknown site {device.site!r}")
         errors += alert_reference_errors(self.alerts, set(site_kinds), {p.id: p.phone for p in self.people})
+        errors += notice_reference_errors(self.notices, {p.id: p.phone for p in self.people})
         errors += duty_reference_errors(
             self.duty, {k: str(v) for k, v in site_kinds.items()}, {d.id: (d.kind, d.site) for d in self.devices},
             seen_people,

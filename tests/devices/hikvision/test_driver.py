@@ -15,6 +15,8 @@ from tests.devices.hikvision.conftest import SECRET_ENV, hik_config
 from tests.devices.zkteco.conftest import RecordingSink, eventually
 from tests.fakes.hikvision_isapi import ZONE, FakeIsapiTerminal
 
+pytestmark = pytest.mark.date_sensitive  # device times relative to the real clock
+
 
 def ago(minutes: float) -> datetime:
     return (datetime.now(ZONE) - timedelta(minutes=minutes)).replace(microsecond=0)

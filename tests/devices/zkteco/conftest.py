@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -21,11 +21,6 @@ def device() -> Iterator[FakeZKDevice]:
     dev.add_user("1002", "巴特尔")
     with dev:
         yield dev
-
-
-def recent(minutes_ago: float) -> datetime:
-    """A device-local wall-clock time `minutes_ago` before now (plausible for the core)."""
-    return (datetime.now(ZONE) - timedelta(minutes=minutes_ago)).replace(tzinfo=None, microsecond=0)
 
 
 class RecordingSink:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import FakeClock
 from watchd.app import Services
-from watchd.domain.observations import Observation
+from watchd.domain.notices import Notice
 from watchd.services.auth import Principal
 from watchd.services.checkins import CheckinOutcome, NewCheckin
 
@@ -64,12 +64,12 @@ class Township:
 
 @dataclass
 class RecordingSink:
-    """Fake ObservationSink that keeps what it is told."""
+    """Fake NoticeSink that keeps what it is told."""
 
-    seen: list[Observation] = field(default_factory=list)
+    seen: list[Notice] = field(default_factory=list)
 
-    def report(self, observation: Observation) -> None:
-        self.seen.append(observation)
+    def notice(self, notice: Notice) -> None:
+        self.seen.append(notice)
 
 
 @pytest.fixture

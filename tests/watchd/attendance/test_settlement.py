@@ -21,7 +21,7 @@ from tests.watchd.attendance.conftest import (
 )
 from watchd.app import Services
 from watchd.domain.leave import LeaveKind
-from watchd.domain.observations import ObservationKind, Severity
+from watchd.domain.notices import NoticeKind
 from watchd.errors import Conflict, ServiceError
 from watchd.services.attendance import AttendanceService
 from watchd.services.leave import LeaveService
@@ -190,24 +190,26 @@ def test_calendar_override_re_settles_the_day(township: Township) -> None:
 def test_missing_holiday_data_is_reported_loudly_and_cleared_by_overrides(township: Township) -> None:
     t = township
     sink = RecordingSink()
-    attendance = AttendanceService(t.services.db, t.services.config.settings, t.clock, observations=sink)
+    attendance = AttendanceService(t.services.db, t.services.config.settings, t.clock, notices=sink)
     t.clock.now = datetime(2098, 12, 1, 9, 0, tzinfo=local(MONDAY, "00:00").tzinfo)
     assert attendance.check_calendar() == [2098, 2099]  # this year, and from December the next one
     alarm = next(o for o in sink.seen if o.subject == "2099")
-    assert (alarm.kind, alarm.active, alarm.severity) == (ObservationKind.calendar_missing, True, Severity.major)
+    assert (alarm.kind, alarm.active) == (NoticeKind.calendar_missing, True)
+    assert "/reports" in alarm.text and "国务院办公厅" in alarm.text and "chinesecalendar" not in alarm.text
     for year in (2098, 2099):  # the administrator enters the State Council's holidays
         attendance.set_override(date(year, 1, 1), workday=False, name="元旦", by=ADMIN.username)
     assert attendance.check_calendar() == []
     assert [o.active for o in sink.seen if o.subject == "2099"] == [True, False]
 
 
-def test_missing_holiday_data_opens_an_incident(township: Township) -> None:
-    """The real incident service is the default sink: the office sees an open incident."""
+def test_missing_holiday_data_is_a_notice_not_an_incident(township: Township) -> None:
+    """The office sees a notice for the administrator; no incident opens and no leader is texted."""
     t = township
     t.clock.now = datetime(2098, 12, 1, 9, 0, tzinfo=local(MONDAY, "00:00").tzinfo)
     t.services.attendance.check_calendar()
-    incidents = t.services.alerts.search(limit=10)
-    assert any(i.kind == "calendar_missing" and i.subject == "2099" for i in incidents)
+    assert {(n.kind, n.subject) for n in t.services.notices.active()} >= {("calendar_missing", "2099")}
+    assert t.services.alerts.search(limit=10) == []
+    assert t.services.alerts.notifications() == []
 
 
 def test_nothing_is_settled_before_the_day_is_over(township: Township) -> None:

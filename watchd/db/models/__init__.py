@@ -31,6 +31,7 @@ from watchd.db.models.camera_events import CameraEvent
 from watchd.db.models.checkin import Checkin
 from watchd.db.models.cluster import NodeRecord, WorkLease
 from watchd.db.models.duty import DutyAssignment, DutyNote, DutyPresence, DutySwap
+from watchd.db.models.notices import NoticeRecord
 from watchd.db.models.people import FaceTemplate, Person, PersonVillage
 from watchd.db.models.punches import RawPunch, TerminalState, TerminalUserMap
 from watchd.db.models.sites import Device, Site
@@ -49,3 +50,4 @@ __all__ += ["AuditEntry"]
 __all__ += ["CameraEvent"]
 __all__ += ["DutyAssignment", "DutyNote", "DutyPresence", "DutySwap"]
 __all__ += ["NodeRecord", "WorkLease"]
+__all__ += ["NoticeRecord"]
