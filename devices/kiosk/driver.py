@@ -34,6 +34,7 @@ from typing import ClassVar, Literal
 
 import cv2
 
+from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import DeviceEvent, DeviceInfo, DeviceStatus, DeviceUnavailable, EventSink, Frame
 from devices.kiosk.capture import (
     CameraSource,
@@ -164,8 +165,10 @@ class CameraKioskDriver:
         *,
         retry_initial_s: float = RETRY_INITIAL_S,
         retry_max_s: float = RETRY_MAX_S,
+        timing: Timing = REAL_TIME,
     ) -> None:
         self._config = config
+        self._timing = timing
         self._source: CameraSource = parse_source(config.source)
         self._period_s = 1.0 / config.fps
         self._retry_initial_s = retry_initial_s
@@ -262,14 +265,12 @@ class CameraKioskDriver:
         return DeviceInfo(serial=self._source.redacted, model=f"camera {width}x{height}")
 
     def _work(self, bridge: _LoopBridge, halt: threading.Event) -> None:
-        delay = self._retry_initial_s
-        first_attempt = True
+        backoff = Backoff(self._retry_initial_s, self._retry_max_s, timing=self._timing)
         while not halt.is_set():
-            if not first_attempt:
+            if backoff.attempt():
                 with self._counters.lock:
                     self._counters.reconnects += 1
                 _LOGGER.debug("Camera %s: reconnecting to %s", self._config.id, self._source.redacted)
-            first_attempt = False
             outcome, delivered, error = self._session(bridge, halt)
             if outcome == "halted" or halt.is_set():
                 return
@@ -279,11 +280,10 @@ class CameraKioskDriver:
                 return
             self._transition(bridge, online=False, detail=error)
             if delivered:
-                delay = self._retry_initial_s
-            _LOGGER.debug("Camera %s: retrying in %.1f s", self._config.id, delay)
-            if halt.wait(delay):
+                backoff.worked()
+            _LOGGER.debug("Camera %s: retrying in %.1f s", self._config.id, backoff.delay_s)
+            if backoff.wait(halt):
                 return
-            delay = min(delay * 2, self._retry_max_s)
 
     def _session(self, bridge: _LoopBridge, halt: threading.Event) -> tuple[_Outcome, bool, str]:
         """One open → read loop. Returns how it ended, whether frames came, and the error text."""

@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import ClipInfo, DeviceAuthError, DeviceError, LumaFrame, VideoStream
 from devices.registry import CameraConfig, open_video_stream
 from watchd.db.models import CameraEvent
@@ -516,7 +517,9 @@ class CameraWatchService:
         publisher: MqttPublisher | None = None,
         heartbeats: Heartbeats | None = None,
         notices: NoticeSink | None = None,
+        timing: Timing = REAL_TIME,
     ) -> None:
+        self.timing = timing  # reconnect backoff and offline detection (tests drive it)
         self.heartbeats = heartbeats or Heartbeats()
         self.notices = notices  # upkeep for the administrators (a camera's keyframe interval)
         self.cameras = [c for c in cameras if c.enabled]
@@ -630,7 +633,7 @@ class CameraWatchService:
             armed=armed, on_frame=beat.beat, on_keyframes=lambda check: self._keyframes(config, check),
         )
         state.loop = cam_loop
-        delay, failing = 1.0, False
+        backoff = Backoff(1.0, config.reconnect_max_s, timing=self.timing)
         halt = state.halt
         while not halt.is_set():
             beat.beat()
@@ -648,11 +651,10 @@ class CameraWatchService:
                 state.last_error = "end of stream"
             except DeviceError as exc:
                 state.last_error = str(exc)
-                level = logging.WARNING if not failing else logging.DEBUG
+                level = logging.WARNING if backoff.failed() else logging.DEBUG
                 log.log(level, "camera %s: %s; reconnecting with backoff", config.id, exc)
-                failing = True
                 if isinstance(exc, DeviceAuthError):
-                    delay = max(delay, config.reconnect_max_s / 2)  # do not lock the camera's account
+                    backoff.hold(config.reconnect_max_s / 2)  # do not lock the camera's account
             except Exception:
                 log.exception("camera %s: analysis failed; restarting it", config.id)
                 state.last_error = "internal error (see the log)"
@@ -664,11 +666,10 @@ class CameraWatchService:
                     state.stream = None
                     stream.close()
             if cam_loop.counters.frames > frames_before:
-                delay, failing = 1.0, False
+                backoff.worked()
             state.reconnects += 1
-            if _wait_beating(halt, delay, beat):
+            if backoff.wait(halt, beat=beat.beat, beat_every_s=beat.interval_s):
                 return
-            delay = min(delay * 2, config.reconnect_max_s)
 
     def _keyframes(self, config: CameraConfig, check: KeyframeCheck) -> None:
         """The verdict on keyframe-only idling changed: log it, tell the administrators (worker thread)."""
@@ -901,17 +902,6 @@ class CameraWatchService:
 def _decoding(loop: CameraLoop | None) -> dict[str, object]:
     view = loop.keyframes.view() if loop is not None else DecodingView(None, False, None)
     return {"keyframe_interval_s": view.keyframe_interval_s, "keyframe_idle": view.idle, "warning": view.warning}
-
-
-def _wait_beating(halt: threading.Event, seconds: float, beat: Heartbeat) -> bool:
-    """Wait `seconds` (a reconnect backoff) beating every interval; True when halted."""
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        beat.beat()
-        if halt.wait(min(left, beat.interval_s)):
-            return True
-    beat.beat()
-    return halt.is_set()
 
 
 def _size(path: Path | str | None) -> int:

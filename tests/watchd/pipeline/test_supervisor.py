@@ -10,6 +10,7 @@ import pytest
 
 from devices.contracts import CheckIn
 from tests.conftest import FakeClock
+from tests.driven_time import DrivenTime
 from watchd.app import Services
 from watchd.ops.heartbeat import Heartbeats
 from watchd.pipeline import supervisor as supervisor_module
@@ -100,3 +101,42 @@ def test_idle_stages_stay_fresh_a_stuck_consumer_goes_stale_and_a_stop_unregiste
     assert idle_stale == []
     assert stuck == ["events:term-1"]
     assert after_stop == []
+
+
+def test_a_crashing_driver_is_restarted_with_backoff_and_the_crash_logged_once(
+    make_services: Callable[..., Services], clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runs: list[int] = []
+
+    class CrashingDriver:
+        kind = "fake_terminal"
+
+        async def probe(self) -> None:
+            raise NotImplementedError
+
+        async def run(self, sink: object, stop: asyncio.Event) -> None:
+            runs.append(1)
+            raise RuntimeError("a bug in the driver")
+
+        def diagnostics(self) -> dict[str, object]:
+            return {}
+
+    monkeypatch.setattr(supervisor_module, "create_driver", lambda c: CrashingDriver() if c.id == "term-1" else None)
+    services = make_services(devices=devices())
+    s = services.config.settings
+    time = DrivenTime()
+
+    async def scenario() -> None:
+        sup = DeviceSupervisor(
+            list(s.devices), services.checkins, services.engine, s.liveness, services.clock, timing=time.timing
+        )
+        sup.start()
+        await time.skip_until(lambda: len(time.waits) >= 8)
+        await sup.stop()
+
+    asyncio.run(scenario())
+    assert time.waits == [1, 2, 4, 8, 16, 32, 60, 60]  # seconds before each restart
+    assert len(runs) == 8
+    crashes = [r for r in caplog.records if "crashed; restarting with backoff" in r.getMessage()]
+    assert len(crashes) == 1 and crashes[0].exc_info is not None
