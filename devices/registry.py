@@ -66,11 +66,12 @@ def open_video_stream(
     config: CameraConfig, *, realtime: bool, halt: threading.Event | None = None, prebuffer_s: float = 6.0
 ) -> VideoStream:
     """Connect to a watched camera (blocking). Raises DeviceUnavailable / DeviceAuthError."""
-    from devices.camera.source import resolve_source
     from devices.camera.stream import PyAvStream
+    from devices.video.source import resolve_source
 
+    source = resolve_source(config.source, config.password_env, where=f"camera {config.id}")
     return PyAvStream(
-        device_id=config.id, source=resolve_source(config), transport=config.transport,
+        device_id=config.id, source=source, transport=config.transport,
         open_timeout_s=config.open_timeout_s, read_timeout_s=max(5.0, min(config.offline_after_s, 15.0)),
         analysis_width=config.analysis_width, prebuffer_s=prebuffer_s,
         idle_interval_s=1.0, idle_max_gap_s=config.max_keyframe_interval_s, realtime=realtime, halt=halt,

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from devices.contracts import DeviceEvent, DeviceStatus, DeviceUnavailable, Frame
-from devices.kiosk.capture import redact_source
 from devices.kiosk.config import CameraKioskConfig
 from devices.kiosk.driver import CameraKioskDriver
 from tests.driven_time import DrivenTime
@@ -217,27 +216,6 @@ def test_no_password_in_diagnostics_statuses_errors_or_logs(caplog: pytest.LogCa
     texts = [repr(diagnostics), str(probe_error.value), caplog.text, *(s.detail for s in sink.statuses())]
     assert all("secret" not in text for text in texts)
     assert "user:***@127.0.0.1:1/x" in str(probe_error.value)
-
-
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        (
-            "rtsp://admin:p%40ss@10.0.0.2:554/Streaming/Channels/101",
-            "rtsp://admin:***@10.0.0.2:554/Streaming/Channels/101",
-        ),
-        (
-            "rtsp://10.0.0.3:554/user=admin&password=hunter2&channel=1",
-            "rtsp://10.0.0.3:554/user=admin&password=***&channel=1",
-        ),
-        ("http://10.0.0.4/video.mjpg?user=a&pwd=xyz", "http://10.0.0.4/video.mjpg?user=a&pwd=***"),
-        ("rtsp://viewer@10.0.0.5/live", "rtsp://viewer@10.0.0.5/live"),
-        ("/dev/video0", "/dev/video0"),
-        ("0", "0"),
-    ],
-)
-def test_redact_source(source: str, expected: str) -> None:
-    assert redact_source(source) == expected
 
 
 def test_a_second_run_reports_its_status_again(tmp_path: Path) -> None:
