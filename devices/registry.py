@@ -1,13 +1,15 @@
-"""Device kinds known to watchd: the config union and the driver factory.
+"""Device kinds known to watchd: the config union, the roles each kind plays, and the driver factory.
 
-The core builds drivers only through `create_driver`; it never imports a concrete driver. Adding a
-driver means one config model in the union below and one case in `create_driver`, nothing in
-`watchd/`.
+The core builds drivers only through `create_driver`; it never imports a concrete driver, and it
+asks for a device's role (`has_role`, `kinds_with`) instead of comparing kind strings. Adding a
+driver means one config model in the union below, its roles in `ROLES` and one case in
+`create_driver`, nothing in `watchd/`.
 """
 
 from __future__ import annotations
 
 import threading
+from enum import StrEnum
 from functools import cache
 from typing import Annotated, assert_never, get_args
 
@@ -36,6 +38,29 @@ DeviceConfig = Annotated[
     | DutyCameraConfig | HikvisionConfig,
     Field(discriminator="kind"),
 ]
+
+
+
+class Role(StrEnum):
+    """What the core does with a device, whatever its make."""
+
+    terminal = "terminal"  # identifies people itself and reports punches (attendance terminals)
+    kiosk = "kiosk"  # a check-in kiosk; it may hold a device token for the kiosk API
+    kiosk_page = "kiosk_page"  # a browser that opens the kiosk page: its link is printed at the first start
+    camera = "camera"  # a protected-site camera: motion, tampering and loss of signal (the camera watch)
+    duty_camera = "duty_camera"  # faces a duty-room desk: presence and who sits there (the duty watch)
+
+
+ROLES: dict[type[AnyDeviceConfig], frozenset[Role]] = {
+    WebKioskConfig: frozenset({Role.kiosk, Role.kiosk_page}),
+    CameraKioskConfig: frozenset({Role.kiosk}),
+    FakeTerminalConfig: frozenset({Role.terminal}),
+    CameraConfig: frozenset({Role.camera}),
+    ZKTecoConfig: frozenset({Role.terminal}),
+    AdmsConfig: frozenset({Role.terminal}),
+    DutyCameraConfig: frozenset({Role.duty_camera}),
+    HikvisionConfig: frozenset({Role.terminal}),
+}
 
 # Kinds that need no driver: the browser kiosk is a page that calls the API; a watched camera is
 # read by the camera watch pipeline through `open_video_stream` (adaptive decoding needs its feedback).
@@ -80,8 +105,27 @@ def open_video_stream(
 
 def config_kinds() -> list[str]:
     """Every `kind` accepted in the configuration file, sorted."""
-    kinds = (get_args(model.model_fields["kind"].annotation)[0] for model in get_args(AnyDeviceConfig))
-    return sorted(kinds)
+    return sorted(_kind(model) for model in get_args(AnyDeviceConfig))
+
+
+def _kind(model: type[AnyDeviceConfig]) -> str:
+    kind: str = get_args(model.model_fields["kind"].annotation)[0]
+    return kind
+
+
+@cache
+def _roles_by_kind() -> dict[str, frozenset[Role]]:
+    return {_kind(model): roles for model, roles in ROLES.items()}
+
+
+def has_role(kind: str, role: Role) -> bool:
+    """Whether devices of `kind` (a configured device's or a stored device row's) play `role`."""
+    return role in _roles_by_kind().get(kind, frozenset())
+
+
+def kinds_with(*roles: Role) -> frozenset[str]:
+    """Every kind that plays one of `roles`."""
+    return frozenset(kind for kind, own in _roles_by_kind().items() if own & set(roles))
 
 
 def driver_kinds() -> list[str]:

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from devices.contracts import CheckIn, DeviceStatus, Frame
+from devices.registry import Role, has_role
 from watchd.db.session import Database
 from watchd.domain.duty import OnDuty
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink
@@ -487,5 +488,5 @@ def build_duty_watch(
     data_dir: Path, clock: Callable[[], datetime],
 ) -> DutyWatch:
     """The watch with its own services, for callers that were not handed the application's."""
-    names = {d.id: d.name for d in settings.devices if d.kind == "duty_camera"}
+    names = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
     return DutyWatch(DutyService(db, settings, clock), PresenceRecorder(db), engine, sink, data_dir, clock, names)

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, EventSink, Frame
-from devices.registry import AnyDeviceConfig, CameraConfig, create_driver
+from devices.registry import AnyDeviceConfig, CameraConfig, Role, create_driver, has_role
 from watchd.domain.notices import NoticeSink
 from watchd.domain.observations import ObservationSink
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, staged
@@ -112,7 +112,7 @@ class DeviceSupervisor:
         """Everything this node can run: devices with a driver, watched cameras, the presence sweep."""
         items = [c.id for c in self.cameras.cameras]
         for config in self.devices:
-            if config.kind == "duty_camera" and not self.duty.handles(config.id):
+            if has_role(config.kind, Role.duty_camera) and not self.duty.handles(config.id):
                 continue
             if config.id not in self.cameras.states and create_driver(config) is not None:
                 items.append(config.id)
@@ -158,7 +158,7 @@ class DeviceSupervisor:
         self._tasks.append(asyncio.create_task(self.terminals.finish_pending(), name="punches:pending"))
         self.cameras.start(cameras=False)
         for config in self.devices:
-            if config.kind == "duty_camera" and not self.duty.handles(config.id):
+            if has_role(config.kind, Role.duty_camera) and not self.duty.handles(config.id):
                 log.warning("duty camera %s watches no desk ([[duty.rooms.desks]]): not started", config.id)
         if not self.leased:
             for item in self.lease_items():
@@ -189,7 +189,7 @@ class DeviceSupervisor:
             return
         rt = self.runtimes[config.id] = DeviceRuntime(config.id)
         stop = self._item_stop(config.id)
-        if config.kind == "duty_camera":
+        if has_role(config.kind, Role.duty_camera):
             self._spawn(config.id, self._run_driver(driver, rt, rt, stop), f"driver:{config.id}")
             self._items[config.id].append(
                 self._staged(f"duty:{config.id}", self.duty.consume, config.id, rt.frames, rt.events, stop)
