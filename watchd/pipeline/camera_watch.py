@@ -47,16 +47,9 @@ from watchd.ops.datafiles import delete_data_file
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, get_beating, staged
 from watchd.pipeline.keyframes import DecodingView, KeyframeCheck
 from watchd.settings.cameras import CameraWatchSettings
-from watchd.vision.motion import (
-    Measurement,
-    MotionDetector,
-    MotionEvents,
-    MotionParams,
-    MotionTransition,
-    Region,
-    is_armed,
-    outline,
-)
+from watchd.vision.motion.detector import Measurement, MotionDetector, MotionParams, Region
+from watchd.vision.motion.events import MotionEvents, MotionTransition, is_armed
+from watchd.vision.motion.outline import outline
 from watchd.vision.tamper import TamperCheck, TamperParams, TamperTransition
 
 log = logging.getLogger(__name__)
