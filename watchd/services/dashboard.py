@@ -28,7 +28,7 @@ from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
 from watchd.ops.runtime import Runtime
-from watchd.pipeline.camera_watch import TAMPER_TEXT
+from watchd.pipeline.camera_watch.recorder import TAMPER_TEXT
 from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
 from watchd.services.duty_presence import PresenceRecorder
