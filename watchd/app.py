@@ -13,7 +13,7 @@ from watchd.alerts.service import AlertService
 from watchd.db.migrate import upgrade
 from watchd.db.session import Database, build_engine
 from watchd.ops.runtime import Runtime
-from watchd.pipeline.duty_watch import DutyWatch
+from watchd.pipeline.duty_watch.watch import DutyWatch
 from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService

@@ -27,7 +27,7 @@ from watchd.domain.observations import ObservationSink
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, staged
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
 from watchd.pipeline.camera_watch.watch import CameraWatchService
-from watchd.pipeline.duty_watch import DutyWatch, build_duty_watch
+from watchd.pipeline.duty_watch.watch import DutyWatch, build_duty_watch
 from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.checkins import CheckinService, NewCheckin
 from watchd.services.punches import PunchService
