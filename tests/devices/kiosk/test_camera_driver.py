@@ -60,12 +60,14 @@ def camera(source: str | Path, **overrides: object) -> CameraKioskConfig:
     return CameraKioskConfig.model_validate({**data, **overrides})
 
 
-async def stop_after(driver: CameraKioskDriver, sink: ListSink, seconds: float) -> float:
-    """Run for `seconds`, set stop, and return how long `run` took to return."""
+async def stop_when(driver: CameraKioskDriver, sink: ListSink, condition: Callable[[], bool]) -> float:
+    """Run until `condition()` holds, set stop, and return how long `run` took to return."""
     stop = asyncio.Event()
     task = asyncio.create_task(driver.run(sink, stop))
-    await asyncio.sleep(seconds)
-    assert not task.done()
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline and not task.done(), "the condition never held"
+        await asyncio.sleep(0.01)
     stop.set()
     started = time.monotonic()
     await asyncio.wait_for(task, timeout=3)
@@ -113,7 +115,7 @@ def test_run_returns_promptly_on_stop_while_streaming(tmp_path: Path) -> None:
     clip = write_clip(tmp_path / "long.avi", seconds=10, fps=10, size=(200, 150))
     driver = CameraKioskDriver(camera(clip, fps=5))
     sink = ListSink()
-    assert asyncio.run(stop_after(driver, sink, 0.6)) < 1.0
+    assert asyncio.run(stop_when(driver, sink, lambda: len(sink.frames()) >= 2)) < 1.0
     assert len(sink.frames()) >= 1
     assert [s.state for s in sink.statuses()] == ["online"]
     assert driver.diagnostics()["state"] == "stopped"

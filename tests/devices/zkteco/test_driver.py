@@ -91,13 +91,13 @@ def test_resumes_after_the_stored_position_and_rereads_a_replaced_log(device: Fa
 
 def test_live_punches_arrive_between_polls(device: FakeZKDevice) -> None:
     sink = RecordingSink()
+    driver = ZKTecoDriver(config(device, poll_interval_s=30))
 
     async def punch() -> None:
-        await eventually(lambda: bool(sink.statuses))
-        await asyncio.sleep(0.1)
+        await eventually(lambda: driver.diagnostics()["mode"] == "live")  # registered for live events
         device.punch_live("1001", BASE + timedelta(hours=1))
 
-    run(ZKTecoDriver(config(device, poll_interval_s=30)), sink, lambda: len(sink.punches) >= 1, during=punch)
+    run(driver, sink, lambda: len(sink.punches) >= 1, during=punch)
     assert sink.punches[0].raw["source"] == "zkteco_live"
     assert sink.punches[0].raw[RAW_DEVICE_TIME] == "2026-11-23 09:00:00"
 

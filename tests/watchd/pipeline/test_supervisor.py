@@ -41,6 +41,19 @@ async def run_for(services: Services, seconds: float) -> DeviceSupervisor:
     return sup
 
 
+async def run_until(services: Services, condition: Callable[[DeviceSupervisor], bool]) -> DeviceSupervisor:
+    s = services.config.settings
+    sup = DeviceSupervisor(list(s.devices), services.checkins, services.engine, s.liveness, services.clock)
+    sup.start()
+    deadline = asyncio.get_running_loop().time() + 10
+    await asyncio.sleep(0.05)
+    while not condition(sup):
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+    await sup.stop()
+    return sup
+
+
 def test_terminal_checkins_are_recorded_once_even_when_replayed(
     make_services: Callable[..., Services], clock: FakeClock
 ) -> None:
@@ -60,7 +73,13 @@ def test_a_dead_camera_does_not_stop_the_terminal(make_services: Callable[..., S
     clock.advance(hours=7)
     dead = {"id": "cam-1", "kind": "kiosk_camera", "site": "bayan", "source": "rtsp://127.0.0.1:1/none"}
     services = make_services(devices=devices([dead]))
-    sup = asyncio.run(run_for(services, 1.5))
+
+    def settled(sup: DeviceSupervisor) -> bool:
+        cam, term = sup.runtimes.get("cam-1"), sup.runtimes.get("term-1")
+        stored = len(services.checkins.search()) == 3
+        return stored and cam is not None and cam.online is False and term is not None and term.online is True
+
+    sup = asyncio.run(run_until(services, settled))
     assert len(services.checkins.search()) == 3
     assert sup.runtimes["cam-1"].online is False
     assert sup.runtimes["term-1"].online is True
