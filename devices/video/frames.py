@@ -10,8 +10,8 @@ never buffers stale ones), and hands at most `fps` frames per second to the even
 loop has not yet delivered the previous frame, the newer one replaces it (latest frame wins) and
 the older one counts as dropped. A sink that refuses a frame also counts a drop.
 
-The driver reconnects by itself with capped exponential backoff (1 s doubling to 30 s, reset
-after a session that delivered frames) and emits `DeviceStatus` once per online/offline
+The driver reconnects by itself with capped exponential backoff (devices/backoff.py: 1 s doubling
+to 30 s, reset after a session that delivered frames) and emits `DeviceStatus` once per online/offline
 transition, logging each transition once; retries are logged at DEBUG only.
 
 A file source is played at its own speed, like a camera. Reaching its end is the end of the
