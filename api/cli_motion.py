@@ -46,7 +46,7 @@ def _problems(exc: ValidationError) -> list[str]:
 
 
 def run_motion(args: argparse.Namespace) -> int:
-    from watchd.pipeline.camera_watch import analyse_video
+    from watchd.pipeline.camera_watch.replay import analyse_video
 
     try:
         config = build_config(args)

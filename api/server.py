@@ -10,6 +10,7 @@ import signal
 import uvicorn
 
 from api.app import create_app
+from devices.registry import Role, has_role
 from watchd.alerts.runner import AlertRunner
 from watchd.app import Services, build_services
 from watchd.cluster import LeaseKeeper, follow_gallery, node_name
@@ -29,7 +30,7 @@ def _first_start_credentials(services: Services, base_url: str) -> None:
     """Print (never log) the admin password and kiosk links that exist only from this start on."""
     password = services.auth.ensure_first_admin()
     with services.db.read() as s:
-        fresh_kiosks = [d.id for d in SitesRepository(s).list_devices() if d.kind == "kiosk_web" and d.enabled and not d.token_hash]
+        fresh_kiosks = [d.id for d in SitesRepository(s).list_devices() if has_role(d.kind, Role.kiosk_page) and d.enabled and not d.token_hash]
     links = [(d, services.auth.issue_device_token(d)) for d in fresh_kiosks]
     if not password and not links:
         return

@@ -16,7 +16,7 @@ import av
 import cv2
 
 from devices.registry import CameraConfig, open_video_stream
-from watchd.pipeline.camera_watch import CameraLoop, LoopEvent
+from watchd.pipeline.camera_watch.loop import CameraLoop, LoopEvent
 
 VIDEO_DIR = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "data" / "video"
 LEFT_ZONE = [[0, 0.25], [0.25, 0.25], [0.25, 0.6], [0, 0.6]]

@@ -31,7 +31,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
-from watchd.pipeline.duty_watch import FACE_CROP_PX  # noqa: E402
+from watchd.pipeline.duty_watch.faces import FACE_CROP_PX  # noqa: E402
 from watchd.pipeline.recognition import RecognitionEngine  # noqa: E402
 from watchd.settings.duty import PresenceSettings  # noqa: E402
 from watchd.settings.recognition import RecognitionSettings  # noqa: E402

@@ -17,7 +17,6 @@ environment or the systemd credentials directory; their values never appear in l
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -239,15 +238,6 @@ def read_secret(name: str, *, where: str, environ: Mapping[str, str] | None = No
     raise MissingSecret(
         f"{where}: secret {name} is not set: export {name}=... or, under systemd, LoadCredential={name}:<file>"
     )
-
-
-async def sleep_unless(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep `seconds` unless `stop` is set first; True when stopped."""
-    if stop.is_set():
-        return True
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=max(seconds, 0))
-    return stop.is_set()
 
 
 class Presence:

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from devices.registry import Role, has_role
 from watchd.alerts.oncall import ConfiguredOnCall
 from watchd.alerts.service import AlertService
 from watchd.db.migrate import upgrade
 from watchd.db.session import Database, build_engine
 from watchd.ops.runtime import Runtime
-from watchd.pipeline.duty_watch import DutyWatch
+from watchd.pipeline.duty_watch.watch import DutyWatch
 from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
@@ -92,7 +93,7 @@ def build_services(
     visits = VisitService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts))
     recorder = PresenceRecorder(db)
     duty_log = DutyLog(db, duty, recorder, clock)
-    cameras = {d.id: d.name for d in settings.devices if d.kind == "duty_camera"}
+    cameras = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
     duty_watch = DutyWatch(duty, recorder, engine, alerts, config.data_dir, clock, cameras)
     runtime = Runtime()
     dashboard = Dashboard(db, duty, duty_log, recorder, alerts, clock, runtime)

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeVar
 
-from devices.terminal import sleep_unless
+from devices.backoff import sleep_unless
 from watchd.db.repositories.cluster import ClusterRepository, Exchange, NodeSelf
 from watchd.db.session import Database
 from watchd.services.people import PeopleService

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import Offset, RowId
+from devices.registry import Role, has_role
 from watchd.db.models import CameraEvent
 from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.db.repositories.cluster import cluster_status
@@ -67,7 +68,7 @@ def _out(row: CameraEvent) -> CameraEventOut:
 def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
     lease = timedelta(seconds=services.config.settings.cluster.lease_seconds)
     with services.db.read() as s:
-        devices = [d for d in SitesRepository(s).list_devices() if d.kind == "camera"]
+        devices = [d for d in SitesRepository(s).list_devices() if has_role(d.kind, Role.camera)]
         nodes, leases = cluster_status(s, lease)
         names = {n.node_id: n.name for n in nodes}
         watcher = {v.item: names.get(v.node_id or "") for v in leases if v.held}

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from devices.registry import CameraConfig, open_video_stream
 from footage.baseline import BaselineParams, baseline_alerts
 from footage.scoring import Alert
-from watchd.pipeline.camera_watch import CameraLoop, LoopEvent
+from watchd.pipeline.camera_watch.loop import CameraLoop, LoopEvent
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 

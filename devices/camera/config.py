@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from devices.config_base import DeviceConfigBase
 from devices.geometry import Point, polygon_problem
+from devices.video.source import PASSWORD_ENV_PATTERN, check_source_url
 
 _WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
-_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"
-NETWORK_SCHEMES = frozenset({"rtsp", "rtsps", "http", "https"})
 
 class Polygon(BaseModel):
     """A named area of the picture, corners in fractions of its width and height (0..1, origin top left)."""
@@ -69,7 +67,7 @@ class CameraConfig(DeviceConfigBase):
         "(played at its own speed, for demos).",
     )
     password_env: str | None = Field(
-        None, pattern=_ENV_NAME, title="Password variable",
+        None, pattern=PASSWORD_ENV_PATTERN, title="Password variable",
         description="Name of the environment variable (or systemd credential, LoadCredential=) holding the "
         "camera password; it is added to the URL at connect time and never logged.",
     )
@@ -133,16 +131,7 @@ class CameraConfig(DeviceConfigBase):
     @field_validator("source")
     @classmethod
     def verify_source(cls, value: str) -> str:
-        if "://" not in value:
-            return value
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in NETWORK_SCHEMES:
-            raise ValueError(f"unsupported scheme {parts.scheme!r}: use rtsp://, rtsps://, http:// or https://")
-        if parts.password:
-            raise ValueError("the URL contains a password: remove it and name a variable in password_env instead")
-        if not parts.hostname:
-            raise ValueError("the URL has no host")
-        return value
+        return check_source_url(value)
 
     @field_validator("zones")
     @classmethod

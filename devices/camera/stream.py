@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from devices.camera.clip import BufferedPacket, ClipWriter, PacketRing
 from devices.contracts import ClipInfo, DeviceAuthError, DeviceError, DeviceUnavailable, LumaFrame
-from devices.kiosk.capture import CameraSource
+from devices.video.source import CameraSource
 
 _LOGGER = logging.getLogger(__name__)
 _MAX_CONSECUTIVE_DECODE_ERRORS = 100

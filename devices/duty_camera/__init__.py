@@ -1,6 +1,6 @@
-"""Duty-room desk cameras: the camera-kiosk capture (OpenCV, reconnect, pacing) at a low rate.
+"""Duty-room desk cameras: the frame capture driver (devices/video: OpenCV, reconnect, pacing) at a low rate.
 
-The duty watch pipeline (`watchd/pipeline/duty_watch.py`) decides presence from the frames.
+The duty watch pipeline (`watchd/pipeline/duty_watch/`) decides presence from the frames.
 """
 
 from devices.duty_camera.config import DutyCameraConfig

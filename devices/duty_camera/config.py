@@ -6,10 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from devices.camera.config import CameraConfig
 from devices.config_base import DeviceConfigBase
-
-_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"
+from devices.video.source import PASSWORD_ENV_PATTERN, check_source_url
 
 
 class DutyCameraConfig(DeviceConfigBase):
@@ -22,7 +20,7 @@ class DutyCameraConfig(DeviceConfigBase):
         "allowed, never the password) or a video file (played at its own speed, for demos).",
     )
     password_env: str | None = Field(
-        None, pattern=_ENV_NAME, title="Password variable",
+        None, pattern=PASSWORD_ENV_PATTERN, title="Password variable",
         description="Name of the environment variable (or systemd credential) holding the camera password; "
         "added to the URL at connect time and never logged.",
     )
@@ -39,4 +37,4 @@ class DutyCameraConfig(DeviceConfigBase):
     @classmethod
     def verify_source(cls, value: str) -> str:
         """The same rules as for a protected-site camera: a known scheme, a host, no password."""
-        return CameraConfig.verify_source(value)
+        return check_source_url(value)

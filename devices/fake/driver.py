@@ -8,13 +8,13 @@ and demos. Each check-in's `event_id` is derived from the device id, the subject
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from devices.backoff import sleep_unless
 from devices.contracts import CheckIn, DeviceInfo, DeviceStatus, EventSink
 from devices.fake.config import FakeCheckInEntry, FakeTerminalConfig
 
@@ -59,7 +59,7 @@ class FakeTerminalDriver:
         )
         try:
             for index, entry in enumerate(self._config.script):
-                if stop.is_set() or (index and await _wait(stop, self._config.interval_s)):
+                if stop.is_set() or (index and await sleep_unless(stop, self._config.interval_s)):
                     return
                 await asyncio.sleep(0)  # let the loop breathe even with interval 0
                 self._emit(sink, self._check_in(index, entry))
@@ -97,9 +97,3 @@ class FakeTerminalDriver:
             self._dropped += 1
             _LOGGER.debug("Fake terminal %s: sink dropped %s", self._config.id, type(event).__name__)
 
-
-async def _wait(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep `seconds` unless `stop` is set first; True when stopped."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    return stop.is_set()

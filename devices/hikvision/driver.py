@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import CheckIn, DeviceAuthError, DeviceError, DeviceInfo, DeviceUnavailable, EventSink
 from devices.hikvision.client import IsapiClient
 from devices.hikvision.config import HikvisionConfig
@@ -35,7 +35,7 @@ from devices.hikvision.events import (
     from_stream_xml,
     parse_time,
 )
-from devices.terminal import Presence, PunchSink, as_punch_sink, punch_event, read_secret, sleep_unless
+from devices.terminal import Presence, PunchSink, as_punch_sink, punch_event, read_secret
 
 _LOGGER = logging.getLogger(__name__)
 RETRY_INITIAL_S = 1.0
@@ -45,10 +45,13 @@ MAX_PAGES = 10_000
 class HikvisionDriver:
     kind: ClassVar[str] = "hikvision"
 
-    def __init__(self, config: HikvisionConfig, *, retry_initial_s: float = RETRY_INITIAL_S) -> None:
+    def __init__(
+        self, config: HikvisionConfig, *, retry_initial_s: float = RETRY_INITIAL_S, timing: Timing = REAL_TIME
+    ) -> None:
         self._config = config
         self._zone = ZoneInfo(config.timezone)
         self._retry_initial_s = retry_initial_s
+        self._timing = timing
         self._presence = Presence(config.id, _LOGGER, "Hikvision terminal")
         self._serial = ""
         self._position: int | None = None
@@ -72,29 +75,27 @@ class HikvisionDriver:
         self._presence.reset()
         stored = await punches.stored_position()
         self._position = int(stored) if stored and stored.isdigit() else None
-        delay = self._retry_initial_s
-        first = True
+        # A session that worked for longer than a poll interval starts the backoff afresh.
+        backoff = Backoff(
+            self._retry_initial_s, self._config.retry_max_s, timing=self._timing,
+            reset_after_s=self._config.poll_interval_s,
+        )
         try:
             while not stop.is_set():
-                if not first:
+                if backoff.attempt():
                     self._counters["reconnects"] += 1
-                first = False
-                started = time.monotonic()
-                wait = delay
+                at_least = 0.0
                 try:
                     await self._session(punches, stop)
                     return
                 except DeviceAuthError as exc:
                     self._presence.mark(sink, online=False, detail=str(exc))
-                    wait = max(delay, self._config.auth_retry_s)
+                    at_least = self._config.auth_retry_s  # the terminal locks the account after a few tries
                 except DeviceError as exc:
                     self._presence.mark(sink, online=False, detail=str(exc))
-                if time.monotonic() - started > self._config.poll_interval_s:
-                    delay = self._retry_initial_s
                 self._mode = "retrying"
-                if await sleep_unless(stop, wait):
+                if await backoff.sleep(stop, at_least=at_least):
                     return
-                delay = min(delay * 2, self._config.retry_max_s)
         finally:
             self._mode = "stopped"
 
@@ -151,7 +152,7 @@ class HikvisionDriver:
                     await self._stream(client, punches, stop)
                 else:
                     self._mode = "poll"
-                    if await sleep_unless(stop, self._config.poll_interval_s):
+                    if await self._timing.sleep(stop, self._config.poll_interval_s):
                         return
                     await self._search(client, punches)
 
@@ -159,7 +160,7 @@ class HikvisionDriver:
         if self._config.mode != "stream":
             return False
         failed = self._stream_failed_at
-        return failed is None or time.monotonic() - failed >= self._config.stream_retry_s
+        return failed is None or self._timing.monotonic() - failed >= self._config.stream_retry_s
 
     async def _stream(self, client: IsapiClient, punches: PunchSink, stop: asyncio.Event) -> None:
         """Follow the event stream, searching now and then, until stop or a stream failure (then: poll)."""
@@ -169,6 +170,7 @@ class HikvisionDriver:
             asyncio.create_task(self._reconcile(client, punches, stop, connected)),
         }
         stopper = asyncio.create_task(stop.wait())
+        failure: DeviceUnavailable | None = None
         try:
             done, _pending = await asyncio.wait({*tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if stopper in done:
@@ -179,18 +181,21 @@ class HikvisionDriver:
         except DeviceAuthError:
             raise
         except DeviceUnavailable as exc:
-            self._stream_failed_at = time.monotonic()
-            _LOGGER.warning(
-                "Hikvision %s: event stream failed (%s); polling every %g s, stream again in %g s",
-                self._config.id, exc, self._config.poll_interval_s, self._config.stream_retry_s,
-            )
-            await self._search(client, punches)  # the terminal still answers? then only the stream failed
+            failure = exc
         finally:
             for task in (*tasks, stopper):
                 task.cancel()
             for task in (*tasks, stopper):
                 with contextlib.suppress(asyncio.CancelledError, DeviceError):
                     await task
+        self._stream_failed_at = self._timing.monotonic()
+        _LOGGER.warning(
+            "Hikvision %s: event stream failed (%s); polling every %g s, stream again in %g s",
+            self._config.id, failure, self._config.poll_interval_s, self._config.stream_retry_s,
+        )
+        # The terminal still answers? Then only the stream failed. The search runs once the stream's own
+        # search is over, so two searches from the same position never deliver the same event twice.
+        await self._search(client, punches)
 
     async def _follow(self, client: IsapiClient, punches: PunchSink, connected: asyncio.Event) -> None:
         async with client.alert_stream() as parts:
@@ -208,7 +213,7 @@ class HikvisionDriver:
         """Once the stream is up, search for what happened before it connected; then now and then."""
         await connected.wait()
         await self._search(client, punches)
-        while not await sleep_unless(stop, self._config.reconcile_interval_s):
+        while not await self._timing.sleep(stop, self._config.reconcile_interval_s):
             await self._search(client, punches)
 
     def _part_event(self, content_type: str, body: bytes) -> AccessEvent | None:

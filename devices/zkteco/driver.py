@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import CheckIn, DeviceAuthError, DeviceError, DeviceInfo, DeviceUnavailable, EventSink
 from devices.terminal import (
     Presence,
@@ -30,7 +30,6 @@ from devices.terminal import (
     punch_event,
     read_secret,
     skew_seconds,
-    sleep_unless,
     wall_now,
 )
 from devices.zkteco import protocol as p
@@ -57,10 +56,13 @@ def _parse_position(value: str | None) -> tuple[int, str] | None:
 class ZKTecoDriver:
     kind: ClassVar[str] = "zkteco"
 
-    def __init__(self, config: ZKTecoConfig, *, retry_initial_s: float = RETRY_INITIAL_S) -> None:
+    def __init__(
+        self, config: ZKTecoConfig, *, retry_initial_s: float = RETRY_INITIAL_S, timing: Timing = REAL_TIME
+    ) -> None:
         self._config = config
         self._zone = ZoneInfo(config.timezone)
         self._retry_initial_s = retry_initial_s
+        self._timing = timing
         self._presence = Presence(config.id, _LOGGER, "ZKTeco terminal")
         self._serial = ""
         self._position: tuple[int, str] | None = None
@@ -86,26 +88,25 @@ class ZKTecoDriver:
         punches = as_punch_sink(sink)
         self._presence.reset()
         self._position = _parse_position(await punches.stored_position())
-        delay = self._retry_initial_s
-        first = True
+        # A session that worked for longer than a poll interval starts the backoff afresh.
+        backoff = Backoff(
+            self._retry_initial_s, self._config.retry_max_s, timing=self._timing,
+            reset_after_s=self._config.poll_interval_s,
+        )
         try:
             while not stop.is_set():
-                if not first:
+                if backoff.attempt():
                     self._counters["reconnects"] += 1
-                first = False
-                started = time.monotonic()
                 try:
                     await self._session(punches, stop)
                     return
                 except DeviceError as exc:
                     self._presence.mark(sink, online=False, detail=str(exc))
-                if time.monotonic() - started > self._config.poll_interval_s:
-                    delay = self._retry_initial_s  # the session worked for a while: start backing off afresh
                 self._mode = "retrying"
+                delay = backoff.next_delay()
                 _LOGGER.debug("ZKTeco %s: retrying in %.1f s", self._config.id, delay)
-                if await sleep_unless(stop, delay):
+                if await self._timing.sleep(stop, delay):
                     return
-                delay = min(delay * 2, self._config.retry_max_s)
         finally:
             self._mode = "stopped"
 
@@ -174,12 +175,13 @@ class ZKTecoDriver:
             self._mode = "live" if live else "poll"
             while not stop.is_set():
                 await self._pull(client, punches)
-                due = time.monotonic() + self._config.poll_interval_s
-                while not stop.is_set() and time.monotonic() < due:
+                now = self._timing.monotonic
+                due = now() + self._config.poll_interval_s
+                while not stop.is_set() and now() < due:
                     if live:
-                        events = await client.live_events(wait=min(0.25, max(due - time.monotonic(), 0.01)))
+                        events = await client.live_events(wait=min(0.25, max(due - now(), 0.01)))
                         await self._deliver_live(events, punches)
-                    elif await sleep_unless(stop, min(1.0, due - time.monotonic())):
+                    elif await self._timing.sleep(stop, min(1.0, due - now())):
                         break
                 if stop.is_set():
                     break

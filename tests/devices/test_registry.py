@@ -11,7 +11,16 @@ from pydantic import TypeAdapter, ValidationError
 from devices.fake import FakeTerminalConfig, FakeTerminalDriver
 from devices.kiosk.config import CameraKioskConfig, WebKioskConfig
 from devices.kiosk.driver import CameraKioskDriver
-from devices.registry import DeviceConfig, config_kinds, create_driver, device_list_adapter, driver_kinds
+from devices.registry import (
+    DeviceConfig,
+    Role,
+    config_kinds,
+    create_driver,
+    device_list_adapter,
+    driver_kinds,
+    has_role,
+    kinds_with,
+)
 
 DEVICES: list[dict[str, object]] = [
     {"kind": "kiosk_web", "id": "kiosk-1", "site": "village-a"},
@@ -88,6 +97,16 @@ def test_kind_lists() -> None:
     assert set(drivers) <= set(kinds)
     assert {"fake_terminal", "kiosk_camera"} <= set(drivers)
     assert "kiosk_web" in kinds and "kiosk_web" not in drivers  # a browser page, not a driver
+
+
+def test_every_kind_declares_the_roles_the_core_asks_for() -> None:
+    assert {k for k in config_kinds() if not any(has_role(k, r) for r in Role)} == set()
+    assert kinds_with(Role.terminal) == {"zkteco", "zkteco_adms", "hikvision", "fake_terminal"}
+    assert kinds_with(Role.kiosk) == {"kiosk_web", "kiosk_camera"}
+    assert kinds_with(Role.kiosk_page) == {"kiosk_web"}
+    assert kinds_with(Role.camera, Role.duty_camera) == {"camera", "duty_camera"}
+    assert has_role("duty_camera", Role.duty_camera) and not has_role("camera", Role.duty_camera)
+    assert not has_role("no_such_kind", Role.terminal)  # a stored row of a kind this build does not know
 
 
 def test_devices_package_does_not_import_the_core() -> None:

@@ -46,6 +46,7 @@ class IsapiFaults:
     stream_garbage: bool = False  # one unreadable event part before the real ones
     hang: bool = False  # every request waits forever
     bad_json: bool = False  # AcsEvent answers something that is not JSON
+    search_delay_s: float = 0.0  # AcsEvent takes this long to answer (it reads the log at the end)
 
 
 @dataclass
@@ -232,6 +233,8 @@ class FakeIsapiTerminal:
             return Response("<html>busy</html>", media_type="text/html")
         cond = (await request.json())["AcsEventCond"]
         self.searches.append(cond)
+        if self.faults.search_delay_s:
+            await asyncio.sleep(self.faults.search_delay_s)
         with self._lock:
             events = list(self.events)
         major, minor = int(cond.get("major", 0)), int(cond.get("minor", 0))

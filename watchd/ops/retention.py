@@ -9,7 +9,7 @@ as orphans once older than `orphan_grace_hours` (the grace keeps pictures being 
 The rows themselves stay (attendance, visits and incidents keep their history).
 
 Camera-event snapshots and clips have their own retention (`[camera_watch] retention_days`,
-`max_disk_mb`, watchd/pipeline/camera_watch.py); their files are counted as referenced here and
+`max_disk_mb`, watchd/pipeline/camera_watch/media.py); their files are counted as referenced here and
 their folder is not swept.
 """
 

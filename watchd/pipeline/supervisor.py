@@ -19,15 +19,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, EventSink, Frame
-from devices.registry import AnyDeviceConfig, CameraConfig, create_driver
-from devices.terminal import sleep_unless
+from devices.registry import AnyDeviceConfig, CameraConfig, Role, create_driver, has_role
 from watchd.domain.notices import NoticeSink
 from watchd.domain.observations import ObservationSink
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, staged
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
-from watchd.pipeline.camera_watch import CameraWatchService
-from watchd.pipeline.duty_watch import DutyWatch, build_duty_watch
+from watchd.pipeline.camera_watch.watch import CameraWatchService
+from watchd.pipeline.duty_watch.watch import DutyWatch, build_duty_watch
 from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.checkins import CheckinService, NewCheckin
 from watchd.services.punches import PunchService
@@ -41,6 +41,7 @@ EVENT_QUEUE = 1000
 EVENT_BATCH = 500  # punches a consumer stores in one transaction
 PRESENCE_ITEM = "task:terminal-presence"  # the push terminals' silence check: one node runs it
 CONSUMER_BEAT_S = 10.0  # consumers beat at least this often, also while their queue is empty
+DRIVER_RESTART_MAX_S = 60.0  # a crashing driver is restarted after 1 s, 2 s, 4 s ... at most this
 DRIVER_BEAT_S = 30.0  # 3 x 30 s > the longest backoff wait (60 s): a failing device is not a stalled stage
 
 
@@ -77,8 +78,9 @@ class DeviceSupervisor:
         liveness: LivenessSettings, clock: Callable[[], datetime], *, punches: PunchService | None = None,
         observations: ObservationSink | None = None, cameras: CameraWatchService | None = None,
         duty: DutyWatch | None = None, leased: bool = False, heartbeats: Heartbeats | None = None,
-        notices: NoticeSink | None = None,
+        notices: NoticeSink | None = None, timing: Timing = REAL_TIME,
     ) -> None:
+        self.timing = timing  # monotonic time and waits of the driver restarts (tests drive them)
         self.heartbeats = heartbeats or Heartbeats()
         self.devices = [d for d in devices if d.enabled]
         # Duty-room desk cameras: frames go to the duty watch, not to the check-in tracker.
@@ -110,7 +112,7 @@ class DeviceSupervisor:
         """Everything this node can run: devices with a driver, watched cameras, the presence sweep."""
         items = [c.id for c in self.cameras.cameras]
         for config in self.devices:
-            if config.kind == "duty_camera" and not self.duty.handles(config.id):
+            if has_role(config.kind, Role.duty_camera) and not self.duty.handles(config.id):
                 continue
             if config.id not in self.cameras.states and create_driver(config) is not None:
                 items.append(config.id)
@@ -156,7 +158,7 @@ class DeviceSupervisor:
         self._tasks.append(asyncio.create_task(self.terminals.finish_pending(), name="punches:pending"))
         self.cameras.start(cameras=False)
         for config in self.devices:
-            if config.kind == "duty_camera" and not self.duty.handles(config.id):
+            if has_role(config.kind, Role.duty_camera) and not self.duty.handles(config.id):
                 log.warning("duty camera %s watches no desk ([[duty.rooms.desks]]): not started", config.id)
         if not self.leased:
             for item in self.lease_items():
@@ -187,7 +189,7 @@ class DeviceSupervisor:
             return
         rt = self.runtimes[config.id] = DeviceRuntime(config.id)
         stop = self._item_stop(config.id)
-        if config.kind == "duty_camera":
+        if has_role(config.kind, Role.duty_camera):
             self._spawn(config.id, self._run_driver(driver, rt, rt, stop), f"driver:{config.id}")
             self._items[config.id].append(
                 self._staged(f"duty:{config.id}", self.duty.consume, config.id, rt.frames, rt.events, stop)
@@ -212,7 +214,7 @@ class DeviceSupervisor:
     async def _drive(
         self, driver: Driver, sink: EventSink, rt: DeviceRuntime, stop: asyncio.Event, heartbeat: Heartbeat
     ) -> None:
-        delay, failing = 1.0, False
+        backoff = Backoff(1.0, DRIVER_RESTART_MAX_S, timing=self.timing)
         while not stop.is_set():
             try:
                 await beating(driver.run(sink, stop), heartbeat)
@@ -220,13 +222,11 @@ class DeviceSupervisor:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                if not failing:
+                if backoff.failed():
                     log.exception("driver %s crashed; restarting with backoff", rt.device_id)
-                failing = True
-            if await sleep_unless(stop, delay):
+            if await backoff.sleep(stop):
                 return
             heartbeat.beat()
-            delay = min(delay * 2, 60.0)
 
     async def _consume_events(self, rt: DeviceRuntime, heartbeat: Heartbeat) -> None:
         while True:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from devices.registry import Role, kinds_with
 from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.auth import AuthRepository
 from watchd.db.repositories.sites import SitesRepository
@@ -19,7 +20,7 @@ from watchd.db.session import Database
 from watchd.errors import Invalid, NotFound, Unauthorized
 
 log = logging.getLogger(__name__)
-KIOSK_KINDS = frozenset({"kiosk_web", "kiosk_camera"})
+KIOSK_KINDS = kinds_with(Role.kiosk)
 ROLES = frozenset({"admin", "leader", "duty_officer", "cadre"})
 
 

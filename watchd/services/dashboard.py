@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from devices.registry import Role, has_role, kinds_with
 from watchd.alerts.service import AlertService
 from watchd.alerts.views import IncidentView
 from watchd.db.repositories.camera_events import CameraEventsRepository
@@ -27,13 +28,13 @@ from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
 from watchd.ops.runtime import Runtime
-from watchd.pipeline.camera_watch import TAMPER_TEXT
+from watchd.pipeline.camera_watch.recorder import TAMPER_TEXT
 from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
 from watchd.services.duty_presence import PresenceRecorder
 
 CACHE_SECONDS = 1.0
-CAMERA_KINDS = ("camera", "duty_camera")
+CAMERA_KINDS = kinds_with(Role.camera, Role.duty_camera)
 CAMERA_STATE_TEXT = {
     "online": "在线", "offline": "离线", "tamper": "遮挡/移位", "no_picture": "无画面", "unknown": "未知",
 }
@@ -132,7 +133,7 @@ class Dashboard:
                 if d.kind not in CAMERA_KINDS or not d.enabled:
                     continue
                 last: dict[str, Any] | None = None
-                if d.kind == "camera":
+                if has_role(d.kind, Role.camera):
                     recent = events.search(camera_id=d.id, kind=None, since=None, until=None, limit=20)
                     open_kinds = {e.kind for e in recent if e.ended_at is None}
                     state = (

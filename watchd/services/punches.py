@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from devices.contracts import CheckIn, DeviceAuthError, DeviceError, DeviceInfo
-from devices.registry import AnyDeviceConfig, create_driver
+from devices.registry import AnyDeviceConfig, Role, create_driver, kinds_with
 from devices.terminal import (
     RAW_CURSOR,
     RAW_DEVICE_TIME,
@@ -52,7 +52,7 @@ from watchd.services.checkins import CheckinService, NewCheckin
 from watchd.settings.root import Settings
 
 log = logging.getLogger(__name__)
-TERMINAL_KINDS = frozenset({"zkteco", "zkteco_adms", "hikvision", "fake_terminal"})
+TERMINAL_KINDS = kinds_with(Role.terminal)
 PENDING_BATCH = 200
 MAX_TEXT = 64
 PROBE_TIMEOUT_S = 30.0

@@ -18,8 +18,8 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from devices.backoff import sleep_unless
 from devices.contracts import CheckIn, DeviceEvent, DeviceInfo, DeviceStatus, EventSink
-from devices.terminal import sleep_unless
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink
 from watchd.services.punches import PunchService, StatusChange
 

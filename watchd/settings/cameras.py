@@ -52,7 +52,8 @@ class CameraWatchSettings(ConfigModel):
         description="Megabytes of snapshots and clips kept; beyond it the oldest clips, then snapshots, are deleted.",
     )
     queue_size: int = Field(
-        100, ge=10, le=10_000, title="Event queue",
-        description="Events waiting to be stored per camera; beyond this they are dropped and counted.",
+        100, ge=10, le=10_000, title="Event queue (unused)",
+        description="No longer used: each camera's thread stores its events as they happen, without a queue. "
+        "Accepted so that existing configuration files stay valid.",
     )
     mqtt: MqttSettings = Field(default_factory=MqttSettings, title="MQTT", description="Publishing events.")

@@ -12,6 +12,7 @@ from datetime import time
 from pydantic import Field, field_validator
 
 from devices.geometry import polygon_problem
+from devices.registry import Role, has_role
 from watchd.settings.base import ConfigModel
 from watchd.settings.sites import Identifier
 
@@ -165,7 +166,7 @@ def duty_reference_errors(
             if desk.camera in cameras:
                 errors.append(f"{where}.desks.{j}.camera: camera {desk.camera!r} watches another desk already")
             cameras.add(desk.camera)
-            if kind != "duty_camera":
+            if not has_role(kind, Role.duty_camera):
                 errors.append(f"{where}.desks.{j}.camera: {desk.camera!r} is not a device of kind duty_camera")
             elif site != room.site:
                 errors.append(f"{where}.desks.{j}.camera: {desk.camera!r} is installed at {site!r}, not in this room")

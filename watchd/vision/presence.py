@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from watchd.vision.motion import Region, rasterize
+from watchd.vision.motion.detector import Region, rasterize
 
 Luma = npt.NDArray[np.uint8]
 FloatImage = npt.NDArray[np.float32]

@@ -5,6 +5,7 @@ return resolves it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,12 +15,15 @@ import av
 import cv2
 import numpy as np
 import numpy.typing as npt
+import pytest
 
+from devices.backoff import REAL_TIME, Timing
+from tests.driven_time import DrivenTime
 from tests.fakes.mjpeg_server import MjpegServer
 from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
 from watchd.app import Services
 from watchd.db.repositories.camera_events import CameraEventsRepository
-from watchd.pipeline.camera_watch import CameraWatchService
+from watchd.pipeline.camera_watch.watch import CameraWatchService
 
 SIZE = (240, 320)  # height, width of the fake camera's pictures
 PIT_ZONE = {"name": "坑口", "points": [[0.5, 0.0], [1.0, 0.0], [1.0, 1.0], [0.5, 1.0]]}
@@ -55,14 +59,15 @@ class Scene:
 
 
 def watch_cameras(
-    make_services: Callable[..., Services], cameras: Sequence[dict[str, Any]], **watch_settings: Any
+    make_services: Callable[..., Services], cameras: Sequence[dict[str, Any]], *, timing: Timing = REAL_TIME,
+    **watch_settings: Any,
 ) -> tuple[Services, CameraWatchService, ListSink]:
     services = make_services(sites=SITES, devices=list(cameras), camera_watch=watch_settings)
     settings = services.config.settings
     sink = ListSink()
     watch = CameraWatchService(
         [d for d in settings.devices if d.kind == "camera"], settings.camera_watch, services.db,
-        services.config.data_dir, services.clock, settings.zone, observations=sink,
+        services.config.data_dir, services.clock, settings.zone, observations=sink, timing=timing,
     )
     return services, watch, sink
 
@@ -135,28 +140,98 @@ def test_an_http_mjpeg_camera_going_away_is_offline_and_its_return_resolves_it(
 ) -> None:
     scene = Scene()
     server = MjpegServer(scene.render, fps=10).start()
+    driven = DrivenTime()  # the watch's silence and reconnect waits run on it
     try:
         camera = {**CAMERA, "source": server.url, "offline_after_s": 3, "reconnect_max_s": 2}
-        _, watch, sink = watch_cameras(make_services, [camera])
-        took: list[float] = []
+        _, watch, sink = watch_cameras(make_services, [camera], timing=driven.timing)
 
         async def scenario() -> None:
             state = watch.states["cam-pit"]
             await until(lambda: frames(watch, "cam-pit") >= 3 and state.online is True, 10, "the camera online")
             server.stop()
-            took.append(await until(lambda: state.online is False, 10, "camera offline"))
-            await until(lambda: observed(sink, "camera_offline") == [True], 3, "the offline observation")
+            await driven.until_sleeping()  # the stream ended: the camera's thread waits to reconnect
+            assert observed(sink, "camera_offline") == []
+            driven.advance(3.0)  # offline_after_s without a picture
+            await until(lambda: observed(sink, "camera_offline") == [True], 5, "the offline observation")
+            await driven.skip_until(lambda: "refused the connection" in state.last_error)
             (status,) = watch.status()
-            assert status["online"] is False and "refused the connection" in str(status["last_error"])
+            assert status["online"] is False
             before = frames(watch, "cam-pit")
             server.start()
-            await until(lambda: state.online is True and frames(watch, "cam-pit") >= before + 3, 10,
-                        "pictures again")
+            await driven.skip_until(lambda: state.online is True and frames(watch, "cam-pit") >= before + 3)
             await until(lambda: observed(sink, "camera_offline") == [True, False], 3, "offline resolved")
 
         run(watch, scenario)
     finally:
         server.stop()
-    assert took[0] <= 3 + 2.5  # offline_after_s, plus the watchdog tick and scheduling
     assert server.connections >= 2  # it reconnected by itself
+    assert driven.waits[0] == 1 and set(driven.waits[1:]) <= {2}  # backing off from 1 s to reconnect_max_s
 
+
+def test_a_busy_event_loop_does_not_hold_up_storing_a_camera_event(make_services: Callable[..., Services]) -> None:
+    scene = Scene()
+    with MjpegServer(scene.render, fps=10) as server:
+        camera = {**CAMERA, "source": server.url, "zones": [PIT_ZONE], "min_duration_s": 1.0, "offline_after_s": 3}
+        services, watch, sink = watch_cameras(make_services, [camera], quiet_s=1.0)
+
+        def stored() -> list[str]:
+            with services.db.read() as s:
+                rows = CameraEventsRepository(s).search(camera_id="cam-pit", kind="motion", since=None, until=None,
+                                                         limit=5)
+                return [r.event_key for r in rows]
+
+        async def scenario() -> None:
+            await until(lambda: frames(watch, "cam-pit") >= 3 and watch.states["cam-pit"].online is True, 10,
+                        "the camera online")
+            scene.walk(2.0)
+            # The event loop is busy (a long report, a slow request) while the motion starts: the camera's
+            # own thread stores the event meanwhile; nothing waits for the loop.
+            deadline = time.monotonic() + 8
+            while not stored():
+                assert time.monotonic() < deadline, "the motion event was not stored while the loop was busy"
+                time.sleep(0.05)  # noqa: ASYNC251 - blocks the event loop on purpose
+            assert [o.kind.value for o in sink.seen] == ["motion"]  # reported by the same thread, too
+
+        run(watch, scenario)
+
+
+def refuse_camera_events(services: Services) -> None:
+    """The database refuses new camera events from now on (a full disk, a broken table)."""
+    if services.db.dialect == "sqlite":
+        ddl = ["CREATE TRIGGER refuse BEFORE INSERT ON camera_events BEGIN SELECT RAISE(ABORT, 'disk full'); END"]
+    else:
+        ddl = [
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE INSERT ON camera_events FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ]
+    with services.db.engine.begin() as conn:
+        for statement in ddl:
+            conn.exec_driver_sql(statement)
+
+
+def test_an_event_the_database_refuses_is_counted_and_the_camera_watches_on(
+    make_services: Callable[..., Services], caplog: pytest.LogCaptureFixture,
+) -> None:
+    scene = Scene()
+    with MjpegServer(scene.render, fps=10) as server:
+        camera = {**CAMERA, "source": server.url, "zones": [PIT_ZONE], "min_duration_s": 1.0, "offline_after_s": 3}
+        services, watch, sink = watch_cameras(make_services, [camera], quiet_s=1.0)
+        refuse_camera_events(services)
+
+        def status() -> dict[str, object]:
+            (found,) = watch.status()
+            return found
+
+        async def scenario() -> None:
+            await until(lambda: frames(watch, "cam-pit") >= 3 and watch.states["cam-pit"].online is True, 10,
+                        "the camera online")
+            scene.walk(2.0)
+            await until(lambda: status()["dropped_events"] == 2, 10, "the start and end to be refused")
+            before = frames(watch, "cam-pit")
+            await until(lambda: frames(watch, "cam-pit") >= before + 2, 5, "pictures after the refusal")
+            assert status()["online"] is True
+
+        run(watch, scenario)
+    assert sink.seen == []  # nothing stored, nothing reported as if it had been
+    refused = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert refused == ["camera cam-pit: motion start not recorded", "camera cam-pit: motion end not recorded"]

@@ -16,7 +16,7 @@ from tests.datasets import require_shared_data
 from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
 from watchd.app import Services
 from watchd.db.repositories.camera_events import CameraEventsRepository
-from watchd.pipeline.camera_watch import CameraWatchService
+from watchd.pipeline.camera_watch.watch import CameraWatchService
 
 
 def test_a_wrong_password_is_an_auth_error_without_the_password(

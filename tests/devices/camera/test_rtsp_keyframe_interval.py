@@ -20,7 +20,7 @@ from tests.integration import need
 from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
 from watchd.app import Services
 from watchd.domain.notices import Notice, NoticeKind
-from watchd.pipeline.camera_watch import CameraWatchService
+from watchd.pipeline.camera_watch.watch import CameraWatchService
 from watchd.pipeline.supervisor import DeviceSupervisor
 
 LAWN = [[0, 0.6], [0.5, 0.6], [0.5, 1], [0, 1]]  # in the clip, two people cross it from 2.8 s on

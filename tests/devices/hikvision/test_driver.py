@@ -13,6 +13,7 @@ from devices.hikvision.driver import HikvisionDriver
 from devices.terminal import RAW_CURSOR, RAW_DEVICE_TIME, RAW_SERIAL, RAW_SOURCE, RAW_USER_NAME
 from tests.devices.hikvision.conftest import SECRET_ENV, hik_config
 from tests.devices.zkteco.conftest import RecordingSink, eventually
+from tests.driven_time import DrivenTime
 from tests.fakes.hikvision_isapi import ZONE, FakeIsapiTerminal
 
 pytestmark = pytest.mark.date_sensitive  # device times relative to the real clock
@@ -24,8 +25,10 @@ def ago(minutes: float) -> datetime:
 
 def run(
     driver: HikvisionDriver, sink: RecordingSink, until: Callable[[], bool], *,
-    during: Callable[[], Awaitable[None]] | None = None, limit: float = 10,
+    during: Callable[[], Awaitable[None]] | None = None, limit: float = 10, time: DrivenTime | None = None,
 ) -> None:
+    """Run the driver until `until()` holds; with `time`, its waits are skipped instead of waited out."""
+
     async def main() -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(driver.run(sink, stop))
@@ -36,7 +39,10 @@ def run(
             assert asyncio.get_running_loop().time() < deadline, f"timed out: {driver.diagnostics()}"
             if task.done():
                 task.result()
-            await asyncio.sleep(0.02)
+            if time is not None and time.sleeping:
+                time.skip()
+            else:
+                await asyncio.sleep(0.02)
         stop.set()
         await asyncio.wait_for(task, 5)
 
@@ -68,11 +74,13 @@ def test_a_missing_secret_names_the_setting(terminal: FakeIsapiTerminal, monkeyp
 
 def test_refused_login_is_not_retried_soon(terminal: FakeIsapiTerminal, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SECRET_ENV, "wrong")
-    sink = RecordingSink()
-    run(HikvisionDriver(hik_config(terminal, auth_retry_s=60), retry_initial_s=0.05), sink, lambda: bool(sink.statuses))
-    asyncio.run(asyncio.sleep(0.3))
-    assert terminal.failed_logins == 1  # not hammered into a lock-out
-    assert sink.statuses[0].state == "offline" and "refused user" in sink.statuses[0].detail
+    sink, time = RecordingSink(), DrivenTime()
+    driver = HikvisionDriver(hik_config(terminal, auth_retry_s=60), retry_initial_s=0.05, timing=time.timing)
+    run(driver, sink, lambda: len(time.waits) >= 3, time=time)
+    assert time.waits == [60, 60, 60]  # not hammered into a lock-out: one try a minute
+    assert terminal.failed_logins == 3
+    assert [s.state for s in sink.statuses] == ["offline"]
+    assert "refused user" in sink.statuses[0].detail
 
 
 def test_catch_up_pages_through_the_search_and_stores_the_position(terminal: FakeIsapiTerminal) -> None:
@@ -109,8 +117,9 @@ def test_live_events_come_through_the_stream(terminal: FakeIsapiTerminal) -> Non
     driver = HikvisionDriver(hik_config(terminal))
 
     async def punch() -> None:
-        await eventually(lambda: terminal.stream_connections > 0 and driver.diagnostics()["mode"] == "stream")
-        await asyncio.sleep(0.2)
+        # Following the stream, and its first search (the catch-up's second) has read the log: the
+        # punch can only come through the stream.
+        await eventually(lambda: terminal.stream_connections > 0 and len(terminal.searches) >= 2)
         terminal.add_event("E7", ago(0), name="巴特尔")
         terminal.add_event("E8", ago(0), minor=76)  # face verification failed: not a punch
 
@@ -135,17 +144,33 @@ def test_without_a_stream_it_polls_and_says_so(terminal: FakeIsapiTerminal) -> N
 
 
 def test_a_dropped_stream_loses_nothing(terminal: FakeIsapiTerminal) -> None:
-    sink = RecordingSink()
-    driver = HikvisionDriver(hik_config(terminal, stream_retry_s=1))
+    sink, time = RecordingSink(), DrivenTime()
+    driver = HikvisionDriver(hik_config(terminal, stream_retry_s=1), timing=time.timing)
 
     async def blip() -> None:
         await eventually(lambda: terminal.stream_connections > 0 and driver.diagnostics()["mode"] == "stream")
         terminal.drop_streams()
         terminal.add_event("E4", ago(1))  # while the stream is down
 
-    run(driver, sink, lambda: len(sink.punches) >= 1 and terminal.stream_connections >= 2, during=blip)
+    run(driver, sink, lambda: len(sink.punches) >= 1 and terminal.stream_connections >= 2, during=blip, time=time)
     assert [p.subject_ref for p in sink.punches] == ["E4"]
+    assert 1 in time.waits  # it polled (every poll_interval_s = 1 s) until the stream was due again
     assert [s.state for s in sink.statuses] == ["online"]  # the terminal never stopped answering
+
+
+def test_a_stream_dropped_while_its_search_runs_delivers_each_event_once(terminal: FakeIsapiTerminal) -> None:
+    terminal.faults.search_delay_s = 0.5
+    sink, time = RecordingSink(), DrivenTime()
+    driver = HikvisionDriver(hik_config(terminal, stream_retry_s=1), timing=time.timing)
+
+    async def blip() -> None:
+        # The catch-up search is done and the stream's own search is under way when the stream drops.
+        await eventually(lambda: terminal.stream_connections > 0 and len(terminal.searches) >= 2)
+        terminal.drop_streams()
+        terminal.add_event("E5", ago(1))
+
+    run(driver, sink, lambda: len(sink.punches) >= 1 and terminal.stream_connections >= 2, during=blip, time=time)
+    assert [p.subject_ref for p in sink.punches] == ["E5"]
 
 
 def test_unreadable_stream_parts_are_skipped(terminal: FakeIsapiTerminal) -> None:
@@ -163,15 +188,16 @@ def test_unreadable_stream_parts_are_skipped(terminal: FakeIsapiTerminal) -> Non
 
 
 def test_a_terminal_that_hangs_goes_offline_once(terminal: FakeIsapiTerminal) -> None:
-    sink = RecordingSink()
-    driver = HikvisionDriver(hik_config(terminal, mode="poll", timeout_s=0.3), retry_initial_s=0.1)
+    sink, time = RecordingSink(), DrivenTime()
+    driver = HikvisionDriver(hik_config(terminal, mode="poll", timeout_s=0.3), timing=time.timing)
 
     async def hang() -> None:
         await eventually(lambda: bool(sink.statuses))
         terminal.faults.hang = True
 
-    run(driver, sink, lambda: len(sink.statuses) >= 2, during=hang)
-    asyncio.run(asyncio.sleep(0.5))
+    # Three failed reconnects (after 1 s, 2 s and 4 s) after the poll that found it hanging: still one report.
+    run(driver, sink, lambda: driver.diagnostics()["reconnects"] == 3 and time.sleeping == 1, during=hang, time=time)
+    assert time.waits[-4:] == [1, 2, 4, 8]
     assert [s.state for s in sink.statuses] == ["online", "offline"]
     assert "no reply within 0.3 s" in sink.statuses[1].detail
 

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from devices.contracts import DeviceEvent, DeviceStatus, DeviceUnavailable, Frame
-from devices.kiosk.capture import redact_source
 from devices.kiosk.config import CameraKioskConfig
 from devices.kiosk.driver import CameraKioskDriver
+from tests.driven_time import DrivenTime
 
 UNREACHABLE = "rtsp://127.0.0.1:1/none"
 WITH_PASSWORD = "rtsp://user:secret@127.0.0.1:1/x"
@@ -60,12 +60,14 @@ def camera(source: str | Path, **overrides: object) -> CameraKioskConfig:
     return CameraKioskConfig.model_validate({**data, **overrides})
 
 
-async def stop_after(driver: CameraKioskDriver, sink: ListSink, seconds: float) -> float:
-    """Run for `seconds`, set stop, and return how long `run` took to return."""
+async def stop_when(driver: CameraKioskDriver, sink: ListSink, condition: Callable[[], bool]) -> float:
+    """Run until `condition()` holds, set stop, and return how long `run` took to return."""
     stop = asyncio.Event()
     task = asyncio.create_task(driver.run(sink, stop))
-    await asyncio.sleep(seconds)
-    assert not task.done()
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline and not task.done(), "the condition never held"
+        await asyncio.sleep(0.01)
     stop.set()
     started = time.monotonic()
     await asyncio.wait_for(task, timeout=3)
@@ -113,7 +115,7 @@ def test_run_returns_promptly_on_stop_while_streaming(tmp_path: Path) -> None:
     clip = write_clip(tmp_path / "long.avi", seconds=10, fps=10, size=(200, 150))
     driver = CameraKioskDriver(camera(clip, fps=5))
     sink = ListSink()
-    assert asyncio.run(stop_after(driver, sink, 0.6)) < 1.0
+    assert asyncio.run(stop_when(driver, sink, lambda: len(sink.frames()) >= 2)) < 1.0
     assert len(sink.frames()) >= 1
     assert [s.state for s in sink.statuses()] == ["online"]
     assert driver.diagnostics()["state"] == "stopped"
@@ -126,8 +128,12 @@ def test_refusing_sink_gets_drops_counted(tmp_path: Path) -> None:
     asyncio.run(asyncio.wait_for(driver.run(sink, asyncio.Event()), timeout=5))
     diagnostics = driver.diagnostics()
     assert diagnostics["frames_emitted"] == 0
-    assert diagnostics["frames_dropped"] == len(sink.frames())
-    assert len(sink.frames()) >= 5
+    assert len(sink.frames()) >= 1
+    # Every frame within the fps budget was lost and counted: refused by the sink, or (on a busy machine)
+    # replaced by a newer one before the loop could offer it.
+    handed_on = int(str(diagnostics["frames_read"])) - int(str(diagnostics["frames_skipped"]))
+    assert len(sink.frames()) <= handed_on <= 12  # 1 s at 10 fps, fewer if the machine stalls the thread
+    assert diagnostics["frames_dropped"] == handed_on
     assert diagnostics["status_dropped"] == 2
 
 
@@ -146,32 +152,49 @@ def test_probe_of_an_unavailable_source_names_it(tmp_path: Path, source: str) ->
         asyncio.run(CameraKioskDriver(camera(source)).probe())
 
 
+def run_until(driver: CameraKioskDriver, sink: ListSink, time: DrivenTime, condition: Callable[[], bool]) -> None:
+    """Run the driver, skipping its backoff waits, until `condition()` holds; then stop it."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(driver.run(sink, stop))
+        await time.skip_until(condition)
+        stop.set()
+        await asyncio.wait_for(task, timeout=3)
+
+    asyncio.run(main())
+
+
 def test_unreachable_source_goes_offline_once_while_retrying() -> None:
-    driver = CameraKioskDriver(camera(UNREACHABLE), retry_initial_s=0.05, retry_max_s=0.2)
+    time = DrivenTime()
+    driver = CameraKioskDriver(camera(UNREACHABLE), timing=time.timing)
     sink = ListSink()
-    assert asyncio.run(stop_after(driver, sink, 0.8)) < 1.0
+    run_until(driver, sink, time, lambda: len(time.waits) >= 7)
+    assert time.waits[:7] == [1, 2, 4, 8, 16, 30, 30]  # seconds between attempts: doubling up to 30 s
     statuses = sink.statuses()
     assert [s.state for s in statuses] == ["offline"]
     assert UNREACHABLE in statuses[0].detail
     assert not sink.frames()
     diagnostics = driver.diagnostics()
-    assert isinstance(diagnostics["reconnects"], int)
-    assert diagnostics["reconnects"] >= 2
+    assert diagnostics["reconnects"] == 6
     assert UNREACHABLE in str(diagnostics["last_error"])
 
 
 def test_recovers_when_the_source_appears(tmp_path: Path) -> None:
     target = tmp_path / "late.avi"
-    driver = CameraKioskDriver(camera(target, fps=5), retry_initial_s=0.05, retry_max_s=0.1)
+    time = DrivenTime()
+    driver = CameraKioskDriver(camera(target, fps=5), timing=time.timing)
     sink = ListSink()
 
     async def main() -> None:
         task = asyncio.create_task(driver.run(sink, asyncio.Event()))
-        await asyncio.sleep(0.3)
+        await time.skip_until(lambda: len(time.waits) >= 3)  # three attempts failed
         os.replace(write_clip(tmp_path / "staging.avi", seconds=0.5), target)
+        time.skip()
         await asyncio.wait_for(task, timeout=5)
 
     asyncio.run(main())
+    assert time.waits == [1, 2, 4]
     assert [(s.state, s.detail == "end of stream") for s in sink.statuses()] == [
         ("offline", False),
         ("online", False),
@@ -182,9 +205,10 @@ def test_recovers_when_the_source_appears(tmp_path: Path) -> None:
 
 def test_no_password_in_diagnostics_statuses_errors_or_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="devices")
-    driver = CameraKioskDriver(camera(WITH_PASSWORD), retry_initial_s=0.05, retry_max_s=0.1)
+    time = DrivenTime()
+    driver = CameraKioskDriver(camera(WITH_PASSWORD), timing=time.timing)
     sink = ListSink()
-    asyncio.run(stop_after(driver, sink, 0.3))
+    run_until(driver, sink, time, lambda: len(time.waits) >= 3)
     with pytest.raises(DeviceUnavailable) as probe_error:
         asyncio.run(driver.probe())
 
@@ -194,27 +218,6 @@ def test_no_password_in_diagnostics_statuses_errors_or_logs(caplog: pytest.LogCa
     texts = [repr(diagnostics), str(probe_error.value), caplog.text, *(s.detail for s in sink.statuses())]
     assert all("secret" not in text for text in texts)
     assert "user:***@127.0.0.1:1/x" in str(probe_error.value)
-
-
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        (
-            "rtsp://admin:p%40ss@10.0.0.2:554/Streaming/Channels/101",
-            "rtsp://admin:***@10.0.0.2:554/Streaming/Channels/101",
-        ),
-        (
-            "rtsp://10.0.0.3:554/user=admin&password=hunter2&channel=1",
-            "rtsp://10.0.0.3:554/user=admin&password=***&channel=1",
-        ),
-        ("http://10.0.0.4/video.mjpg?user=a&pwd=xyz", "http://10.0.0.4/video.mjpg?user=a&pwd=***"),
-        ("rtsp://viewer@10.0.0.5/live", "rtsp://viewer@10.0.0.5/live"),
-        ("/dev/video0", "/dev/video0"),
-        ("0", "0"),
-    ],
-)
-def test_redact_source(source: str, expected: str) -> None:
-    assert redact_source(source) == expected
 
 
 def test_a_second_run_reports_its_status_again(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from devices.terminal import RAW_CURSOR, RAW_DEVICE_TIME, RAW_SERIAL, RAW_SKEW, 
 from devices.zkteco.config import ZKTecoConfig
 from devices.zkteco.driver import ZKTecoDriver
 from tests.devices.zkteco.conftest import BASE, RecordingSink, eventually
+from tests.driven_time import DrivenTime
 from tests.fakes.zkteco_device import FakeZKDevice
 
 
@@ -90,13 +91,13 @@ def test_resumes_after_the_stored_position_and_rereads_a_replaced_log(device: Fa
 
 def test_live_punches_arrive_between_polls(device: FakeZKDevice) -> None:
     sink = RecordingSink()
+    driver = ZKTecoDriver(config(device, poll_interval_s=30))
 
     async def punch() -> None:
-        await eventually(lambda: bool(sink.statuses))
-        await asyncio.sleep(0.1)
+        await eventually(lambda: driver.diagnostics()["mode"] == "live")  # registered for live events
         device.punch_live("1001", BASE + timedelta(hours=1))
 
-    run(ZKTecoDriver(config(device, poll_interval_s=30)), sink, lambda: len(sink.punches) >= 1, during=punch)
+    run(driver, sink, lambda: len(sink.punches) >= 1, during=punch)
     assert sink.punches[0].raw["source"] == "zkteco_live"
     assert sink.punches[0].raw[RAW_DEVICE_TIME] == "2026-11-23 09:00:00"
 
@@ -125,20 +126,22 @@ def test_a_truncated_record_loses_nothing(device: FakeZKDevice) -> None:
 
 
 def test_offline_once_then_back_online_after_a_hang(device: FakeZKDevice) -> None:
-    sink = RecordingSink()
-    driver = ZKTecoDriver(config(device, timeout_s=0.3, poll_interval_s=1, live_events=False), retry_initial_s=0.1)
+    sink, time = RecordingSink(), DrivenTime()
+    driver = ZKTecoDriver(config(device, timeout_s=0.3, poll_interval_s=1, live_events=False), timing=time.timing)
 
     async def hang_then_recover() -> None:
         await eventually(lambda: bool(sink.statuses))
         device.faults.hang = True
-        await eventually(lambda: len(sink.statuses) >= 2)
-        await asyncio.sleep(1.0)  # several failed retries: still one offline report
+        # The next poll finds it hanging; three reconnects (after 1 s, 2 s, 4 s) fail: still one offline report.
+        await time.skip_until(lambda: driver.diagnostics()["reconnects"] == 3 and time.sleeping == 1)
+        assert time.waits[-4:] == [1, 2, 4, 8]
         device.faults.hang = False
+        await time.skip_until(lambda: len(sink.statuses) >= 3)
 
     run(driver, sink, lambda: len(sink.statuses) >= 3, during=hang_then_recover)
     assert [s.state for s in sink.statuses] == ["online", "offline", "online"]
     assert "no reply" in sink.statuses[1].detail
-    assert driver.diagnostics()["reconnects"] >= 2
+    assert driver.diagnostics()["reconnects"] == 4
 
 
 def test_clock_is_corrected_only_when_asked(device: FakeZKDevice) -> None:

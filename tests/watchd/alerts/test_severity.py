@@ -15,7 +15,8 @@ from tests.watchd.alerts.alerting import LEADER, PRINCIPAL, SITES, MakeServices,
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 from watchd.app import Services
 from watchd.domain.observations import Observation, ObservationKind
-from watchd.pipeline.camera_watch import CameraWatchService, LoopEvent
+from watchd.pipeline.camera_watch.loop import LoopEvent
+from watchd.pipeline.camera_watch.watch import CameraWatchService
 
 CAMERA: dict[str, Any] = {
     "id": "cam3", "kind": "camera", "site": "shakeng", "name": "坑口东", "source": "rtsp://127.0.0.1:1/x",
@@ -41,7 +42,7 @@ def camera_event(services: Services, clock: FakeClock, kind: str, **kw: Any) -> 
     cameras = [d for d in s.devices if d.kind == "camera"]
     watch = CameraWatchService(cameras, s.camera_watch, services.db, services.config.data_dir, services.clock,
                                s.zone, observations=services.alerts)  # type: ignore[arg-type]
-    watch.handle(LoopEvent(camera_id="cam3", kind=kind, phase="start", key=f"cam3:{kind}:{clock().isoformat()}",  # type: ignore[arg-type]
+    watch.recorder.record(LoopEvent(camera_id="cam3", kind=kind, phase="start", key=f"cam3:{kind}:{clock().isoformat()}",  # type: ignore[arg-type]
                            media_s=0.0, at=clock(), **kw))
 
 

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from devices.contracts import ClipInfo, LumaFrame
 from devices.registry import CameraConfig
 from tests.datasets import require_shared_data
-from watchd.pipeline.camera_watch import CameraLoop, LoopEvent
+from watchd.pipeline.camera_watch.loop import CameraLoop, LoopEvent
 
 Luma = npt.NDArray[np.uint8]
 LEFT_ZONE = [[0, 0.25], [0.25, 0.25], [0.25, 0.6], [0, 0.6]]  # people enter it at 18.4 s and 53 s

@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from tests.conftest import BASE_CONFIG, FakeClock
 from watchd.app import Services
 from watchd.domain.observations import Observation
-from watchd.pipeline.camera_watch import CameraWatchService, LoopEvent, prune_media
+from watchd.pipeline.camera_watch.loop import LoopEvent
+from watchd.pipeline.camera_watch.media import prune_media
+from watchd.pipeline.camera_watch.watch import CameraWatchService
 
 CAMERA = {"id": "cam-pit", "kind": "camera", "site": "pit", "name": "3号沙坑", "source": "rtsp://127.0.0.1:1/x"}
 SITES = [*BASE_CONFIG["sites"], {"id": "pit", "name": "3号沙坑", "kind": "protected_site"}]
@@ -58,13 +60,13 @@ def test_a_motion_event_is_stored_once_reported_and_served(
     from devices.contracts import ClipInfo
 
     start = event(clock, "start", "cam-pit:motion:1", zones=("坑口",), box=(0.1, 0.2, 0.3, 0.4), snapshot=snap)
-    watch.handle(start)
-    watch.handle(start)  # a replay changes nothing
+    watch.recorder.record(start)
+    watch.recorder.record(start)  # a replay changes nothing
     clock.advance(seconds=12)
     end = event(clock, "end", "cam-pit:motion:1", zones=("坑口",), clip=ClipInfo(path=str(clip), start_s=0, end_s=12,
                                                                                  size_bytes=5000))
-    watch.handle(end)
-    watch.handle(end)
+    watch.recorder.record(end)
+    watch.recorder.record(end)
     _, client, headers = admin_headers_for(services)
     rows = client.get("/api/cameras/events", headers=headers).json()
     assert len(rows) == 1
@@ -89,11 +91,11 @@ def test_camera_offline_shows_in_the_camera_list_until_it_is_back(
 ) -> None:
     services, watch, sink = setup(make_services)
     _, client, headers = admin_headers_for(services)
-    watch.handle(event(clock, "start", "cam-pit:camera_offline:1", kind="camera_offline", detail="refused"))
+    watch.recorder.record(event(clock, "start", "cam-pit:camera_offline:1", kind="camera_offline", detail="refused"))
     (cam,) = client.get("/api/cameras", headers=headers).json()
     assert cam["online"] is False and cam["open_events"] == ["camera_offline"]
     clock.advance(minutes=3)
-    watch.handle(event(clock, "end", "cam-pit:camera_offline:1", kind="camera_offline"))
+    watch.recorder.record(event(clock, "end", "cam-pit:camera_offline:1", kind="camera_offline"))
     (cam,) = client.get("/api/cameras", headers=headers).json()
     assert cam["online"] is True
     assert [o.active for o in sink.seen] == [True, False]
@@ -102,9 +104,9 @@ def test_camera_offline_shows_in_the_camera_list_until_it_is_back(
 
 def test_events_left_open_by_a_crash_are_closed_at_start(make_services: Callable[..., Services], clock: FakeClock) -> None:
     services, watch, _ = setup(make_services)
-    watch.handle(event(clock, "start", "cam-pit:tamper:1", kind="tamper", reason="covered"))
+    watch.recorder.record(event(clock, "start", "cam-pit:tamper:1", kind="tamper", reason="covered"))
     config = watch.states["cam-pit"].config
-    assert watch._close_dangling(config) is False  # what a camera's worker does first; nothing was offline
+    assert watch.recorder.close_dangling(config) is False  # what a camera's worker does first; nothing was offline
     with services.db.read() as s:
         from watchd.db.repositories.camera_events import CameraEventsRepository
 
@@ -122,8 +124,8 @@ def test_retention_deletes_old_events_and_then_the_oldest_clips_over_budget(
     for i in range(3):
         snap, clip = media(services, f"{i}.jpg", 1000), media(services, f"{i}.mp4", 10_000)
         paths.append((snap, clip))
-        watch.handle(event(clock, "start", f"k{i}", snapshot=snap))
-        watch.handle(event(clock, "end", f"k{i}", clip=ClipInfo(path=str(clip), start_s=0, end_s=1, size_bytes=10_000)))
+        watch.recorder.record(event(clock, "start", f"k{i}", snapshot=snap))
+        watch.recorder.record(event(clock, "end", f"k{i}", clip=ClipInfo(path=str(clip), start_s=0, end_s=1, size_bytes=10_000)))
         clock.advance(days=10)
     data = services.config.data_dir
     clock.advance(hours=1)

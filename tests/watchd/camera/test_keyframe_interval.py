@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from tests.watchd.camera.conftest import LAWN_ZONE, FakeVideoStream, camera, footage, starts
 from watchd.domain.notices import Notice, NoticeKind
-from watchd.pipeline.camera_watch import CameraLoop, LoopEvent
+from watchd.pipeline.camera_watch.loop import CameraLoop, LoopEvent
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 FIX = "请在摄像机设置中把 I 帧间隔设为 2 秒以内，并关闭 H.264+/H.265+ 智能编码"

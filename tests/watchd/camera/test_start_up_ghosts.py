@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.watchd.camera.conftest import FakeVideoStream, Luma, camera, footage
-from watchd.pipeline.camera_watch import CameraLoop, LoopEvent
+from watchd.pipeline.camera_watch.loop import CameraLoop, LoopEvent
 
 Picture = tuple[float, bool, Luma]
 Box = tuple[float, float, float, float]

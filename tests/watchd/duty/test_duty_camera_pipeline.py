@@ -5,6 +5,7 @@ never the check-in tracker; a camera that cannot be opened is reported offline."
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,14 +33,19 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'watchd.db'}"
 
 
-async def supervise(services: Services, seconds: float) -> DeviceSupervisor:
+async def supervise(services: Services, until: Callable[[], bool], limit: float = 10.0) -> DeviceSupervisor:
+    """Run the supervisor until `until()` holds (checked on the loop), then stop it."""
     s = services.config.settings
     sup = DeviceSupervisor(
         list(s.devices), services.checkins, services.engine, s.liveness, services.clock,
         observations=services.alerts, duty=services.duty_watch,
     )
     sup.start()
-    await asyncio.sleep(seconds)
+    deadline = time.monotonic() + limit
+    await asyncio.sleep(0.05)  # let every task begin
+    while not until():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
     await sup.stop()
     return sup
 
@@ -52,7 +58,11 @@ def test_a_recorded_desk_clip_reaches_the_duty_watch_not_the_kiosk(
     cam = {"id": "duty-cam", "kind": "duty_camera", "site": "duty", "name": "值班桌", "source": str(clip), "fps": 5}
     devices = [d for d in DEVICES if d["id"] != "duty-cam"] + [cam]
     services = make_services(**{**duty_config(presence={"face_every_seconds": 600}), "devices": devices})
-    sup = asyncio.run(supervise(services, 3.2))
+
+    def offline_reported() -> bool:
+        return any(i.kind == "camera_offline" for i in services.alerts.search())
+
+    sup = asyncio.run(supervise(services, offline_reported))  # the 2 s clip played to its end
     [status] = services.duty_watch.status()
     assert status["frames"] >= 4  # up to 10 pictures at 5 per second, fewer on a busy machine
     assert status["reference"] is False  # a 2 s clip is too short to learn the empty seat from
@@ -68,5 +78,5 @@ def test_a_duty_camera_that_watches_no_desk_is_not_started(
 ) -> None:
     spare = {"id": "spare-cam", "kind": "duty_camera", "site": "duty2", "source": "rtsp://127.0.0.1:1/x"}
     services = make_services(**{**duty_config(), "devices": [*DEVICES, spare]})
-    sup = asyncio.run(supervise(services, 0.3))
+    sup = asyncio.run(supervise(services, lambda: True))  # start() decides at once
     assert "spare-cam" not in sup.runtimes

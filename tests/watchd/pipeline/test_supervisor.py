@@ -10,6 +10,7 @@ import pytest
 
 from devices.contracts import CheckIn
 from tests.conftest import FakeClock
+from tests.driven_time import DrivenTime
 from watchd.app import Services
 from watchd.ops.heartbeat import Heartbeats
 from watchd.pipeline import supervisor as supervisor_module
@@ -40,6 +41,19 @@ async def run_for(services: Services, seconds: float) -> DeviceSupervisor:
     return sup
 
 
+async def run_until(services: Services, condition: Callable[[DeviceSupervisor], bool]) -> DeviceSupervisor:
+    s = services.config.settings
+    sup = DeviceSupervisor(list(s.devices), services.checkins, services.engine, s.liveness, services.clock)
+    sup.start()
+    deadline = asyncio.get_running_loop().time() + 10
+    await asyncio.sleep(0.05)
+    while not condition(sup):
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+    await sup.stop()
+    return sup
+
+
 def test_terminal_checkins_are_recorded_once_even_when_replayed(
     make_services: Callable[..., Services], clock: FakeClock
 ) -> None:
@@ -59,7 +73,13 @@ def test_a_dead_camera_does_not_stop_the_terminal(make_services: Callable[..., S
     clock.advance(hours=7)
     dead = {"id": "cam-1", "kind": "kiosk_camera", "site": "bayan", "source": "rtsp://127.0.0.1:1/none"}
     services = make_services(devices=devices([dead]))
-    sup = asyncio.run(run_for(services, 1.5))
+
+    def settled(sup: DeviceSupervisor) -> bool:
+        cam, term = sup.runtimes.get("cam-1"), sup.runtimes.get("term-1")
+        stored = len(services.checkins.search()) == 3
+        return stored and cam is not None and cam.online is False and term is not None and term.online is True
+
+    sup = asyncio.run(run_until(services, settled))
     assert len(services.checkins.search()) == 3
     assert sup.runtimes["cam-1"].online is False
     assert sup.runtimes["term-1"].online is True
@@ -100,3 +120,42 @@ def test_idle_stages_stay_fresh_a_stuck_consumer_goes_stale_and_a_stop_unregiste
     assert idle_stale == []
     assert stuck == ["events:term-1"]
     assert after_stop == []
+
+
+def test_a_crashing_driver_is_restarted_with_backoff_and_the_crash_logged_once(
+    make_services: Callable[..., Services], clock: FakeClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runs: list[int] = []
+
+    class CrashingDriver:
+        kind = "fake_terminal"
+
+        async def probe(self) -> None:
+            raise NotImplementedError
+
+        async def run(self, sink: object, stop: asyncio.Event) -> None:
+            runs.append(1)
+            raise RuntimeError("a bug in the driver")
+
+        def diagnostics(self) -> dict[str, object]:
+            return {}
+
+    monkeypatch.setattr(supervisor_module, "create_driver", lambda c: CrashingDriver() if c.id == "term-1" else None)
+    services = make_services(devices=devices())
+    s = services.config.settings
+    time = DrivenTime()
+
+    async def scenario() -> None:
+        sup = DeviceSupervisor(
+            list(s.devices), services.checkins, services.engine, s.liveness, services.clock, timing=time.timing
+        )
+        sup.start()
+        await time.skip_until(lambda: len(time.waits) >= 8)
+        await sup.stop()
+
+    asyncio.run(scenario())
+    assert time.waits == [1, 2, 4, 8, 16, 32, 60, 60]  # seconds before each restart
+    assert len(runs) == 8
+    crashes = [r for r in caplog.records if "crashed; restarting with backoff" in r.getMessage()]
+    assert len(crashes) == 1 and crashes[0].exc_info is not None

@@ -1,4 +1,4 @@
-"""Blocking camera access for the camera kiosk: source parsing, redaction, opening, frame shaping.
+"""Blocking camera access with OpenCV for the frame capture driver: opening, pacing, frame shaping.
 
 Everything here blocks and runs in the driver's worker thread; nothing touches the event loop.
 OpenCV releases the GIL while it decodes, resizes and converts, so one thread per camera is enough.
@@ -6,98 +6,26 @@ OpenCV releases the GIL while it decodes, resizes and converts, so one thread pe
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 import time
-from dataclasses import dataclass
-from typing import Literal
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from devices.video.source import CameraSource
 
 # FFmpeg gives up on a silent network camera after this long, so reconnecting can begin.
 OPEN_TIMEOUT_MS = 5000
 READ_TIMEOUT_MS = 5000
 # Used to pace a file when its container carries no usable frame rate or timestamps.
 _FALLBACK_FILE_FPS = 25.0
-_MASK = "***"
-# Credentials some cameras put in the path or query (Dahua/XMeye style `/user=admin&password=x`).
-_SECRET_PARAM = re.compile(r"(?i)\b(password|passwd|pwd|pass|token|secret|key|auth)=[^&;/?#\s]*")
-
-SourceKind = Literal["index", "device", "url", "file"]
 RGBImage = npt.NDArray[np.uint8]
 
 
 class CaptureError(Exception):
     """The camera could not be opened or read. Messages never contain credentials."""
-
-
-@dataclass(frozen=True, slots=True)
-class CameraSource:
-    """A parsed `source` setting."""
-
-    raw: str
-    kind: SourceKind
-    redacted: str
-    secrets: tuple[str, ...]
-
-    @property
-    def is_file(self) -> bool:
-        return self.kind == "file"
-
-    def scrub(self, text: str) -> str:
-        """Remove the raw source and any secret it holds from `text` (an error message, say)."""
-        text = text.replace(self.raw, self.redacted)
-        for secret in self.secrets:
-            text = text.replace(secret, _MASK)
-        return text
-
-
-def parse_source(source: str) -> CameraSource:
-    """'0' is a V4L2 index, '/dev/…' a device, 'scheme://…' a URL, anything else a file path."""
-    if source.isdigit():
-        return CameraSource(source, "index", source, ())
-    if source.startswith("/dev/"):
-        return CameraSource(source, "device", source, ())
-    if "://" in source:
-        redacted, secrets = _redact_url(source)
-        return CameraSource(source, "url", redacted, secrets)
-    return CameraSource(source, "file", source, ())
-
-
-def redact_source(source: str) -> str:
-    """The source with any password or token replaced by '***'."""
-    return parse_source(source).redacted
-
-
-def _redact_url(url: str) -> tuple[str, tuple[str, ...]]:
-    secrets: list[str] = []
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        if ":" in userinfo:
-            user, password = userinfo.split(":", 1)
-            if password:
-                secrets += [password, unquote(password)]
-            userinfo = f"{user}:{_MASK}"
-        netloc = f"{userinfo}@{host}"
-
-    def mask(match: re.Match[str]) -> str:
-        value = match.group(0).split("=", 1)[1]
-        if value:
-            secrets.extend([value, unquote(value)])
-        return f"{match.group(1)}={_MASK}"
-
-    path = _SECRET_PARAM.sub(mask, parts.path)
-    query = _SECRET_PARAM.sub(mask, parts.query)
-    redacted = urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
-    # Longest first, so a secret that contains another is masked whole.
-    unique = sorted({s for s in secrets if len(s) >= 2}, key=len, reverse=True)
-    return redacted, tuple(unique)
 
 
 def open_capture(source: CameraSource) -> cv2.VideoCapture:
