@@ -48,13 +48,13 @@ from watchd.domain.presence import (
     wrong_person,
 )
 from watchd.ops.heartbeat import Heartbeat
-from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.duty import DutyService
 from watchd.services.duty_presence import PresenceRecorder
 from watchd.settings.duty import DeskCamera, DutySettings
 from watchd.settings.root import Settings
 from watchd.vision.images import encode_jpeg
 from watchd.vision.presence import DeskAnalyzer, DeskParams, seat_box, shrink_gray
+from watchd.vision.recognition import RecognitionEngine
 
 log = logging.getLogger(__name__)
 CHECK_EVERY = timedelta(seconds=30)  # how often the open presence stretch is confirmed in the database
