@@ -54,7 +54,7 @@ from watchd.services.duty_import import (
     RowError,
     parse_rows,
     plan_people,
-    read_table,
+    read_roster,
 )
 from watchd.settings.root import Settings
 from watchd.settings.sites import SiteKind
@@ -266,7 +266,7 @@ class DutyService:
         """Read a 值班表 (CSV or XLSX); write every day it names, or nothing when any row is bad."""
         _admin(actor)
         try:
-            table = read_table(filename, data)
+            table = read_roster(filename, data)
         except RosterFileError as exc:
             raise Invalid(exc.code, exc.message) from None
         now = self.clock()

@@ -31,17 +31,18 @@ from watchd.domain.attendance.visits import PairingSpan, pairing_months, reminde
 from watchd.domain.checkin import local_day
 from watchd.domain.leave import month_bounds
 from watchd.errors import Invalid, NotFound
-from watchd.reports.spreadsheet_reader import SheetRow, SheetUnreadable, normalise_header, read_sheet
 from watchd.services.auth import Principal
 from watchd.services.leave import LEADER_ROLES, check_may_file, narrow, person_or_404, visible_people
 from watchd.settings.root import Settings
 from watchd.settings.sites import PHONE_RE
+from watchd.spreadsheets import SheetRow, SheetUnreadable, normalise_header, read_sheet
 from watchd.vision.images import ImageRejected, decode_image
 
 log = logging.getLogger(__name__)
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
 MAX_IMPORT_BYTES = 5_000_000
+MAX_IMPORT_ROWS = 20_000
 MAX_ROW_ERRORS = 200
 REMINDER_NAMES = 5  # households named in a cadre's reminder (one SMS); more end in 等
 MISSED_LIST_CHARS = 300  # the leader's monthly list names cadres and households up to about this length
@@ -173,11 +174,11 @@ class VisitService:
     def import_pairings(self, filename: str, data: bytes, *, replace: bool = False) -> ImportReport:
         """Households and pairings from CSV/XLSX. All or nothing: any bad row imports nothing and
         every problem is reported with its row and column."""
-        if len(data) > MAX_IMPORT_BYTES:
-            raise Invalid("too_large", f"the file is larger than {MAX_IMPORT_BYTES} bytes")
         try:
-            rows = read_sheet(filename, data)
+            rows = read_sheet(filename, data, max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS)
         except SheetUnreadable as exc:
+            if exc.code == "too_large":
+                raise Invalid("too_large", exc.message) from None
             raise Invalid("import_unreadable", exc.message, reason_code=exc.code) from None
         report = ImportReport(rows=len(rows))
         if not rows:
