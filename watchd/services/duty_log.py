@@ -23,9 +23,9 @@ from watchd.db.models import DutyNote
 from watchd.db.repositories.duty import DutyRepository
 from watchd.db.session import Database
 from watchd.domain.presence import STATE_NAMES, DeskState, Segment, clip_timeline, longest, totals
-from watchd.errors import Invalid
+from watchd.errors import Forbidden, Invalid
 from watchd.services.auth import Principal
-from watchd.services.duty import DutyService, Forbidden, PersonRef, ShiftView
+from watchd.services.duty import DutyService, PersonRef, ShiftView
 from watchd.services.duty_presence import PresenceRecorder
 
 log = logging.getLogger(__name__)

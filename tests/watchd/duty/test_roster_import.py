@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from tests.watchd.duty.conftest import admin
 from watchd.app import Services
 from watchd.errors import Invalid
-from watchd.services.duty_import import Directory, parse_rows, read_roster
+from watchd.services.duty.roster_file import Directory, parse_rows, read_roster
 
 
 def xlsx(rows: list[list[object]], title: str = "12月值班表") -> bytes:
