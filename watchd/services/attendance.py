@@ -25,9 +25,15 @@ from watchd.calendar.coverage import missing_years, years_to_check
 from watchd.calendar.package import package_covers
 from watchd.calendar.workdays import WorkCalendar, override_day
 from watchd.db.models import AttendanceDay, SuspectPunch
-from watchd.db.repositories.attendance import AttendanceRepository, CalendarRepository, PersonRow
-from watchd.db.repositories.people import PeopleRepository
+from watchd.db.repositories.attendance import AttendanceRepository
+from watchd.db.repositories.calendar import CalendarRepository
+from watchd.db.repositories.checkins import CheckinsRepository
+from watchd.db.repositories.leave import LeaveRepository
+from watchd.db.repositories.people import PeopleRepository, PersonRow
 from watchd.db.repositories.sites import SitesRepository
+from watchd.db.repositories.suspect_punches import SuspectPunchesRepository
+from watchd.db.repositories.terminals import TerminalStatesRepository
+from watchd.db.repositories.watermarks import WatermarksRepository
 from watchd.db.session import Database
 from watchd.domain.attendance.calendar_day import CalendarDay, DayKind
 from watchd.domain.attendance.day import DayInput, DayResult, DayStatus, evaluate_day
@@ -308,7 +314,7 @@ class AttendanceService:
             device = SitesRepository(s).get_device(device_id)
             if device is None:
                 raise NotFound("device_not_found", f"no device {device_id!r}")
-            AttendanceRepository(s).advance_watermark(device_id, until, now=now)
+            WatermarksRepository(s).advance(device_id, until, now=now)
         return self.watermark(device_id)
 
     def watermark(self, device_id: str) -> WatermarkView:
@@ -325,16 +331,15 @@ class AttendanceService:
     def _inputs(self, first: date, last: date, person_ids: Sequence[str] | None) -> _Inputs:
         start, end = midnight(first, self.zone), midnight(last + ONE_DAY, self.zone)
         with self.db.read() as s:
-            repo = AttendanceRepository(s)
-            people = {p.id: p for p in repo.people(person_ids)}
-            ids = list(people)
-            villages = {k: frozenset(v) for k, v in PeopleRepository(s).villages_of(ids).items()}
-            punch_rows = repo.punches(first, last, person_ids)
+            people_repo, requests = PeopleRepository(s), LeaveRepository(s)
+            people = {p.id: p for p in people_repo.rows(person_ids)}
+            villages = {k: frozenset(v) for k, v in people_repo.villages_of(list(people)).items()}
+            punch_rows = CheckinsRepository(s).punches(first, last, person_ids)
             leave: dict[str, list[LeaveSpan]] = defaultdict(list)
-            for lv in repo.approved_leave(start, end, person_ids):
+            for lv in requests.approved_leave(start, end, person_ids):
                 leave[lv.person_id].append(LeaveSpan(LeaveKind(lv.kind), lv.start_at, lv.end_at))
-            makeups = [(m.person_id, m.punch_at, m.site_id) for m in repo.approved_makeups(start, end, person_ids)]
-            suspects = repo.suspect_counts(first, last)
+            makeups = [(m.person_id, m.punch_at, m.site_id) for m in requests.approved_makeups(start, end, person_ids)]
+            suspects = SuspectPunchesRepository(s).counts(first, last)
         punches: dict[tuple[str, date], list[Punch]] = defaultdict(list)
         for person_id, day, at, site_id in punch_rows:  # suspects (impossible device times) are left out
             punches[(person_id, day)].append(Punch(at, site_id))
@@ -405,10 +410,9 @@ class AttendanceService:
 
     def _first_day_to_settle(self, today: date) -> date:
         with self.db.read() as s:
-            repo = AttendanceRepository(s)
-            last = repo.last_settled_day()
-            first_checkin = repo.first_checkin_day()
-            first_person = min((local_day(p.created_at, self.zone) for p in repo.people()), default=None)
+            last = AttendanceRepository(s).last_settled_day()
+            first_checkin = CheckinsRepository(s).first_day()
+            first_person = min((local_day(p.created_at, self.zone) for p in PeopleRepository(s).rows()), default=None)
         known = [d for d in (first_checkin, first_person) if d is not None]
         start = last + ONE_DAY if last is not None else self.config.start_date or min(known, default=today)
         start = max(start, today - timedelta(days=self.config.lookback_days))
@@ -424,9 +428,8 @@ class AttendanceService:
         day up; what it uploads late is corrected by the late-upload scan.
         """
         with self.db.read() as s:
-            repo = AttendanceRepository(s)
-            marks = {d: m.reported_until for d, m in repo.watermarks().items()}
-            terminals = repo.terminal_contacts()
+            marks = {d: m.reported_until for d, m in WatermarksRepository(s).all().items()}
+            terminals = TerminalStatesRepository(s).contacts()
             enabled = [d.id for d in SitesRepository(s).list_devices() if d.enabled]
         out: dict[str, datetime | None] = {}
         for device_id in enabled:
@@ -488,13 +491,13 @@ class AttendanceService:
         """Check-ins that arrived since the last scan: set aside impossible device times, re-settle the
         settled days that late uploads touch. Only those rows are read (the database filters)."""
         with self.db.read() as s:
-            repo = AttendanceRepository(s)
+            repo, checkins = AttendanceRepository(s), CheckinsRepository(s)
             position = repo.cursor(LATE_UPLOAD_CURSOR) or 0  # first run: look at everything once
             last_settled = repo.last_settled_day()
-            upto = repo.scan_limit(position, now - COMMIT_SETTLE)
+            upto = checkins.scan_limit(position, now - COMMIT_SETTLE)
             if upto <= position:
                 return
-            rows = repo.late_or_suspect(
+            rows = checkins.late_or_suspect(
                 position, upto, last_settled, max_skew=self.max_skew, max_age=self.max_age
             )
         affected: set[tuple[str, date]] = set()
@@ -511,16 +514,16 @@ class AttendanceService:
                 received_at=r.received_at, received_day=received_day, problem=problem.value,
             ))
         with self.db.unit_of_work() as s:
-            repo = AttendanceRepository(s)
+            set_aside = SuspectPunchesRepository(s)
             for suspect in suspects:
-                if repo.add_suspect(suspect):
+                if set_aside.add(suspect):
                     report.suspects += 1
                     log.warning(
                         "check-in %d from %s for %s: device time %s cannot be right (received %s): %s",
                         suspect.checkin_id, suspect.device_id, suspect.person_id, suspect.occurred_at.isoformat(),
                         suspect.received_at.isoformat(), suspect.problem,
                     )
-            repo.set_cursor(LATE_UPLOAD_CURSOR, upto, now)
+            AttendanceRepository(s).set_cursor(LATE_UPLOAD_CURSOR, upto, now)
         report.corrected += self._resettle_pairs(affected, now)
 
     def _resettle_pairs(self, pairs: Iterable[tuple[str, date]], now: datetime) -> int:
@@ -558,7 +561,7 @@ class AttendanceService:
 
     def resettle_day(self, day: date) -> int:
         with self.db.read() as s:
-            people = [p.id for p in AttendanceRepository(s).people()]
+            people = [p.id for p in PeopleRepository(s).rows()]
         with self._lock:
             return self._resettle_pairs(((p, day) for p in people), self.clock())
 
@@ -573,7 +576,7 @@ class AttendanceService:
             rows = [record_from_row(r) for r in repo.days(day, day)] if mark else []
             suspects = [
                 SuspectView(x.checkin_id, x.person_id, x.device_id, x.occurred_at, x.received_at, x.problem)
-                for x in repo.suspects_received(day)
+                for x in SuspectPunchesRepository(s).received_on(day)
             ]
         if not settled:
             rows = self.evaluate(day, day, now=now, calendar=cal) if day <= local_day(now, self.zone) else []
@@ -608,17 +611,17 @@ class AttendanceService:
         with self.db.read() as s:
             repo = AttendanceRepository(s)
             settled = repo.settled_days(first, last)
-            for (person_id, day, org, kind, status, sessions, attended, absent, late_n, late_m, early_n, early_m,
-                 missing, leave, village, suspects) in repo.day_rows(first, last):
-                if day not in settled:
+            for r in repo.day_sums(first, last):
+                if r.day not in settled:
                     continue
-                out[person_id].append(
+                out[r.person_id].append(
                     DayFacts(
-                        organisation=org, kind=KINDS[kind], status=STATUSES[status], session_count=sessions,
-                        attended_sessions=attended, absent_sessions=absent, late_count=late_n, late_minutes=late_m,
-                        early_count=early_n, early_minutes=early_m, missing_punches=missing,
-                        leave=_leave(leave), village_day=village is not None,
-                        suspect_punches=suspects, settled=True,
+                        organisation=r.organisation, kind=KINDS[r.kind], status=STATUSES[r.status],
+                        session_count=r.session_count, attended_sessions=r.attended_sessions,
+                        absent_sessions=r.absent_sessions, late_count=r.late_count, late_minutes=r.late_minutes,
+                        early_count=r.early_count, early_minutes=r.early_minutes, missing_punches=r.missing_punches,
+                        leave=_leave(r.leave), village_day=r.village_site_id is not None,
+                        suspect_punches=r.suspect_punches, settled=True,
                     )
                 )
         pending = [d for d in _days(first, last) if d not in settled]

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from watchd.db.models import LeaveRequest, MakeupRequest, Person
-from watchd.db.repositories.attendance import LeaveRepository
+from watchd.db.repositories.leave import LeaveRepository
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database

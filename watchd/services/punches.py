@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from devices.contracts import CheckIn, DeviceAuthError, DeviceError, DeviceInfo
 from devices.registry import AnyDeviceConfig, create_driver
 from devices.terminal import (
@@ -34,8 +36,11 @@ from devices.terminal import (
     WallTime,
 )
 from watchd.db.models import RawPunch, TerminalState, TerminalUserMap
-from watchd.db.repositories.punches import ALL_TERMINALS, Outcome, PunchesRepository
+from watchd.db.repositories.people import PeopleRepository
+from watchd.db.repositories.punches import Outcome, PunchesRepository
 from watchd.db.repositories.sites import SitesRepository
+from watchd.db.repositories.terminal_users import ALL_TERMINALS, TerminalUsersRepository
+from watchd.db.repositories.terminals import TerminalStatesRepository
 from watchd.db.session import Database
 from watchd.domain.punches import (
     Mapping,
@@ -213,11 +218,10 @@ class PunchService:
         with self.db.unit_of_work() as s:
             if SitesRepository(s).get_device(device_id) is None:
                 raise NotFound("device_not_found", f"no device {device_id!r}")
-            repo = PunchesRepository(s)
-            self._classify(repo, device_id, list(rows.values()))
+            self._classify(s, device_id, list(rows.values()))
             quarantined = sum(1 for r in rows.values() if r["state"] == PunchState.quarantined)
-            inserted = repo.insert_new(list(rows.values()))
-            state = repo.state(device_id)
+            inserted = PunchesRepository(s).insert_new(list(rows.values()))
+            state = TerminalStatesRepository(s).state(device_id)
             if synced_at is not None:
                 state.last_contact_at = max(synced_at, state.last_contact_at or synced_at)
             if position is not None:
@@ -253,12 +257,12 @@ class PunchService:
             "checkin_id": None,
         }
 
-    def _classify(self, repo: PunchesRepository, device_id: str, rows: list[dict[str, object]]) -> None:
+    def _classify(self, s: Session, device_id: str, rows: list[dict[str, object]]) -> None:
         """Set each row's starting state: quarantined, or by the mapping (pending, unmapped, ignored)."""
         now = self.clock()
         users = {str(r["device_user"]) for r in rows}
-        maps = repo.maps_for([device_id], users)
-        people = repo.active_people(users) if self.match_person_id else set()
+        maps = TerminalUsersRepository(s).maps_for([device_id], users)
+        people = PeopleRepository(s).active_ids(users) if self.match_person_id else set()
         for r in rows:
             occurred = r["occurred_at"]
             problem = judge_time(occurred if isinstance(occurred, datetime) else None, now=now, rules=self.rules)
@@ -330,14 +334,14 @@ class PunchService:
     # -- device state -------------------------------------------------------------------------
     def position(self, device_id: str) -> str | None:
         with self.db.read() as s:
-            row = PunchesRepository(s).find_state(device_id)
+            row = TerminalStatesRepository(s).find_state(device_id)
             return row.position if row else None
 
     def device_seen(self, device_id: str, info: DeviceInfo, *, skew_s: float | None) -> None:
         """What a probe found; logged when the identity changes or the clock is far off."""
         now = self.clock()
         with self.db.unit_of_work() as s:
-            row = PunchesRepository(s).state(device_id)
+            row = TerminalStatesRepository(s).state(device_id)
             if row.serial and row.serial != info.serial:
                 log.warning("device %s now reports serial %s (was %s)", device_id, info.serial, row.serial)
             row.serial, row.model, row.firmware = info.serial[:64], info.model[:100], info.firmware[:100]
@@ -350,7 +354,7 @@ class PunchService:
         with self.db.unit_of_work() as s:
             if SitesRepository(s).get_device(device_id) is None:
                 return None
-            row = PunchesRepository(s).state(device_id)
+            row = TerminalStatesRepository(s).state(device_id)
             was = row.online
             if was is online:
                 return None
@@ -364,7 +368,7 @@ class PunchService:
         transitions are found by `sweep_presence`."""
         now = self.clock()
         with self.db.unit_of_work() as s:
-            row = PunchesRepository(s).state(device_id)
+            row = TerminalStatesRepository(s).state(device_id)
             row.last_contact_at, row.presence_timeout_s = now, timeout_s
             if serial:
                 row.serial = serial[:64]
@@ -393,7 +397,7 @@ class PunchService:
         now = self.clock()
         changes: list[StatusChange] = []
         with self.db.unit_of_work() as s:
-            for row in PunchesRepository(s).push_states():
+            for row in TerminalStatesRepository(s).push_states():
                 timeout = timedelta(seconds=row.presence_timeout_s or 0)
                 online = is_online(row.last_contact_at, now=now, timeout=timeout)
                 if row.online is online:
@@ -438,24 +442,23 @@ class PunchService:
     # -- mapping ------------------------------------------------------------------------------
     def mappings(self) -> list[MappingView]:
         with self.db.read() as s:
-            return [_mapping_view(m, name) for m, name in PunchesRepository(s).list_maps()]
+            return [_mapping_view(m, name) for m, name in TerminalUsersRepository(s).list_maps()]
 
     def set_mapping(self, device_id: str, device_user: str, person_id: str | None) -> MappingResult:
         """Map a device user (on one terminal, or on all with '*') to a person, or to nobody (ignore)."""
         device_user = self._check_user(device_user)
         self._check_scope(device_id)
         with self.db.unit_of_work() as s:
-            repo = PunchesRepository(s)
-            if person_id is not None and not repo.active_people([person_id]):
+            if person_id is not None and not PeopleRepository(s).active_ids([person_id]):
                 raise NotFound("person_not_found", f"no person {person_id!r}")
-            repo.set_map(device_id, device_user, person_id, self.clock())
+            TerminalUsersRepository(s).set_map(device_id, device_user, person_id, self.clock())
         log.info("device user %s on %s mapped to %s", device_user, device_id, person_id or "(ignored)")
         recounted = self._remap(device_id, device_user)
         return MappingResult(self._mapping(device_id, device_user), recounted)
 
     def delete_mapping(self, device_id: str, device_user: str) -> None:
         with self.db.unit_of_work() as s:
-            if not PunchesRepository(s).delete_map(device_id, device_user):
+            if not TerminalUsersRepository(s).delete_map(device_id, device_user):
                 raise NotFound("mapping_not_found", f"no mapping for {device_user!r} on {device_id!r}")
         log.info("mapping of device user %s on %s deleted", device_user, device_id)
         self._remap(device_id, device_user)
@@ -474,8 +477,8 @@ class PunchService:
                 device_user, device_id=None if scope == ALL_TERMINALS else scope,
                 states=(PunchState.unmapped.value, PunchState.ignored.value),
             )
-            maps = repo.maps_for({r.device_id for r in rows}, [device_user])
-            exists = bool(repo.active_people([device_user])) if self.match_person_id else False
+            maps = TerminalUsersRepository(s).maps_for({r.device_id for r in rows}, [device_user])
+            exists = bool(PeopleRepository(s).active_ids([device_user])) if self.match_person_id else False
             outcomes = []
             for r in rows:
                 state, person = self._resolve(maps, r.device_id, device_user, exists)
@@ -529,8 +532,8 @@ class PunchService:
                 raise Conflict("not_quarantined", f"punch {punch_id} is {row.state}, not quarantined")
             if row.occurred_at is None or row.reason == Quarantine.bad_time:
                 raise Invalid("bad_time", f"punch {punch_id} has no real time ({row.device_time})")
-            maps = repo.maps_for([row.device_id], [row.device_user])
-            exists = bool(repo.active_people([row.device_user])) if self.match_person_id else False
+            maps = TerminalUsersRepository(s).maps_for([row.device_id], [row.device_user])
+            exists = bool(PeopleRepository(s).active_ids([row.device_user])) if self.match_person_id else False
             state, person = self._resolve(maps, row.device_id, row.device_user, exists)
             repo.set_outcomes([Outcome(row.id, state.value, "released", person)])
         log.info("quarantined punch %d released for counting", punch_id)
@@ -542,8 +545,7 @@ class PunchService:
 
     def terminals(self) -> list[TerminalView]:
         with self.db.read() as s:
-            repo = PunchesRepository(s)
-            states, counts = repo.states(), repo.counts()
+            states, counts = TerminalStatesRepository(s).states(), PunchesRepository(s).counts()
             devices = SitesRepository(s).list_devices()
             return [
                 _terminal_view(d.id, d.kind, d.site_id, d.name, d.enabled, states.get(d.id), counts.get(d.id, {}))

@@ -22,9 +22,11 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from watchd.db.models import Reminder, Visit
-from watchd.db.repositories.attendance import VisitRepository
+from watchd.db.repositories.pairings import PairingsRepository
 from watchd.db.repositories.people import PeopleRepository
+from watchd.db.repositories.reminders import RemindersRepository
 from watchd.db.repositories.sites import SitesRepository
+from watchd.db.repositories.visits import VisitsRepository
 from watchd.db.session import Database
 from watchd.domain.attendance.schedule import midnight
 from watchd.domain.attendance.visits import PairingSpan, pairing_months, reminder_day, reminder_due
@@ -194,7 +196,7 @@ class VisitService:
                 )
         now = self.clock()
         with self.db.unit_of_work() as s:
-            people, sites, repo = PeopleRepository(s), SitesRepository(s), VisitRepository(s)
+            people, sites, repo = PeopleRepository(s), SitesRepository(s), PairingsRepository(s)
             villages = {v.id: v for v in sites.list_sites() if v.kind == "village"}
             village_by_name = {v.name: v.id for v in villages.values()}
             parsed = []
@@ -246,12 +248,12 @@ class VisitService:
         """Pairings active in the month, with their visits in that month."""
         start, end = self._month_span(month)
         with self.db.read() as s:
-            repo = VisitRepository(s)
+            repo = PairingsRepository(s)
             pairs = [
                 (PairingSpan(p.person_id, p.household_id, p.created_at, p.ended_at), h.id, h.name, h.site_id, h.address)
                 for p, h in repo.pairings(active_from=start, active_until=end, person_ids=person_ids)
             ]
-            visits = [(v.person_id, v.household_id, v.visited_at) for v in repo.visits(start, end, person_ids=person_ids)]
+            visits = [(v.person_id, v.household_id, v.visited_at) for v in VisitsRepository(s).between(start, end, person_ids=person_ids)]
             sites = {v.id: v.name for v in SitesRepository(s).list_sites()}
             people = PeopleRepository(s)
             persons = {}
@@ -300,18 +302,18 @@ class VisitService:
             people = PeopleRepository(s)
             check_may_file(people, actor, person_or_404(people, new.person_id))
             if new.client_key is not None:
-                found = VisitRepository(s).visit_by_key(new.person_id, new.client_key)
+                found = VisitsRepository(s).by_key(new.person_id, new.client_key)
                 if found is not None:
                     return self.visit(found.id), False
         photo_path = self._save_photo(new) if new.photo else None
         with self.db.unit_of_work() as s:
-            repo = VisitRepository(s)
+            repo = PairingsRepository(s)
             if repo.household(new.household_id) is None:
                 raise NotFound("household_not_found", f"no household {new.household_id!r}")
             pairing = repo.pairing(new.person_id, new.household_id)
             if pairing is None or pairing.ended_at is not None:
                 raise Invalid("not_paired", f"{new.person_id} is not paired with household {new.household_id}")
-            row = repo.add_visit(
+            row = VisitsRepository(s).add(
                 Visit(
                     person_id=new.person_id, household_id=new.household_id, visited_at=new.visited_at,
                     note=new.note.strip(), photo_path=photo_path, latitude=new.latitude, longitude=new.longitude,
@@ -323,7 +325,7 @@ class VisitService:
             if photo_path:
                 (self.data_dir / photo_path).unlink(missing_ok=True)
             with self.db.read() as s:
-                found = VisitRepository(s).visit_by_key(new.person_id, new.client_key or "")
+                found = VisitsRepository(s).by_key(new.person_id, new.client_key or "")
                 assert found is not None
                 return self.visit(found.id), False
         log.info("visit %d: %s at household %s (%s)", visit_id, new.person_id, new.household_id, new.visited_at)
@@ -344,7 +346,7 @@ class VisitService:
 
     def visit(self, visit_id: int) -> VisitView:
         with self.db.read() as s:
-            row = VisitRepository(s).visit(visit_id)
+            row = VisitsRepository(s).get(visit_id)
             if row is None:
                 raise NotFound("visit_not_found", f"no visit {visit_id}")
             return _visit_views(s, [row])[0]
@@ -353,12 +355,12 @@ class VisitService:
         start, end = self._month_span(month)
         with self.db.read() as s:
             wanted = narrow(visible_people(PeopleRepository(s), actor), person_id)
-            rows = VisitRepository(s).visits(start, end, person_ids=wanted, limit=5000)
+            rows = VisitsRepository(s).between(start, end, person_ids=wanted, limit=5000)
             return _visit_views(s, rows)
 
     def visit_photo(self, actor: Principal, visit_id: int) -> Path | None:
         with self.db.read() as s:
-            row = VisitRepository(s).visit(visit_id)
+            row = VisitsRepository(s).get(visit_id)
             if row is None:
                 raise NotFound("visit_not_found", f"no visit {visit_id}")
             allowed = visible_people(PeopleRepository(s), actor)
@@ -427,9 +429,9 @@ class VisitService:
         now = self.clock()
         fresh = []
         with self.db.unit_of_work() as s:
-            repo = VisitRepository(s)
+            repo = RemindersRepository(s)
             for m in messages:
-                if repo.add_reminder(
+                if repo.add(
                     Reminder(key=m.key[:160], kind=m.kind, person_id=m.person_id, month=m.month, text=m.text,
                              created_at=now)
                 ):
@@ -444,7 +446,7 @@ class VisitService:
     def reminders(self, actor: Principal, month: str | None = None) -> list[ReminderView]:
         with self.db.read() as s:
             allowed = visible_people(PeopleRepository(s), actor)
-            rows = VisitRepository(s).reminders(person_id=None, month=month, limit=2000)
+            rows = RemindersRepository(s).search(person_id=None, month=month, limit=2000)
             return [
                 ReminderView(r.key, r.kind, r.month, r.person_id, r.text, r.created_at)
                 for r in rows if allowed is None or r.person_id in allowed
@@ -511,7 +513,7 @@ def _row_problems(
 
 
 def _visit_views(session: Session, rows: Sequence[Visit]) -> list[VisitView]:
-    repo = VisitRepository(session)
+    repo = PairingsRepository(session)
     people = PeopleRepository(session)
     households = repo.households({r.household_id for r in rows})
     names: dict[str, str] = {}

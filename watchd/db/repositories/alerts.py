@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchd.db.models import (
@@ -19,6 +18,7 @@ from watchd.db.models import (
     ObservationRecord,
     RunnerLease,
 )
+from watchd.db.repositories.idempotent import insert_once
 
 REACHED = ("sending", "unknown", "sent", "delivered")  # may have reached the recipient
 TERMINAL = ("sent", "delivered", "failed", "cancelled", "bundled")
@@ -28,22 +28,12 @@ class AlertsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _insert(self, row: object) -> bool:
-        """Insert inside a savepoint; False when a unique key already exists."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
-
     # -- observations and incidents ---------------------------------------------------------------
     def insert_observation(self, row: ObservationRecord) -> bool:
-        return self._insert(row)
+        return insert_once(self.session, row)
 
     def add_incident(self, row: Incident) -> bool:
-        return self._insert(row)
+        return insert_once(self.session, row)
 
     def active_by_key(self, key: str) -> Incident | None:
         return self.session.scalars(select(Incident).where(Incident.active_key == key).with_for_update()).first()
@@ -99,7 +89,7 @@ class AlertsRepository:
     # -- outbox -----------------------------------------------------------------------------------
     def add_notification(self, row: Notification, incident_ids: Sequence[int]) -> bool:
         """Insert a message and its incident links; False when its dedup key exists (already written)."""
-        if not self._insert(row):
+        if not insert_once(self.session, row):
             return False
         self.session.add_all(NotificationIncident(notification_id=row.id, incident_id=i) for i in incident_ids)
         self.session.flush()
@@ -210,7 +200,7 @@ class AlertsRepository:
 
     # -- replies ----------------------------------------------------------------------------------
     def insert_reply(self, row: InboundReplyRecord) -> bool:
-        return self._insert(row)
+        return insert_once(self.session, row)
 
     def reply(self, sender: str, received_at: datetime, text: str) -> InboundReplyRecord | None:
         return self.session.scalars(
@@ -225,7 +215,7 @@ class AlertsRepository:
         """(held, taken_over): renew our lease, take an expired one, or fail. Atomic on both databases."""
         current = self.session.scalars(select(RunnerLease).where(RunnerLease.name == name)).first()
         if current is None:
-            return (True, True) if self._insert(RunnerLease(name=name, owner=owner, expires_at=until)) else (False, False)
+            return (True, True) if insert_once(self.session, RunnerLease(name=name, owner=owner, expires_at=until)) else (False, False)
         previous = current.owner
         result = self.session.execute(
             update(RunnerLease)

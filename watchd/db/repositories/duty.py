@@ -6,10 +6,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchd.db.models import Checkin, DutyAssignment, DutyNote, DutyPresence, DutySwap, Incident, Person
+from watchd.db.repositories.idempotent import insert_once
 
 
 class DutyRepository:
@@ -95,13 +95,7 @@ class DutyRepository:
 
     def add_segment(self, row: DutyPresence) -> bool:
         """Insert unless a segment with the same (room, start) exists (a replay): then False."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        return insert_once(self.session, row)
 
     def segments(self, room_id: str, start: datetime, end: datetime) -> Sequence[DutyPresence]:
         """Segments overlapping [start, end); an open segment counts until its `checked_at`."""
