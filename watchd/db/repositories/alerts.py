@@ -249,3 +249,19 @@ class AlertsRepository:
             self.session.execute(delete(Notification).where(Notification.id.in_(ids)))
         result = self.session.execute(delete(Incident).where(Incident.id.in_(old)))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    # -- what the duty room shows ----------------------------------------------------------------
+    def incidents_between(self, site_ids: Sequence[str], start: datetime, end: datetime) -> Sequence[Incident]:
+        """Incidents of these sites opened in [start, end), or opened before and still unresolved then."""
+        return self.session.scalars(
+            select(Incident).where(
+                Incident.site_id.in_(list(site_ids)), Incident.opened_at < end,
+                or_(Incident.opened_at >= start, Incident.resolved_at.is_(None), Incident.resolved_at >= start),
+            ).order_by(Incident.opened_at, Incident.id)
+        ).all()
+
+    def latest_incident_with_snapshot(self, site_id: str) -> Incident | None:
+        return self.session.scalars(
+            select(Incident).where(Incident.site_id == site_id, Incident.snapshot_path.is_not(None))
+            .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(1)
+        ).first()

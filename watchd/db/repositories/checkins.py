@@ -65,6 +65,12 @@ class CheckinsRepository:
         stmt = stmt.order_by(Checkin.occurred_at.desc(), Checkin.id.desc()).limit(limit).offset(offset)
         return [(c, p, s) for c, p, s in self.session.execute(stmt)]
 
+    def at_site(self, site_id: str, start: datetime, end: datetime) -> Sequence[Checkin]:
+        return self.session.scalars(
+            select(Checkin).where(Checkin.site_id == site_id, Checkin.occurred_at >= start, Checkin.occurred_at < end)
+            .order_by(Checkin.occurred_at, Checkin.id)
+        ).all()
+
     # -- what attendance evaluates ---------------------------------------------------------------
     def punches(
         self, first: date, last: date, person_ids: Sequence[str] | None = None

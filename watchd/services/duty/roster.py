@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from watchd.alerts.oncall import Contact
 from watchd.db.models import DutySwap, Person
 from watchd.db.repositories.duty import DutyRepository
+from watchd.db.repositories.people import PeopleRepository
 from watchd.db.session import Database
 from watchd.domain.duty import (
     Assignment,
@@ -53,9 +54,9 @@ def swap_of(row: DutySwap) -> Swap:
     )
 
 
-def check_people(repo: DutyRepository, ids: Sequence[str]) -> dict[str, Person]:
+def check_people(s: Session, ids: Sequence[str]) -> dict[str, Person]:
     """The people, each of whom must exist and not be deleted."""
-    found = repo.people(ids)
+    found = PeopleRepository(s).many(ids)
     for pid in ids:
         person = found.get(pid)
         if person is None or person.deleted_at is not None:
@@ -133,7 +134,7 @@ class DutyRoster:
         with self.db.read() as s:
             roster = self.load(s, first, last)
             ids = {p for people in [*roster.holders.values(), *roster.base.values()] for p in people}
-            names = {pid: p.name for pid, p in DutyRepository(s).people(ids).items()}
+            names = {pid: p.name for pid, p in PeopleRepository(s).many(ids).items()}
         out: list[ShiftView] = []
         for offset in range((last - first).days + 1):
             day = first + timedelta(days=offset)
@@ -155,12 +156,12 @@ class DutyRoster:
         if not ids:
             return []
         with self.db.read() as s:
-            found = {pid: p.name for pid, p in DutyRepository(s).people(ids).items()}
+            found = {pid: p.name for pid, p in PeopleRepository(s).many(ids).items()}
         return [found.get(p, p) for p in ids]
 
     def phone(self, person_id: str) -> str | None:
         with self.db.read() as s:
-            person = DutyRepository(s).people([person_id]).get(person_id)
+            person = PeopleRepository(s).many([person_id]).get(person_id)
             return person.phone if person is not None and person.deleted_at is None else None
 
     # -- who is on duty ----------------------------------------------------------------------------
@@ -179,7 +180,7 @@ class DutyRoster:
         with self.db.read() as s:
             people = {
                 pid: Contact(pid, p.name, p.phone if p.deleted_at is None else None)
-                for pid, p in DutyRepository(s).people([*shift.officers, *shift.leaders]).items()
+                for pid, p in PeopleRepository(s).many([*shift.officers, *shift.leaders]).items()
             }
 
         def contacts(ids: Sequence[str]) -> list[Contact]:

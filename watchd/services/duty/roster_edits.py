@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.duty import DutyRepository
+from watchd.db.repositories.people import PeopleRepository
 from watchd.domain.duty import (
     MAX_LEADERS,
     MAX_OFFICERS,
@@ -60,7 +61,7 @@ class RosterEdits:
         with self.roster.db.unit_of_work() as s:
             repo = DutyRepository(s)
             repo.lock_roster()
-            check_people(repo, [*officers, *leaders])
+            check_people(s, [*officers, *leaders])
             try:
                 check_day_plan(room_id, day, officers, leaders, self.roster.load(s, day, day))
             except DutyRefused as exc:
@@ -88,7 +89,7 @@ class RosterEdits:
             repo = DutyRepository(s)
             repo.lock_roster()
             directory = Directory(
-                people={p.id: p.name for p in repo.active_people()}, rooms=dict(self.roster.room_names)
+                people={p.id: p.name for p in PeopleRepository(s).list_active()}, rooms=dict(self.roster.room_names)
             )
             try:
                 parsed = parse_rows(table, directory)
@@ -136,7 +137,7 @@ class RosterEdits:
         ]
         swaps = [swap_of(r) for r in repo.swaps_touching(first, last, statuses=[SwapStatus.approved.value])]
         roster = build_roster([*kept, *new], swaps)
-        names = {pid: p.name for pid, p in repo.people(plan_people(plans)).items()}
+        names = {pid: p.name for pid, p in PeopleRepository(s).many(plan_people(plans)).items()}
         errors: list[RowError] = []
         for plan in plans:
             try:

@@ -11,9 +11,12 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from watchd.db.models import DutySwap
 from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.duty import DutyRepository
+from watchd.db.repositories.people import PeopleRepository
 from watchd.domain.duty import (
     ROLE_NAMES,
     DutyRefused,
@@ -50,7 +53,7 @@ class Swaps:
         with self.roster.db.unit_of_work() as s:
             repo = DutyRepository(s)
             repo.lock_roster()
-            check_people(repo, [from_person, to_person])
+            check_people(s, [from_person, to_person])
             try:
                 check_swap(proposal, self.roster.load(s, *_span(proposal)), self.roster.shifts, self.roster.notice, now)
             except DutyRefused as exc:
@@ -60,7 +63,7 @@ class Swaps:
                 back_day=back_day, reason=reason.strip(), status=SwapStatus.pending.value,
                 requested_by=actor.username, requested_at=now,
             ))
-            view = self._view(repo, row)
+            view = self._view(s, row)
         log.info("swap %d requested by %s: %s %s %s → %s", view.id, actor.username, room_id, day, role.value, to_person)
         return view
 
@@ -90,7 +93,7 @@ class Swaps:
                 at=now, actor=f"user:{actor.username}", action=f"duty.swap.{row.status}", target_type="duty_swap",
                 target_id=str(row.id), details={"room": row.room_id, "day": row.day.isoformat(), "note": row.decision_note},
             )
-            view = self._view(repo, row)
+            view = self._view(s, row)
         self.roster.changed()
         log.info("swap %d %s by %s", swap_id, view.status, actor.username)
         return view
@@ -107,7 +110,7 @@ class Swaps:
                 raise Conflict("swap_already_decided", f"swap {swap_id} is {row.status}", status=row.status)
             row.status = SwapStatus.cancelled.value
             row.decided_by, row.decided_at = actor.username, self.roster.clock()
-            return self._view(repo, row)
+            return self._view(s, row)
 
     def swaps(
         self, *, statuses: Sequence[str] | None = None, person_id: str | None = None, room_id: str | None = None,
@@ -116,10 +119,10 @@ class Swaps:
         with self.roster.db.read() as s:
             repo = DutyRepository(s)
             rows = repo.search_swaps(statuses=statuses, person_id=person_id, room_id=room_id, since=since, limit=limit)
-            return [self._view(repo, r) for r in rows]
+            return [self._view(s, r) for r in rows]
 
-    def _view(self, repo: DutyRepository, row: DutySwap) -> SwapView:
-        names = {pid: p.name for pid, p in repo.people([row.from_person, row.to_person]).items()}
+    def _view(self, s: Session, row: DutySwap) -> SwapView:
+        names = {pid: p.name for pid, p in PeopleRepository(s).many([row.from_person, row.to_person]).items()}
         return SwapView(
             id=row.id, room_id=row.room_id, room_name=self.roster.room_name(row.room_id), day=row.day, role=row.role,
             role_text=ROLE_NAMES[DutyRole(row.role)],
