@@ -26,6 +26,7 @@ from watchd.alerts.outbox import Outbox
 from watchd.alerts.views import ChannelView, ReplyOutcome
 from watchd.alerts.write_turns import WriteTurns
 from watchd.db.models import InboundReplyRecord
+from watchd.db.repositories.inbound_replies import InboundRepliesRepository
 from watchd.domain.incidents import (
     IncidentStatus,
     incident_code,
@@ -65,7 +66,7 @@ class Replies:
         intent = parse_reply(text)
         with self.writes.unit() as repo:
             record = InboundReplyRecord(sender=sender, text=text, received_at=received, recorded_at=now, result="")
-            if not repo.insert_reply(record):
+            if not InboundRepliesRepository(repo.session).insert(record):
                 return ReplyOutcome(understood=intent.understood, acknowledged=[], duplicate=True)
             told = repo.incidents_notified_to(sender, now - REPLY_WINDOW, [IncidentStatus.open.value])
             if intent.codes:

@@ -17,6 +17,7 @@ from watchd.alerts.notifiers.base import InboundPoller, Notifier
 from watchd.alerts.sender import Sender
 from watchd.alerts.service import AlertService
 from watchd.db.repositories.alerts import AlertsRepository
+from watchd.db.repositories.runner_lease import RunnerLeaseRepository
 from watchd.domain.incidents import IncidentStatus, quiet_resolve_due
 from watchd.ops.heartbeat import Heartbeats
 
@@ -139,7 +140,7 @@ class AlertRunner:
         """Renew (or take over) the runner lease; after taking it over, recover messages in flight."""
         until = now + timedelta(seconds=self.settings.lease_seconds)
         with self.service.writes.unit() as repo:
-            held, taken_over = repo.take_lease(LEASE, self.owner, now, until)
+            held, taken_over = RunnerLeaseRepository(repo.session).take(LEASE, self.owner, now, until)
         if taken_over:
             log.info("this process now runs escalation and delivery (%s)", self.owner)
             self.service.outbox.recover(now)
@@ -147,7 +148,7 @@ class AlertRunner:
 
     def release_lease(self) -> None:
         with self.service.writes.unit() as repo:
-            repo.release_lease(LEASE, self.owner)
+            RunnerLeaseRepository(repo.session).release(LEASE, self.owner)
 
     # -- the escalation tick -----------------------------------------------------------------------
     def tick(self) -> TickReport:

@@ -1,4 +1,6 @@
-"""Incidents, observations, the outbox, delivery attempts, replies and the runner lease."""
+"""Incidents (with the observations behind them and their history) and the outbox messages about
+them with their delivery attempts: one aggregate, since a message links to its incidents and is
+purged with them."""
 
 from __future__ import annotations
 
@@ -10,13 +12,11 @@ from sqlalchemy.orm import Session
 
 from watchd.db.models import (
     DeliveryAttempt,
-    InboundReplyRecord,
     Incident,
     IncidentEvent,
     Notification,
     NotificationIncident,
     ObservationRecord,
-    RunnerLease,
 )
 from watchd.db.repositories.idempotent import insert_once
 
@@ -197,37 +197,6 @@ class AlertsRepository:
             .values(outcome="interrupted", finished_at=now, detail="the process stopped during the request")
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-    # -- replies ----------------------------------------------------------------------------------
-    def insert_reply(self, row: InboundReplyRecord) -> bool:
-        return insert_once(self.session, row)
-
-    def reply(self, sender: str, received_at: datetime, text: str) -> InboundReplyRecord | None:
-        return self.session.scalars(
-            select(InboundReplyRecord).where(
-                InboundReplyRecord.sender == sender, InboundReplyRecord.received_at == received_at,
-                InboundReplyRecord.text == text,
-            )
-        ).first()
-
-    # -- runner lease -----------------------------------------------------------------------------
-    def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> tuple[bool, bool]:
-        """(held, taken_over): renew our lease, take an expired one, or fail. Atomic on both databases."""
-        current = self.session.scalars(select(RunnerLease).where(RunnerLease.name == name)).first()
-        if current is None:
-            return (True, True) if insert_once(self.session, RunnerLease(name=name, owner=owner, expires_at=until)) else (False, False)
-        previous = current.owner
-        result = self.session.execute(
-            update(RunnerLease)
-            .where(RunnerLease.name == name, or_(RunnerLease.owner == owner, RunnerLease.expires_at <= now))
-            .values(owner=owner, expires_at=until)
-            .execution_options(synchronize_session=False)
-        )
-        held = int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
-        return held, held and previous != owner
-
-    def release_lease(self, name: str, owner: str) -> None:
-        self.session.execute(delete(RunnerLease).where(RunnerLease.name == name, RunnerLease.owner == owner))
 
     # -- retention --------------------------------------------------------------------------------
     def purge(self, before: datetime, observations_before: datetime) -> int:
