@@ -32,10 +32,10 @@ import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 
 from watchd.pipeline.duty_watch.faces import FACE_CROP_PX  # noqa: E402
-from watchd.pipeline.recognition import RecognitionEngine  # noqa: E402
 from watchd.settings.duty import PresenceSettings  # noqa: E402
 from watchd.settings.recognition import RecognitionSettings  # noqa: E402
 from watchd.vision.presence import DeskAnalyzer, DeskParams, seat_box, shrink_gray  # noqa: E402
+from watchd.vision.recognition import RecognitionEngine  # noqa: E402
 
 VIDEO = (
     Path(sys.argv[1]) if len(sys.argv) > 1

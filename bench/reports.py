@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 
 from watchd.app import Services, build_services
-from watchd.db.repositories.attendance import BulkLoader
+from watchd.db.repositories.bulk import BulkLoader
 from watchd.domain.attendance.schedule import midnight
 from watchd.reports.export_csv import to_csv
 from watchd.reports.export_xlsx import to_xlsx

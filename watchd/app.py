@@ -14,7 +14,6 @@ from watchd.db.migrate import upgrade
 from watchd.db.session import Database, build_engine
 from watchd.ops.runtime import Runtime
 from watchd.pipeline.duty_watch.watch import DutyWatch
-from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
@@ -31,6 +30,7 @@ from watchd.services.punches import PunchService
 from watchd.services.reminder_outbox import OutboxReminders
 from watchd.services.visits import VisitService
 from watchd.settings.load import LoadedConfig
+from watchd.vision.recognition import RecognitionEngine
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,12 @@ class Unauthorized(ServiceError):
     status = 401
 
 
+class Forbidden(ServiceError):
+    """The caller is known but may not do this (another person's request, a role without the right)."""
+
+    status = 403
+
+
 class Conflict(ServiceError):
     status = 409
 

@@ -31,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from watchd.app import Services
 from watchd.cluster import node_name
-from watchd.db.repositories.attendance import SchedulerRepository
+from watchd.db.repositories.scheduler import SchedulerRepository
 from watchd.db.session import Database
 from watchd.domain.attendance.visits import previous_month
 from watchd.domain.checkin import local_day

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import P, allowed
 from api.deps import Forbidden, KioskDep, ServicesDep, UserDep
-from watchd.db.repositories.attendance import SchedulerRepository
 from watchd.db.repositories.people import PeopleRepository
+from watchd.db.repositories.scheduler import SchedulerRepository
 from watchd.domain.attendance.calendar_day import CalendarDay
 from watchd.domain.leave import month_bounds
 from watchd.reports.daily import day_heading

@@ -19,7 +19,7 @@ from api.routes.pages import STATIC
 from watchd.domain.duty import DutyRole
 from watchd.errors import Invalid, TooLarge
 from watchd.services.duty import OnDutyView, ShiftView, SwapView
-from watchd.services.duty_import import MAX_BYTES
+from watchd.services.duty.roster_file import MAX_BYTES
 from watchd.services.duty_log import DutyLogView
 from watchd.settings.sites import Identifier
 

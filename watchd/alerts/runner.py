@@ -1,7 +1,8 @@
 """The alert runner: an asyncio task next to the API server. Every tick, if it holds the lease, it
-runs due escalation steps, polls inbound channels and starts delivery of due messages; a new
-message wakes it at once. All state is in the database, so a restart continues where the last run
-stopped, and only the lease holder acts, so two processes never send the same message."""
+runs due escalation steps, resolves quiet acknowledged incidents, purges old ones, polls inbound
+channels and starts delivery of due messages; a new message wakes it at once. All state is in the
+database, so a restart continues where the last run stopped, and only the lease holder acts, so two
+processes never send the same message."""
 
 from __future__ import annotations
 
@@ -9,15 +10,29 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from watchd.alerts.notifiers.base import InboundPoller, Notifier
 from watchd.alerts.sender import Sender
 from watchd.alerts.service import AlertService
+from watchd.db.repositories.alerts import AlertsRepository
+from watchd.db.repositories.runner_lease import RunnerLeaseRepository
+from watchd.domain.incidents import IncidentStatus, quiet_resolve_due
 from watchd.ops.heartbeat import Heartbeats
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT_S = 30.0
 DRAIN_S = 5.0
+LEASE = "alerts"
+STEP_BATCH = 200
+PURGE_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    steps: int
+    quiet_resolved: int
 
 
 class AlertRunner:
@@ -29,6 +44,7 @@ class AlertRunner:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._failing = False
+        self._last_purge: datetime | None = None
 
     def wake(self) -> None:
         """Thread-safe: run now instead of at the next tick."""
@@ -68,16 +84,16 @@ class AlertRunner:
             sender.close()
             self._loop = self._wake = None
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(self.service.release_lease, self.owner)
+                await asyncio.to_thread(self.release_lease)
             for notifier in notifiers.values():
                 with contextlib.suppress(Exception):
                     await notifier.close()
             log.info("alert runner stopped")
 
     async def _tick(self, sender: Sender, notifiers: dict[str, Notifier], *, wait: bool = False) -> bool:
-        if not await asyncio.to_thread(self.service.hold_lease, self.owner, self.service.clock()):
+        if not await asyncio.to_thread(self.hold_lease, self.service.clock()):
             return False
-        await asyncio.to_thread(self.service.tick)
+        await asyncio.to_thread(self.tick)
         await self._poll(notifiers)
         await sender.deliver_due(wait=wait)
         return True
@@ -118,3 +134,64 @@ class AlertRunner:
             if own:
                 for notifier in channels.values():
                     await notifier.close()
+
+    # -- the lease ---------------------------------------------------------------------------------
+    def hold_lease(self, now: datetime) -> bool:
+        """Renew (or take over) the runner lease; after taking it over, recover messages in flight."""
+        until = now + timedelta(seconds=self.settings.lease_seconds)
+        with self.service.writes.unit() as repo:
+            held, taken_over = RunnerLeaseRepository(repo.session).take(LEASE, self.owner, now, until)
+        if taken_over:
+            log.info("this process now runs escalation and delivery (%s)", self.owner)
+            self.service.outbox.recover(now)
+        return held
+
+    def release_lease(self) -> None:
+        with self.service.writes.unit() as repo:
+            RunnerLeaseRepository(repo.session).release(LEASE, self.owner)
+
+    # -- the escalation tick -----------------------------------------------------------------------
+    def tick(self) -> TickReport:
+        """Run due escalation steps (one per incident), resolve quiet acknowledged incidents, purge."""
+        service, now = self.service, self.service.clock()
+        with service.db.read() as s:
+            due = AlertsRepository(s).due_incident_ids(now, STEP_BATCH)
+        steps = messages = 0
+        for incident_id in due:
+            with service.writes.unit() as repo:
+                row = repo.incident(incident_id, lock=True)
+                if row is not None:
+                    written = service.escalator.run_due_step(repo, row, now)
+                    steps, messages = steps + 1, messages + written
+        quiet = self._resolve_quiet(now)
+        if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
+            self._last_purge = now
+            with service.writes.unit() as repo:
+                purged = repo.purge(
+                    now - timedelta(days=service.settings.keep_days),
+                    now - timedelta(days=service.settings.keep_observations_days),
+                )
+            if purged:
+                log.info("purged %d resolved incidents older than %d days", purged, service.settings.keep_days)
+        if messages:
+            self.wake()
+        return TickReport(steps=steps, quiet_resolved=quiet)
+
+    def _resolve_quiet(self, now: datetime) -> int:
+        service = self.service
+        with service.db.read() as s:
+            due = [
+                row.id for row in AlertsRepository(s).acknowledged_incidents()
+                if quiet_resolve_due(IncidentStatus(row.status), row.last_seen_at, service.escalator.rule(row.kind), now)
+            ]
+        resolved = 0
+        for incident_id in due:
+            with service.writes.unit() as repo:
+                row = repo.incident(incident_id, lock=True)
+                if row is None or not quiet_resolve_due(
+                    IncidentStatus(row.status), row.last_seen_at, service.escalator.rule(row.kind), now
+                ):
+                    continue
+                service.escalator.resolve(repo, row, "system", "quiet after acknowledgement", now)
+                resolved += 1
+        return resolved

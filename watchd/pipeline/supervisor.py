@@ -28,12 +28,12 @@ from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, st
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
 from watchd.pipeline.camera_watch.watch import CameraWatchService
 from watchd.pipeline.duty_watch.watch import DutyWatch, build_duty_watch
-from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.checkins import CheckinService, NewCheckin
 from watchd.services.punches import PunchService
 from watchd.services.terminal_events import TerminalRouter
 from watchd.settings.recognition import LivenessSettings
 from watchd.vision.faces import DetectedFace
+from watchd.vision.recognition import RecognitionEngine
 
 log = logging.getLogger(__name__)
 FRAME_QUEUE = 2

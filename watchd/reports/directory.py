@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from watchd.db.repositories.attendance import AttendanceRepository
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
@@ -35,7 +34,7 @@ class Directory:
 
 def load_directory(db: Database) -> Directory:
     with db.read() as s:
-        rows = AttendanceRepository(s).people()
+        rows = PeopleRepository(s).rows()
         villages = PeopleRepository(s).villages_of([p.id for p in rows])
         sites = [(x.id, x.name, x.kind) for x in SitesRepository(s).list_sites()]
     return Directory(

@@ -18,11 +18,11 @@ from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
 from watchd.domain.checkin import CaptureTimeRejected, RepeatWindow, accept_capture_time, local_day
 from watchd.errors import Invalid, NotFound
-from watchd.pipeline.recognition import FramesAnalysis, RecognitionEngine
 from watchd.services.auth import KioskIdentity
 from watchd.settings.root import Settings
 from watchd.vision.images import ImageRejected
 from watchd.vision.liveness import check_head_turn
+from watchd.vision.recognition import FramesAnalysis, RecognitionEngine
 
 log = logging.getLogger(__name__)
 KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")

@@ -21,8 +21,9 @@ from typing import Any
 from devices.registry import Role, has_role, kinds_with
 from watchd.alerts.service import AlertService
 from watchd.alerts.views import IncidentView
+from watchd.db.repositories.alerts import AlertsRepository
 from watchd.db.repositories.camera_events import CameraEventsRepository
-from watchd.db.repositories.duty import DutyRepository
+from watchd.db.repositories.duty_presence import DutyPresenceRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
@@ -128,7 +129,7 @@ class Dashboard:
         with self.db.read() as s:
             sites = {x.id: x.name for x in SitesRepository(s).list_sites()}
             events = CameraEventsRepository(s)
-            duty = DutyRepository(s)
+            presence, incident_rows = DutyPresenceRepository(s), AlertsRepository(s)
             for d in SitesRepository(s).list_devices():
                 if d.kind not in CAMERA_KINDS or not d.enabled:
                     continue
@@ -149,10 +150,10 @@ class Dashboard:
                             "snapshot": f"/api/cameras/events/{e.id}/snapshot" if e.snapshot_path else None,
                         }
                 else:
-                    stored = duty.last_segment(d.site_id)
+                    stored = presence.last_segment(d.site_id)
                     fresh = stored is not None and stored.end_at is None and now - stored.checked_at <= self.unknown_after
                     state = "offline" if d.id in offline else "online" if fresh else "no_picture"
-                    shot = duty.latest_incident_with_snapshot(d.site_id)
+                    shot = incident_rows.latest_incident_with_snapshot(d.site_id)
                     if shot is not None:
                         last = {
                             "text": shot.summary or shot.kind, "at": self._iso(shot.opened_at),

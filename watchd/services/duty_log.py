@@ -20,12 +20,15 @@ from zoneinfo import ZoneInfo
 
 from watchd.alerts.views import IncidentView, incident_view
 from watchd.db.models import DutyNote
-from watchd.db.repositories.duty import DutyRepository
+from watchd.db.repositories.alerts import AlertsRepository
+from watchd.db.repositories.checkins import CheckinsRepository
+from watchd.db.repositories.duty_notes import DutyNotesRepository
+from watchd.db.repositories.people import PeopleRepository
 from watchd.db.session import Database
 from watchd.domain.presence import STATE_NAMES, DeskState, Segment, clip_timeline, longest, totals
-from watchd.errors import Invalid
+from watchd.errors import Forbidden, Invalid
 from watchd.services.auth import Principal
-from watchd.services.duty import DutyService, Forbidden, PersonRef, ShiftView
+from watchd.services.duty import DutyService, PersonRef, ShiftView
 from watchd.services.duty_presence import PresenceRecorder
 
 log = logging.getLogger(__name__)
@@ -102,15 +105,16 @@ class DutyLog:
         early = timedelta(minutes=self.config.checkin_early_minutes)
         handover = timedelta(minutes=self.config.handover_minutes)
         with self.db.read() as s:
-            repo = DutyRepository(s)
             rows = [
                 _Seen(r.person_id, r.occurred_at, r.device_id)
-                for r in repo.checkins_at(room_id, shift.start - early, shift.end + handover)
+                for r in CheckinsRepository(s).at_site(room_id, shift.start - early, shift.end + handover)
             ]
             sites = [room_id, *self.coverage.get(room_id, [])]
-            incidents = repo.incidents_between(sites, shift.start, until if until > shift.start else shift.start)
-            note_rows = repo.notes(room_id, day)
-            names = {p: x.name for p, x in repo.people(
+            incidents = AlertsRepository(s).incidents_between(
+                sites, shift.start, until if until > shift.start else shift.start
+            )
+            note_rows = DutyNotesRepository(s).notes(room_id, day)
+            names = {p: x.name for p, x in PeopleRepository(s).many(
                 [r.person_id for r in rows] + [k for _, f in segments for k in f] + [n.author for n in note_rows]
             ).items()}
             site_names = self.duty.site_names
@@ -150,7 +154,7 @@ class DutyLog:
         now = self.clock()
         day = day or self.duty.shifts.day_of(now)
         with self.db.unit_of_work() as s:
-            row = DutyRepository(s).add_note(
+            row = DutyNotesRepository(s).add_note(
                 DutyNote(room_id=room_id, day=day, at=now, author=actor.username, text=text, client_key=client_key)
             )
             assert row is not None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from watchd.db.models import DutyPresence
-from watchd.db.repositories.duty import DutyRepository
+from watchd.db.repositories.duty_presence import DutyPresenceRepository
 from watchd.db.session import Database
 from watchd.domain.presence import DeskState, Segment
 
@@ -35,7 +35,7 @@ class PresenceRecorder:
 
     def last(self, room_id: str) -> StoredState | None:
         with self.db.read() as s:
-            row = DutyRepository(s).last_segment(room_id)
+            row = DutyPresenceRepository(s).last_segment(room_id)
             if row is None:
                 return None
             return StoredState(DeskState(row.state), row.start_at, row.checked_at, row.end_at is None)
@@ -43,7 +43,7 @@ class PresenceRecorder:
     def change(self, room_id: str, state: DeskState, at: datetime) -> None:
         """Close the open stretch at `at` and open one of `state` from `at`."""
         with self.db.unit_of_work() as s:
-            repo = DutyRepository(s)
+            repo = DutyPresenceRepository(s)
             current = repo.open_segment(room_id)
             if current is not None:
                 if at < current.start_at:
@@ -61,7 +61,7 @@ class PresenceRecorder:
     def check(self, room_id: str, at: datetime, faces: Mapping[str, int] | None = None) -> None:
         """The open stretch still holds at `at`; add the faces seen since the last check."""
         with self.db.unit_of_work() as s:
-            current = DutyRepository(s).open_segment(room_id)
+            current = DutyPresenceRepository(s).open_segment(room_id)
             if current is None or at < current.checked_at:
                 return
             current.checked_at = at
@@ -74,7 +74,7 @@ class PresenceRecorder:
     def close_open(self, room_id: str) -> None:
         """End the open stretch at its last confirmation (the watch stops)."""
         with self.db.unit_of_work() as s:
-            current = DutyRepository(s).open_segment(room_id)
+            current = DutyPresenceRepository(s).open_segment(room_id)
             if current is not None:
                 current.end_at = current.checked_at
 
@@ -84,7 +84,7 @@ class PresenceRecorder:
         """The stretches overlapping [start, end); the open one lasts until `end` when it was confirmed
         within `fresh` of it (the watch is running), else until its last confirmation."""
         with self.db.read() as s:
-            rows = DutyRepository(s).segments(room_id, start, end)
+            rows = DutyPresenceRepository(s).segments(room_id, start, end)
             out = []
             for r in rows:
                 until = r.end_at or (end if end - r.checked_at <= fresh else r.checked_at)

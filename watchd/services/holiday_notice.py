@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from watchd.calendar.state_council import NoticeParseError, ParsedNotice, parse_notice
-from watchd.db.repositories.attendance import CalendarRepository
+from watchd.db.repositories.calendar import CalendarRepository
 from watchd.db.session import Database
 from watchd.domain.attendance.calendar_day import CalendarDay
 from watchd.errors import Conflict, Invalid

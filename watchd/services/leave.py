@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from watchd.db.models import LeaveRequest, MakeupRequest, Person
-from watchd.db.repositories.attendance import LeaveRepository
+from watchd.db.repositories.leave import LeaveRepository
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
@@ -33,16 +33,12 @@ from watchd.domain.leave import (
     check_no_duty,
     month_bounds,
 )
-from watchd.errors import Conflict, Invalid, NotFound, ServiceError
+from watchd.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import Principal
 
 log = logging.getLogger(__name__)
 LEADER_ROLES = frozenset({"leader", "principal_leader"})
-
-
-class Forbidden(ServiceError):
-    status = 403
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
 from watchd.errors import Conflict, Invalid, NotFound
 from watchd.ops.datafiles import delete_data_file
-from watchd.pipeline.recognition import RecognitionEngine, encoding_to_bytes
 from watchd.settings.root import Settings
 from watchd.settings.sites import PersonSettings, SiteKind
 from watchd.vision.faces import FaceRejected
 from watchd.vision.images import ImageRejected
+from watchd.vision.recognition import RecognitionEngine, encoding_to_bytes
 
 log = logging.getLogger(__name__)
 MAX_PHOTOS_PER_REQUEST = 10

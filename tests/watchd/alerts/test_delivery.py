@@ -122,7 +122,7 @@ def test_messages_in_flight_when_the_process_died_are_sent_exactly_once(
         services.alerts.record(motion(clock, f"cam{i}"))
     services.alerts.record(tamper(clock))  # to both leaders
     crashed = AlertRunner(services.alerts)
-    assert services.alerts.hold_lease(crashed.owner, clock())
+    assert crashed.hold_lease(clock())
     jobs = services.alerts.outbox.claim(clock(), limit=10)
     assert len(jobs) == 6
     # The process sends half of them, then dies before recording any answer.

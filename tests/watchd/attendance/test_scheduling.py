@@ -7,7 +7,7 @@ import asyncio
 from datetime import date
 
 from tests.watchd.attendance.conftest import ADMIN, Township
-from watchd.db.repositories.attendance import SchedulerRepository
+from watchd.db.repositories.scheduler import SchedulerRepository
 from watchd.scheduling import JobRunner, attendance_jobs, build_scheduler, lock_for
 
 PAIRINGS_CSV = "干部编号,户编号,户主姓名,嘎查（村）\nc001,H001,敖登,巴音嘎查\nc002,H002,孟和,呼日嘎查\n".encode()

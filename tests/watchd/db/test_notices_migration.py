@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from tests.conftest import FakeClock
+from watchd.alerts.runner import AlertRunner
 from watchd.app import Services
 from watchd.db.migrate import upgrade
 from watchd.db.models import Incident, Notification, NotificationIncident
@@ -63,5 +64,5 @@ def test_open_calendar_incidents_become_notices(
     (notice,) = services.notices.active()
     assert (notice.kind, notice.subject, notice.first_seen_at) == ("calendar_missing", "2027", OPENED)
     assert "/reports" in notice.text and "chinesecalendar" not in notice.text
-    services.alerts.tick()  # the resolved incident escalates no more
+    AlertRunner(services.alerts).tick()  # the resolved incident escalates no more
     assert [n.status for n in services.alerts.get(incident.id).notifications] == ["sent", "cancelled"]

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from tests.watchd.duty.conftest import admin
 from watchd.app import Services
 from watchd.errors import Invalid
-from watchd.services.duty_import import Directory, parse_rows, read_table
+from watchd.services.duty.roster_file import Directory, parse_rows, read_roster
 
 
 def xlsx(rows: list[list[object]], title: str = "12月值班表") -> bytes:
@@ -113,8 +113,22 @@ def test_a_file_without_a_header_or_not_a_table_is_refused_with_the_reason(duty_
 
 def test_a_name_two_people_share_must_be_given_as_a_person_id() -> None:
     directory = Directory(people={"d001": "张三", "d009": "张三", "l001": "乌云"}, rooms={"duty": "值班室"})
-    parsed = parse_rows(read_table("r.csv", "日期,值班人员\n2026-12-01,张三\n2026-12-02,d009\n".encode()), directory)
+    parsed = parse_rows(read_roster("r.csv", "日期,值班人员\n2026-12-01,张三\n2026-12-02,d009\n".encode()), directory)
     [error] = parsed.errors
     assert (error.row, error.code) == (2, "roster_unknown_person")
     assert "对应多人（d001、d009）" in error.message
     assert [(p.day, p.officers) for p in parsed.plans] == [(date(2026, 12, 2), ("d009",))]
+
+
+def test_a_csv_the_csv_module_cannot_read_is_refused_with_the_reason(duty_services: Services) -> None:
+    data = ("日期,值班人员\n2026-12-01," + "张" * 140_000 + "\n").encode()  # one cell over the csv field limit
+    with pytest.raises(Invalid) as caught:
+        duty_services.duty.import_roster(admin(), "roster.csv", data)
+    assert caught.value.code == "roster_bad_file"
+    assert "line 2" in caught.value.message
+
+
+def test_a_header_with_the_marks_of_a_template_is_understood(duty_services: Services) -> None:
+    data = xlsx([["*日期", "值班室*", "值班人员：", "带班领导\u3000"], ["2026-12-01", "duty", "d001", "l001"]])
+    report = duty_services.duty.import_roster(admin(), "roster.xlsx", data, dry_run=True)
+    assert [(e.row, e.code) for e in report.errors] == [] and report.days == 1

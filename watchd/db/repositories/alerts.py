@@ -1,4 +1,6 @@
-"""Incidents, observations, the outbox, delivery attempts, replies and the runner lease."""
+"""Incidents (with the observations behind them and their history) and the outbox messages about
+them with their delivery attempts: one aggregate, since a message links to its incidents and is
+purged with them."""
 
 from __future__ import annotations
 
@@ -6,19 +8,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchd.db.models import (
     DeliveryAttempt,
-    InboundReplyRecord,
     Incident,
     IncidentEvent,
     Notification,
     NotificationIncident,
     ObservationRecord,
-    RunnerLease,
 )
+from watchd.db.repositories.idempotent import insert_once
 
 REACHED = ("sending", "unknown", "sent", "delivered")  # may have reached the recipient
 TERMINAL = ("sent", "delivered", "failed", "cancelled", "bundled")
@@ -28,22 +28,12 @@ class AlertsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _insert(self, row: object) -> bool:
-        """Insert inside a savepoint; False when a unique key already exists."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
-
     # -- observations and incidents ---------------------------------------------------------------
     def insert_observation(self, row: ObservationRecord) -> bool:
-        return self._insert(row)
+        return insert_once(self.session, row)
 
     def add_incident(self, row: Incident) -> bool:
-        return self._insert(row)
+        return insert_once(self.session, row)
 
     def active_by_key(self, key: str) -> Incident | None:
         return self.session.scalars(select(Incident).where(Incident.active_key == key).with_for_update()).first()
@@ -99,7 +89,7 @@ class AlertsRepository:
     # -- outbox -----------------------------------------------------------------------------------
     def add_notification(self, row: Notification, incident_ids: Sequence[int]) -> bool:
         """Insert a message and its incident links; False when its dedup key exists (already written)."""
-        if not self._insert(row):
+        if not insert_once(self.session, row):
             return False
         self.session.add_all(NotificationIncident(notification_id=row.id, incident_id=i) for i in incident_ids)
         self.session.flush()
@@ -208,37 +198,6 @@ class AlertsRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    # -- replies ----------------------------------------------------------------------------------
-    def insert_reply(self, row: InboundReplyRecord) -> bool:
-        return self._insert(row)
-
-    def reply(self, sender: str, received_at: datetime, text: str) -> InboundReplyRecord | None:
-        return self.session.scalars(
-            select(InboundReplyRecord).where(
-                InboundReplyRecord.sender == sender, InboundReplyRecord.received_at == received_at,
-                InboundReplyRecord.text == text,
-            )
-        ).first()
-
-    # -- runner lease -----------------------------------------------------------------------------
-    def take_lease(self, name: str, owner: str, now: datetime, until: datetime) -> tuple[bool, bool]:
-        """(held, taken_over): renew our lease, take an expired one, or fail. Atomic on both databases."""
-        current = self.session.scalars(select(RunnerLease).where(RunnerLease.name == name)).first()
-        if current is None:
-            return (True, True) if self._insert(RunnerLease(name=name, owner=owner, expires_at=until)) else (False, False)
-        previous = current.owner
-        result = self.session.execute(
-            update(RunnerLease)
-            .where(RunnerLease.name == name, or_(RunnerLease.owner == owner, RunnerLease.expires_at <= now))
-            .values(owner=owner, expires_at=until)
-            .execution_options(synchronize_session=False)
-        )
-        held = int(result.rowcount or 0) == 1  # type: ignore[attr-defined]
-        return held, held and previous != owner
-
-    def release_lease(self, name: str, owner: str) -> None:
-        self.session.execute(delete(RunnerLease).where(RunnerLease.name == name, RunnerLease.owner == owner))
-
     # -- retention --------------------------------------------------------------------------------
     def purge(self, before: datetime, observations_before: datetime) -> int:
         """Delete resolved incidents (and their messages) older than `before`, observations older
@@ -259,3 +218,19 @@ class AlertsRepository:
             self.session.execute(delete(Notification).where(Notification.id.in_(ids)))
         result = self.session.execute(delete(Incident).where(Incident.id.in_(old)))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    # -- what the duty room shows ----------------------------------------------------------------
+    def incidents_between(self, site_ids: Sequence[str], start: datetime, end: datetime) -> Sequence[Incident]:
+        """Incidents of these sites opened in [start, end), or opened before and still unresolved then."""
+        return self.session.scalars(
+            select(Incident).where(
+                Incident.site_id.in_(list(site_ids)), Incident.opened_at < end,
+                or_(Incident.opened_at >= start, Incident.resolved_at.is_(None), Incident.resolved_at >= start),
+            ).order_by(Incident.opened_at, Incident.id)
+        ).all()
+
+    def latest_incident_with_snapshot(self, site_id: str) -> Incident | None:
+        return self.session.scalars(
+            select(Incident).where(Incident.site_id == site_id, Incident.snapshot_path.is_not(None))
+            .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(1)
+        ).first()

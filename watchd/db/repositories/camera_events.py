@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchd.db.models import CameraEvent
+from watchd.db.repositories.idempotent import insert_once
 
 
 class CameraEventsRepository:
@@ -27,15 +27,11 @@ class CameraEventsRepository:
         found = self.by_key(row.event_key)
         if found is not None:
             return found
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            found = self.by_key(row.event_key)
-            assert found is not None
-            return found
-        return row
+        if insert_once(self.session, row):
+            return row
+        found = self.by_key(row.event_key)
+        assert found is not None
+        return found
 
     def close_dangling(self, camera_id: str, kind: str, at: datetime, detail: str) -> int:
         """End the camera's events of `kind` left open by a crash or a stop; returns how many."""

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from watchd.db.models.cluster import NodeRecord, WorkLease
+from watchd.db.repositories.idempotent import dialect_insert
 
 FORGET_NODES_AFTER = timedelta(days=1)  # dead nodes' rows are kept this long for the status page
 
@@ -65,9 +65,7 @@ class ClusterRepository:
     def _insert_ignore(self, model: type[NodeRecord] | type[WorkLease], rows: list[dict[str, object]]) -> None:
         if not rows:
             return
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        self.session.execute(insert(model).values(rows).on_conflict_do_nothing())
+        self.session.execute(dialect_insert(self.session, model).values(rows).on_conflict_do_nothing())
 
     def heartbeat(
         self, me: NodeSelf, items: Iterable[str], lease: timedelta, states: Mapping[str, str]

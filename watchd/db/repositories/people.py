@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -11,15 +12,50 @@ from sqlalchemy.orm import Session
 from watchd.db.models import Checkin, FaceTemplate, Person, PersonVillage
 
 
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    id: str
+    name: str
+    role: str
+    organisation: str
+    phone: str | None
+    created_at: datetime
+    deleted_at: datetime | None
+
+
 class PeopleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def rows(self, ids: Iterable[str] | None = None) -> list[PersonRow]:
+        """Everybody (the deleted too, for the days they were employed) as plain rows, by id."""
+        stmt = select(
+            Person.id, Person.name, Person.role, Person.organisation, Person.phone, Person.created_at,
+            Person.deleted_at,
+        ).order_by(Person.id)
+        if ids is not None:
+            stmt = stmt.where(Person.id.in_(list(ids)))
+        return [PersonRow(*r) for r in self.session.execute(stmt)]
+
+    def active_ids(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` who are people and not deleted."""
+        ids = set(ids)
+        if not ids:
+            return set()
+        return set(self.session.scalars(select(Person.id).where(Person.id.in_(ids), Person.deleted_at.is_(None))))
 
     def get(self, person_id: str, *, include_deleted: bool = False) -> Person | None:
         row = self.session.get(Person, person_id)
         if row is None or (row.deleted_at is not None and not include_deleted):
             return None
         return row
+
+    def many(self, ids: Iterable[str]) -> dict[str, Person]:
+        """These people by id, the deleted too."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        return {p.id: p for p in self.session.scalars(select(Person).where(Person.id.in_(wanted))).all()}
 
     def list_active(self) -> Sequence[Person]:
         return self.session.scalars(select(Person).where(Person.deleted_at.is_(None)).order_by(Person.id)).all()

@@ -1,18 +1,15 @@
-"""Raw punches, the device-user mapping and terminal states."""
+"""Raw punches from vendor terminals, stored once under their natural key (serial, device user, device time)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from watchd.db.models import Person, RawPunch, TerminalState, TerminalUserMap
-
-ALL_TERMINALS = "*"
+from watchd.db.models import RawPunch
+from watchd.db.repositories.idempotent import dialect_insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +35,12 @@ class PunchesRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    # -- raw punches --------------------------------------------------------------------------
     def insert_new(self, rows: Sequence[Mapping[str, object]]) -> list[int]:
         """Insert the rows whose natural key is new; return the ids of those inserted."""
         if not rows:
             return []
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (
-            insert(RawPunch)
+            dialect_insert(self.session, RawPunch)
             .on_conflict_do_nothing(index_elements=["serial", "device_user", "device_time"])
             .returning(RawPunch.id)
         )
@@ -114,74 +108,3 @@ class PunchesRepository:
         if device_id is not None:
             stmt = stmt.where(RawPunch.device_id == device_id)
         return int(self.session.scalar(stmt) or 0)
-
-    # -- mapping ------------------------------------------------------------------------------
-    def maps_for(self, device_ids: Iterable[str], users: Iterable[str]) -> dict[tuple[str, str], str | None]:
-        """(scope, device user) -> person id (None: ignored) for the given devices and '*'."""
-        scopes = {*device_ids, ALL_TERMINALS}
-        users = set(users)
-        if not users:
-            return {}
-        rows = self.session.execute(
-            select(TerminalUserMap.scope, TerminalUserMap.device_user, TerminalUserMap.person_id).where(
-                TerminalUserMap.scope.in_(scopes), TerminalUserMap.device_user.in_(users)
-            )
-        )
-        return {(scope, user): person for scope, user, person in rows}
-
-    def active_people(self, ids: Iterable[str]) -> set[str]:
-        ids = set(ids)
-        if not ids:
-            return set()
-        return set(self.session.scalars(select(Person.id).where(Person.id.in_(ids), Person.deleted_at.is_(None))))
-
-    def list_maps(self) -> list[tuple[TerminalUserMap, str | None]]:
-        rows = self.session.execute(
-            select(TerminalUserMap, Person.name)
-            .outerjoin(Person, Person.id == TerminalUserMap.person_id)
-            .order_by(TerminalUserMap.scope, TerminalUserMap.device_user)
-        )
-        return [(m, name) for m, name in rows]
-
-    def get_map(self, scope: str, device_user: str) -> TerminalUserMap | None:
-        return self.session.get(TerminalUserMap, (scope, device_user))
-
-    def set_map(self, scope: str, device_user: str, person_id: str | None, now: datetime) -> TerminalUserMap:
-        row = self.get_map(scope, device_user)
-        if row is None:
-            row = TerminalUserMap(scope=scope, device_user=device_user, person_id=person_id, updated_at=now)
-            self.session.add(row)
-        else:
-            row.person_id, row.updated_at = person_id, now
-        self.session.flush()
-        return row
-
-    def delete_map(self, scope: str, device_user: str) -> bool:
-        result = self.session.execute(
-            delete(TerminalUserMap).where(TerminalUserMap.scope == scope, TerminalUserMap.device_user == device_user)
-        )
-        return bool(getattr(result, "rowcount", 0))
-
-    # -- terminal states ----------------------------------------------------------------------
-    def state(self, device_id: str) -> TerminalState:
-        row = self.session.get(TerminalState, device_id)
-        if row is None:
-            row = TerminalState(device_id=device_id, detail="")
-            self.session.add(row)
-            self.session.flush()
-        return row
-
-    def find_state(self, device_id: str) -> TerminalState | None:
-        return self.session.get(TerminalState, device_id)
-
-    def states(self) -> dict[str, TerminalState]:
-        return {s.device_id: s for s in self.session.scalars(select(TerminalState))}
-
-    def push_states(self) -> Sequence[TerminalState]:
-        """States of devices that call us (their presence is judged from their last contact)."""
-        return self.session.scalars(
-            select(TerminalState).where(
-                TerminalState.presence_timeout_s.is_not(None),
-                or_(TerminalState.last_contact_at.is_not(None), TerminalState.online.is_not(None)),
-            )
-        ).all()

@@ -16,8 +16,8 @@ import numpy.typing as npt
 
 from watchd.domain.presence import Sighting
 from watchd.pipeline.duty_watch.state import CameraRuntime
-from watchd.pipeline.recognition import RecognitionEngine
 from watchd.vision.presence import seat_box
+from watchd.vision.recognition import RecognitionEngine
 
 log = logging.getLogger(__name__)
 FACE_CROP_PX = 640

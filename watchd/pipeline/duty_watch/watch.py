@@ -33,11 +33,11 @@ from watchd.pipeline.duty_watch.decisions import RoomDecisions
 from watchd.pipeline.duty_watch.faces import SeatFaces
 from watchd.pipeline.duty_watch.files import DeskFiles
 from watchd.pipeline.duty_watch.state import EPOCH, UNKNOWN_FACE, CameraRuntime, RoomRuntime, presence_rules
-from watchd.pipeline.recognition import RecognitionEngine
 from watchd.services.duty import DutyService
 from watchd.services.duty_presence import PresenceRecorder
 from watchd.settings.root import Settings
 from watchd.vision.presence import DeskAnalyzer, DeskParams, shrink_gray
+from watchd.vision.recognition import RecognitionEngine
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 5.0

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from icalendar import Calendar, Event
 
-if TYPE_CHECKING:
-    from watchd.services.duty import ShiftView
+from watchd.services.duty.views import ShiftView
 
 PRODID = "-//watchd//duty roster//ZH"
 

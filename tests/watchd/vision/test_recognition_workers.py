@@ -10,10 +10,10 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from tests.faces import OBAMA_PROBE, TWO_PEOPLE, kiosk_frame, photo_bytes
-from watchd.pipeline.recognition import RecognitionEngine, init_worker
 from watchd.settings.recognition import RecognitionSettings
 from watchd.vision.faces import FaceRejected
 from watchd.vision.images import ImageRejected
+from watchd.vision.recognition import RecognitionEngine, init_worker
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,16 @@ nothing: with any bad row nothing is written, and every problem is reported with
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from watchd.spreadsheets import HEADER_ROWS, SheetUnreadable, cell_text, normalise_header, read_table
+
 MAX_BYTES = 2_000_000
 MAX_ROWS = 5000
-HEADER_SCAN = 10
+_FILE_CODES = {"not_a_table": "roster_bad_file", "too_many_rows": "roster_too_many_rows"}  # else: empty, too_large
 COLUMNS: dict[str, tuple[str, ...]] = {
     "date": ("日期", "值班日期", "date", "day"),
     "room": ("值班室", "值班地点", "地点", "room"),
@@ -76,69 +75,22 @@ class RosterFileError(ValueError):
 # -- reading the file -------------------------------------------------------------------------------
 
 
-def read_table(filename: str, data: bytes) -> list[tuple[int, list[object]]]:
-    """(spreadsheet row number, cells) of the first sheet of an XLSX, or of a CSV file."""
-    if len(data) > MAX_BYTES:
-        raise RosterFileError("too_large", f"the file is larger than {MAX_BYTES} bytes")
-    if not data:
-        raise RosterFileError("empty", "the file is empty")
-    if data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    return _read_csv(data)
-
-
-def _read_xlsx(data: bytes) -> list[tuple[int, list[object]]]:
-    from openpyxl import load_workbook
-
+def read_roster(filename: str, data: bytes) -> list[tuple[int, list[object]]]:
+    """(spreadsheet row number, cells) of the roster: the first sheet whose name has 值班 (else the
+    first sheet) of an XLSX, or a CSV file."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RosterFileError("roster_bad_file", f"not a readable XLSX workbook: {exc}") from None
-    try:
-        sheet = next((book[n] for n in book.sheetnames if "值班" in n), book.worksheets[0])
-        rows: list[tuple[int, list[object]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if number > MAX_ROWS + HEADER_SCAN:
-                raise RosterFileError("roster_too_many_rows", f"at most {MAX_ROWS} rows")
-            rows.append((number, list(values)))
-        return rows
-    finally:
-        book.close()
-
-
-def _read_csv(data: bytes) -> list[tuple[int, list[object]]]:
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise RosterFileError("roster_bad_file", "the CSV file is neither UTF-8 nor GBK")
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows: list[tuple[int, list[object]]] = []
-    for number, record in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-        cells: list[object] = list(record)
-        rows.append((number, cells))
-    if len(rows) > MAX_ROWS + HEADER_SCAN:
-        raise RosterFileError("roster_too_many_rows", f"at most {MAX_ROWS} rows")
-    return rows
+        return read_table(filename, data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, sheet_hint="值班")
+    except SheetUnreadable as exc:
+        raise RosterFileError(_FILE_CODES.get(exc.code, exc.code), exc.message) from None
 
 
 # -- rows into plans ----------------------------------------------------------------------------------
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
-
-
 def find_header(rows: Sequence[tuple[int, list[object]]]) -> tuple[int, dict[str, int]]:
     """The index (into `rows`) of the header row and the column of each recognised field."""
-    for index, (_, cells) in enumerate(rows[:HEADER_SCAN]):
-        names = [_text(c).lower().replace(" ", "") for c in cells]
+    for index, (_, cells) in enumerate(rows[:HEADER_ROWS]):
+        names = [normalise_header(cell_text(c)) for c in cells]
         found: dict[str, int] = {}
         for key, aliases in COLUMNS.items():
             for position, name in enumerate(names):
@@ -157,7 +109,7 @@ def parse_day(value: object) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _TRAILING_WEEKDAY.sub("", _text(value)).strip()
+    text = _TRAILING_WEEKDAY.sub("", cell_text(value)).strip()
     text = text.split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2} \d", text) else text
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
@@ -205,7 +157,7 @@ def parse_rows(rows: Sequence[tuple[int, list[object]]], directory: Directory) -
             position = columns.get(key)
             return cells[position] if position is not None and position < len(cells) else None
 
-        if not any(_text(c) for c in cells):
+        if not any(cell_text(c) for c in cells):
             continue
         out.rows += 1
         errors: list[RowError] = []
@@ -214,15 +166,15 @@ def parse_rows(rows: Sequence[tuple[int, list[object]]], directory: Directory) -
             key: str, value: object, code: str, message: str, number: int = number,
             errors: list[RowError] = errors,
         ) -> None:
-            errors.append(RowError(number, COLUMN_TEXT.get(key, ""), _text(value), code, message))
+            errors.append(RowError(number, COLUMN_TEXT.get(key, ""), cell_text(value), code, message))
 
         raw_day = cell("date")
         day = parse_day(raw_day)
         if day is None:
             bad("date", raw_day, "roster_bad_date", "日期无法识别，请写成 2026-12-01 这样的格式（含年份）")
         room_id: str | None
-        if "room" in columns and _text(cell("room")):
-            room_id = directory.room(_text(cell("room")))
+        if "room" in columns and cell_text(cell("room")):
+            room_id = directory.room(cell_text(cell("room")))
             if room_id is None:
                 bad("room", cell("room"), "roster_unknown_room", "没有这个值班室")
         elif len(directory.rooms) == 1:
@@ -233,7 +185,7 @@ def parse_rows(rows: Sequence[tuple[int, list[object]]], directory: Directory) -
         named: dict[str, tuple[str, ...]] = {}
         for key in ("officers", "leaders"):
             ids: list[str] = []
-            for token in (t for t in _SPLIT.split(_text(cell(key))) if t):
+            for token in (t for t in _SPLIT.split(cell_text(cell(key))) if t):
                 pid, reason = directory.person(token)
                 if pid is None:
                     bad(key, token, "roster_unknown_person", reason)

@@ -1,0 +1,25 @@
+"""Bulk inserts for loading history (e.g. check-ins exported from an old system) and benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from watchd.db.models import Checkin, Person, PersonVillage
+
+
+class BulkLoader:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def people(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.session.execute(insert(Person), list(rows))
+
+    def person_villages(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.session.execute(insert(PersonVillage), list(rows))
+
+    def checkins(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.session.execute(insert(Checkin), list(rows))
