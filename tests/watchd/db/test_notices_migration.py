@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.db.old_chain import OLD_HEADS, old_branched_database
 from watchd.alerts.runner import AlertRunner
 from watchd.app import Services
