@@ -6,6 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from watchd.services.checkins import CheckinView
+from watchd.services.overview import VillageDay
+
 
 class Problem(BaseModel):
     code: str
@@ -91,38 +94,15 @@ class EnrollmentOut(BaseModel):
     results: list[PhotoResultOut]
 
 
-class CheckinOut(BaseModel):
-    id: int
-    person_id: str
-    person_name: str
-    site_id: str
-    site_name: str
-    device_id: str
-    occurred_at: datetime
-    received_at: datetime
-    method: str
-    distance: float | None
-    liveness: str
-    has_snapshot: bool
-
-
 class CheckinResult(BaseModel):
     status: str
     message: str
-    checkin: CheckinOut
-
-
-class VillageDayOut(BaseModel):
-    site_id: str
-    name: str
-    checkins: list[CheckinOut]
-    assigned: list[str]
-    missing: list[str]
+    checkin: CheckinView
 
 
 class TodayOut(BaseModel):
     date: str
-    villages: list[VillageDayOut]
+    villages: list[VillageDay]
 
 
 class SiteOut(BaseModel):

@@ -6,7 +6,6 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from tests.helpers.clocks import FakeClock
 from tests.integration import PREFIX, need, port_open, required
 from watchd.app import Services, build_services
 from watchd.settings.load import LoadedConfig
@@ -30,26 +30,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()  # type: ignore[attr-defined]
     if report.skipped and required() and PREFIX in str(report.longrepr):
         report.outcome = "failed"
-
-
-class FakeClock:
-    """A clock the test drives; starts at a fixed Monday morning in Asia/Shanghai."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # 08:30 in Asia/Shanghai
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
-class WallClock(FakeClock):
-    """The real clock, for date_sensitive tests only: a browser's or a daemon's clock decides there."""
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC)
 
 
 BASE_CONFIG: dict[str, Any] = {

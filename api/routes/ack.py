@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ServicesDep
 from api.params import RowId
 from api.routes.pages import STATIC
+from api.views import shown
 from watchd.alerts.notifiers.base import CallbackRequest
 from watchd.alerts.views import AckPage, IncidentView
 from watchd.errors import ServiceError
@@ -30,7 +31,7 @@ FOOTER = "也可以直接回复短信 1 确认。如有疑问请联系苏木值�
 
 
 def _when(view: IncidentView, zone: ZoneInfo) -> str:
-    return view.opened_at.astimezone(zone).strftime("%m月%d日 %H:%M")
+    return shown(view.opened_at, zone).strftime("%m月%d日 %H:%M")
 
 
 def _card(token: str, v: IncidentView, zone: ZoneInfo) -> str:
@@ -47,9 +48,9 @@ def _card(token: str, v: IncidentView, zone: ZoneInfo) -> str:
     if v.has_snapshot:
         lines.append(f'<img src="/a/{escape(token)}/snapshot/{v.id}" alt="现场抓拍">')
     if v.acknowledged_by and v.acknowledged_at:
-        lines.append(f'<p class="who">已由 {escape(v.acknowledged_by)} 于 {v.acknowledged_at.astimezone(zone):%H:%M} 确认</p>')
+        lines.append(f'<p class="who">已由 {escape(v.acknowledged_by)} 于 {shown(v.acknowledged_at, zone):%H:%M} 确认</p>')
     if v.resolved_at:
-        lines.append(f'<p class="who">已于 {v.resolved_at.astimezone(zone):%H:%M} 解除</p>')
+        lines.append(f'<p class="who">已于 {shown(v.resolved_at, zone):%H:%M} 解除</p>')
     lines.append("</section>")
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import P, allowed
 from api.deps import Forbidden, KioskDep, ServicesDep, UserDep
+from api.views import shown
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.scheduler import SchedulerRepository
 from watchd.domain.attendance.calendar_day import CalendarDay
@@ -170,11 +171,7 @@ def calendar_out(day: CalendarDay) -> CalendarDayOut:
 
 
 def _session(raw: dict[str, object], zone: ZoneInfo) -> SessionOut:
-    out = SessionOut.model_validate(raw)
-    return out.model_copy(update={
-        "checkin_at": out.checkin_at.astimezone(zone) if out.checkin_at else None,
-        "checkout_at": out.checkout_at.astimezone(zone) if out.checkout_at else None,
-    })
+    return shown(SessionOut.model_validate(raw), zone)
 
 
 def day_out(r: DayRecord, directory: Directory, zone: ZoneInfo) -> DayOut:
@@ -207,8 +204,8 @@ def daily(
         suspects=[
             SuspectOut(
                 checkin_id=s.checkin_id, person_id=s.person_id, person_name=directory.person_name(s.person_id),
-                device_id=s.device_id, occurred_at=s.occurred_at.astimezone(services.attendance.zone),
-                received_at=s.received_at.astimezone(services.attendance.zone), problem=s.problem,
+                device_id=s.device_id, occurred_at=shown(s.occurred_at, services.attendance.zone),
+                received_at=shown(s.received_at, services.attendance.zone), problem=s.problem,
             )
             for s in view.suspects
         ],

@@ -9,15 +9,16 @@ from fastapi.responses import FileResponse
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import Offset, RowId
-from api.schemas import CheckinOut, TodayOut, VillageDayOut
-from api.views import checkin_out
+from api.schemas import TodayOut
+from api.views import shown
 from watchd.errors import NotFound
+from watchd.services.checkins import CheckinView
 from watchd.services.overview import village_day
 
 router = APIRouter(prefix="/api", tags=["check-ins"])
 
 
-@router.get("/checkins", dependencies=[allowed(P.checkins_read)], response_model=list[CheckinOut])
+@router.get("/checkins", dependencies=[allowed(P.checkins_read)], response_model=list[CheckinView])
 def list_checkins(
     services: ServicesDep, user: UserDep,
     day: Annotated[date | None, Query(alias="date", description="Local date, YYYY-MM-DD")] = None,
@@ -25,10 +26,9 @@ def list_checkins(
     person: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Offset = 0,
-) -> list[CheckinOut]:
-    zone = services.config.settings.zone
+) -> list[CheckinView]:
     rows = services.checkins.search(day=day, site_id=site, person_id=person, limit=limit, offset=offset)
-    return [checkin_out(c, zone) for c in rows]
+    return shown(rows, services.config.settings.zone)
 
 
 @router.get("/checkins/by-village", dependencies=[allowed(P.checkins_read)], response_model=TodayOut)
@@ -36,19 +36,9 @@ def by_village(
     services: ServicesDep, user: UserDep,
     day: Annotated[date | None, Query(alias="date", description="Local date; today by default")] = None,
 ) -> TodayOut:
-    zone = services.config.settings.zone
     the_day = day or services.checkins.today()
     villages = village_day(services.db, services.checkins, the_day)
-    return TodayOut(
-        date=the_day.isoformat(),
-        villages=[
-            VillageDayOut(
-                site_id=v.site_id, name=v.name, checkins=[checkin_out(c, zone) for c in v.checkins],
-                assigned=v.assigned, missing=v.missing,
-            )
-            for v in villages
-        ],
-    )
+    return TodayOut(date=the_day.isoformat(), villages=shown(villages, services.config.settings.zone))
 
 
 @router.get("/checkins/{checkin_id}/snapshot", dependencies=[allowed(P.checkin_snapshots_read)], response_class=FileResponse)

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.routes.pages import STATIC
+from api.views import shown
 from watchd.app import Services
 
 router = APIRouter(tags=["dashboard"])
@@ -39,7 +40,7 @@ def dashboard_page() -> FileResponse:
 
 
 def _now(services: Services) -> str:
-    return services.clock().astimezone(services.config.settings.zone).isoformat()
+    return shown(services.clock(), services.config.settings.zone).isoformat()
 
 
 def _state(services: Services) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -16,6 +16,7 @@ from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import RowId
 from api.routes.pages import STATIC
+from api.views import shown
 from watchd.domain.duty import DutyRole
 from watchd.errors import Invalid, TooLarge
 from watchd.services.duty import OnDutyView, ShiftView, SwapView
@@ -29,17 +30,6 @@ router = APIRouter(tags=["duty"])
 @router.get("/duty", include_in_schema=False)
 def duty_page() -> FileResponse:
     return FileResponse(STATIC / "duty.html", media_type="text/html; charset=utf-8")
-
-
-def _local(value: Any, zone: ZoneInfo) -> Any:
-    """Times in the township's zone, as the other endpoints show them."""
-    if isinstance(value, datetime):
-        return value.astimezone(zone)
-    if isinstance(value, dict):
-        return {k: _local(v, zone) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_local(v, zone) for v in value]
-    return value
 
 
 # -- models -------------------------------------------------------------------------------------------
@@ -207,19 +197,19 @@ class MarkedOut(BaseModel):
 
 
 def _shift(v: ShiftView, zone: ZoneInfo) -> ShiftOut:
-    return ShiftOut.model_validate({**_local(asdict(v), zone), "swapped": v.swapped})
+    return ShiftOut.model_validate({**asdict(shown(v, zone)), "swapped": v.swapped})
 
 
 def _swap(v: SwapView, zone: ZoneInfo) -> SwapOut:
-    return SwapOut.model_validate(_local(asdict(v), zone))
+    return SwapOut.model_validate(asdict(shown(v, zone)))
 
 
 def _on_duty(v: OnDutyView, zone: ZoneInfo) -> OnDutyOut:
-    return OnDutyOut.model_validate(_local(asdict(v), zone))
+    return OnDutyOut.model_validate(asdict(shown(v, zone)))
 
 
 def _log(v: DutyLogView, zone: ZoneInfo) -> DutyLogOut:
-    data = _local(asdict(v), zone)
+    data = asdict(shown(v, zone))
     data["shift"] = _shift(v.shift, zone)
     return DutyLogOut.model_validate(data)
 
@@ -367,7 +357,7 @@ def duty_log(
 @router.post("/api/duty/log/{room_id}/notes", dependencies=[allowed(P.duty_log_write)], response_model=NoteOut, status_code=201)
 def add_note(room_id: str, body: NoteIn, services: ServicesDep, user: UserDep) -> NoteOut:
     view = services.duty_log.add_note(user, room_id, body.text, day=body.day, client_key=body.client_key)
-    return NoteOut.model_validate(_local(asdict(view), services.config.settings.zone))
+    return NoteOut.model_validate(asdict(shown(view, services.config.settings.zone)))
 
 
 @router.get("/api/duty/log/{room_id}/report", dependencies=[allowed(P.duty_log_read)], response_class=PlainTextResponse)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import KioskDep, ServicesDep
 from api.schemas import CheckinResult, KioskMe
 from api.uploads import read_image_upload
-from api.views import checkin_out
+from api.views import shown
 from watchd.messages import zh
 
 router = APIRouter(prefix="/api/kiosk", tags=["kiosk"])
@@ -48,5 +48,5 @@ async def checkin(
         response.status_code = 200
     return CheckinResult(
         status=outcome.status, message=zh(outcome.status),
-        checkin=checkin_out(outcome.checkin, services.config.settings.zone),
+        checkin=shown(outcome.checkin, services.config.settings.zone),
     )

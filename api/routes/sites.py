@@ -8,6 +8,7 @@ from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import Offset
 from api.schemas import AuditOut, DeviceOut, DeviceTokenOut, SiteOut
+from api.views import shown
 from watchd.db.repositories.audit import AuditRepository
 from watchd.db.repositories.sites import SitesRepository
 
@@ -58,7 +59,7 @@ def audit_log(
         )
         return [
             AuditOut(
-                at=r.at.astimezone(zone), actor=r.actor, action=r.action, target_type=r.target_type,
+                at=shown(r.at, zone), actor=r.actor, action=r.action, target_type=r.target_type,
                 target_id=r.target_id, details=r.details,
             )
             for r in rows

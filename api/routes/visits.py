@@ -16,9 +16,10 @@ from api.params import RowId
 from api.routes.attendance import OptionalMonth
 from api.routes.pages import STATIC
 from api.uploads import read_image_upload
+from api.views import shown
 from watchd.errors import NotFound, TooLarge
 from watchd.reports.monthly import month_of
-from watchd.services.visits import MAX_IMPORT_BYTES, NewVisit, PairingView, VisitView
+from watchd.services.visits import MAX_IMPORT_BYTES, NewVisit, PairingView, ReminderView, VisitView
 
 router = APIRouter(tags=["visits"])
 
@@ -31,72 +32,13 @@ class ImportOut(BaseModel):
     pairings_ended: int
 
 
-class PairingOut(BaseModel):
-    person_id: str
-    person_name: str
-    organisation: str
-    household_id: str
-    household_name: str
-    village_id: str | None
-    village_name: str
-    address: str
-    visits: int
-    last_visit_at: datetime | None
-    compliant: bool
-    active: bool
-
-
-class VisitOut(BaseModel):
-    id: int
-    person_id: str
-    person_name: str
-    household_id: str
-    household_name: str
-    visited_at: datetime
-    note: str
-    has_photo: bool
-    latitude: float | None
-    longitude: float | None
-    recorded_by: str
-    created_at: datetime
-
-
 class VisitResult(BaseModel):
     status: str  # accepted | duplicate
-    visit: VisitOut
-
-
-class ReminderOut(BaseModel):
-    key: str
-    kind: str
-    month: str
-    person_id: str | None
-    text: str
-    created_at: datetime
+    visit: VisitView
 
 
 def _month(services: ServicesDep, month: str | None) -> date:
     return month_of(month) if month else services.attendance.today()
-
-
-def _pairing(p: PairingView, services: ServicesDep) -> PairingOut:
-    zone = services.config.settings.zone
-    return PairingOut(
-        person_id=p.person_id, person_name=p.person_name, organisation=p.organisation, household_id=p.household_id,
-        household_name=p.household_name, village_id=p.village_id, village_name=p.village_name, address=p.address,
-        visits=p.visits, last_visit_at=p.last_visit_at.astimezone(zone) if p.last_visit_at else None,
-        compliant=p.compliant, active=p.active,
-    )
-
-
-def _visit(v: VisitView, services: ServicesDep) -> VisitOut:
-    zone = services.config.settings.zone
-    return VisitOut(
-        id=v.id, person_id=v.person_id, person_name=v.person_name, household_id=v.household_id,
-        household_name=v.household_name, visited_at=v.visited_at.astimezone(zone), note=v.note,
-        has_photo=v.has_photo, latitude=v.latitude, longitude=v.longitude, recorded_by=v.recorded_by,
-        created_at=v.created_at.astimezone(zone),
-    )
 
 
 @router.get("/visits", include_in_schema=False)
@@ -126,13 +68,14 @@ async def import_pairings(
     )
 
 
-@router.get("/api/pairings", dependencies=[allowed(P.self_service)], response_model=list[PairingOut])
+@router.get("/api/pairings", dependencies=[allowed(P.self_service)], response_model=list[PairingView])
 def pairings(
     services: ServicesDep, user: UserDep, month: OptionalMonth = None,
     person: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[PairingOut]:
+) -> list[PairingView]:
     """Pairings active in the month with their visits; a cadre sees their own, a leader their organisation's."""
-    return [_pairing(p, services) for p in services.visits.pairings_for(user, _month(services, month), person)]
+    rows = services.visits.pairings_for(user, _month(services, month), person)
+    return shown(rows, services.config.settings.zone)
 
 
 @router.post(
@@ -160,15 +103,16 @@ async def record_visit(
     view, created = await run_in_threadpool(services.visits.record_visit, user, new)
     if not created:
         response.status_code = 200
-    return VisitResult(status="accepted" if created else "duplicate", visit=_visit(view, services))
+    return VisitResult(status="accepted" if created else "duplicate", visit=shown(view, services.config.settings.zone))
 
 
-@router.get("/api/visits", dependencies=[allowed(P.self_service)], response_model=list[VisitOut])
+@router.get("/api/visits", dependencies=[allowed(P.self_service)], response_model=list[VisitView])
 def visits(
     services: ServicesDep, user: UserDep, month: OptionalMonth = None,
     person: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[VisitOut]:
-    return [_visit(v, services) for v in services.visits.visits(user, _month(services, month), person)]
+) -> list[VisitView]:
+    rows = services.visits.visits(user, _month(services, month), person)
+    return shown(rows, services.config.settings.zone)
 
 
 @router.get("/api/visits/{visit_id}/photo", dependencies=[allowed(P.self_service)], response_class=FileResponse)
@@ -179,12 +123,7 @@ def visit_photo(visit_id: RowId, services: ServicesDep, user: UserDep) -> FileRe
     return FileResponse(path, media_type="image/png" if path.suffix == ".png" else "image/jpeg")
 
 
-@router.get("/api/reminders", dependencies=[allowed(P.self_service)], response_model=list[ReminderOut])
-def reminders(services: ServicesDep, user: UserDep, month: OptionalMonth = None) -> list[ReminderOut]:
+@router.get("/api/reminders", dependencies=[allowed(P.self_service)], response_model=list[ReminderView])
+def reminders(services: ServicesDep, user: UserDep, month: OptionalMonth = None) -> list[ReminderView]:
     """Reminders and monthly lists sent (a cadre sees their own)."""
-    zone = services.config.settings.zone
-    return [
-        ReminderOut(key=r.key, kind=r.kind, month=r.month, person_id=r.person_id, text=r.text,
-                    created_at=r.created_at.astimezone(zone))
-        for r in services.visits.reminders(user, month)
-    ]
+    return shown(services.visits.reminders(user, month), services.config.settings.zone)

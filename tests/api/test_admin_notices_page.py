@@ -12,7 +12,7 @@ import pytest
 
 from tests.api.test_attendance_pages import TIMEOUT_MS, browser, database_url, log_in
 from tests.api.test_pages_browser import ARTIFACTS, server
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.conftest import FakeClock
 from tests.fakes.adms_device import FakeAdmsDevice
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 
 ADMS: dict[str, Any] = {"id": "adms-hure", "kind": "zkteco_adms", "site": "hure", "serial": "ADMS0001"}
@@ -162,4 +162,4 @@ def test_presence_follows_the_heartbeat(adms_app: Callable[..., tuple[Services, 
     clock.advance(seconds=61)
     assert [c.online for c in services.punches.sweep_presence()] == [False]
     (terminal,) = services.punches.terminals()
-    assert terminal.online is False and "60 s" in terminal.detail
+    assert terminal.online is False and "60 s" in terminal.status_detail

@@ -15,7 +15,7 @@ import pytest
 
 from tests.api.test_pages_browser import ARTIFACTS, server
 from tests.browser import launch_chromium, start_playwright
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.attendance.office import ATTENDANCE, PASSWORD, PEOPLE, local
 from watchd.app import Services
 from watchd.domain.leave import LeaveKind

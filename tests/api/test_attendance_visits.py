@@ -11,7 +11,7 @@ import openpyxl
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.attendance.office import MONDAY, open_office
 from watchd.app import Services
 

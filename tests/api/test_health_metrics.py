@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from devices.contracts import Frame
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock, MonoClock
 from tests.watchd.alerts.alerting import Ticker, alert_config, motion
 from watchd.app import Services
 from watchd.db.session import Database, build_engine
@@ -23,14 +23,6 @@ from watchd.services.checkins import NewCheckin
 
 LOCAL = ("127.0.0.1", 40000)
 REMOTE = ("192.0.2.7", 40000)
-
-
-class MonoClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def samples(client: TestClient, **kw: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -45,7 +37,7 @@ def samples(client: TestClient, **kw: Any) -> dict[tuple[str, tuple[tuple[str, s
 
 
 def test_healthz_reports_components_and_turns_503_on_a_stale_stage(services: Services) -> None:
-    clock = MonoClock()
+    clock = MonoClock(100.0)
     services.runtime.heartbeats = Heartbeats(clock)
     services.runtime.alert_runner_running = True
     stage = services.runtime.heartbeats.register("alerts", 30)

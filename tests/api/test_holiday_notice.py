@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.test_access import login
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.attendance.state_council_notices import EXAMPLE_2027, NOTICE_2026
 from watchd.app import Services
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import LEADER, Ticker, alert_config, motion
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 from watchd.app import Services

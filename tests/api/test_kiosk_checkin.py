@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeClock
 from tests.faces import BIDEN_PROBE, OBAMA_PROBE, OBAMA_TRAIN, kiosk_frame, photo_bytes
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.attendance.office import open_office
 from watchd.app import Services
 from watchd.services.permissions import GRANTS, Permission

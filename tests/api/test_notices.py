@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from tests.api.test_access import login
 from tests.api.test_health_metrics import LOCAL, samples
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 from watchd.domain.notices import NoticeKind
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.cli import main
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.attendance.office import MONDAY, PEOPLE, local, open_office
 from watchd.app import Services
 from watchd.services.checkins import NewCheckin

@@ -7,7 +7,7 @@ import asyncio
 import threading
 
 from devices.backoff import Backoff
-from tests.driven_time import DrivenTime
+from tests.helpers.driven_time import DrivenTime
 
 
 def test_waits_double_up_to_the_cap_and_start_again_after_a_try_that_worked() -> None:

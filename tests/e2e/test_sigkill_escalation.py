@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ import pytest
 
 from tests.cli.test_daemon import ROOT, free_port, read_until, stop
 from tests.e2e.township import alerting_township
+from tests.helpers.waits import wait_for
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.date_sensitive  # a real `watchd run` on the real clock
@@ -43,15 +43,6 @@ def start_with_db(config_path: Path, data: Path, database_url: str) -> subproces
         [sys.executable, "-m", "api.cli", "--config", str(config_path), "run"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_sigkill_mid_escalation_loses_and_duplicates_nothing(tmp_path: Path, database_url: str) -> None:

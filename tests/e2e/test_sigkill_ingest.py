@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from tests.cli.test_daemon import ROOT, free_port
 from tests.fakes.zkteco_device import ZONE, FakeZKDevice
+from tests.helpers.waits import wait_for as helpers_wait_for
 
 pytestmark = pytest.mark.date_sensitive  # a real `watchd run` on the real clock
 
@@ -75,12 +76,7 @@ def count(engine: Engine, sql: str) -> int:
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}; daemon log:\n{log.read_text()[-3000:]}")
+    helpers_wait_for(check, timeout, what, every=0.01, context=lambda: "daemon log:\n" + log.read_text()[-3000:])
 
 
 def test_punches_are_stored_exactly_once_across_a_sigkill(tmp_path: Path, database_url: str) -> None:

@@ -1,9 +1,12 @@
-"""What the alert service hands to the API: plain dataclasses, no ORM objects."""
+"""What the alert service hands to the API: plain dataclasses, no ORM objects; the API answers with them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from watchd.alerts.texts import STATUS_TEXT, event_text
 from watchd.db.models import DeliveryAttempt, Incident, IncidentEvent, Notification
@@ -13,7 +16,7 @@ from watchd.domain.incidents import incident_code
 @dataclass(frozen=True, slots=True)
 class IncidentView:
     id: int
-    code: str
+    code: Annotated[str, Field(description="Short code quoted in messages; a reply with it acknowledges this incident")]
     kind: str
     site_id: str
     site_name: str
@@ -23,7 +26,7 @@ class IncidentView:
     status_text: str
     summary: str
     event_text: str
-    count: int
+    count: Annotated[int, Field(description="Observations while unresolved (repeats are counted, not notified)")]
     opened_at: datetime
     last_seen_at: datetime
     acknowledged_at: datetime | None
@@ -107,7 +110,7 @@ class ChannelView:
     kind: str
     audience: str
     enabled: bool
-    callback_url: str
+    callback_url: Annotated[str, Field(description="Give this URL to the provider for delivery reports and replies")]
 
 
 def incident_view(row: Incident, site_name: str) -> IncidentView:

@@ -24,6 +24,7 @@ from watchd.domain.attendance.duty import DutyCalendar, NoDutyCalendar
 from watchd.domain.attendance.schedule import midnight
 from watchd.domain.checkin import local_day
 from watchd.domain.leave import (
+    LEAVE_NAMES,
     LeaveKind,
     LeaveRefused,
     LeaveSpan,
@@ -39,6 +40,7 @@ from watchd.services.auth import Principal
 
 log = logging.getLogger(__name__)
 LEADER_ROLES = frozenset({"leader", "principal_leader"})
+STATUS_NAMES = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤销"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +49,12 @@ class LeaveView:
     person_id: str
     person_name: str
     kind: str
+    kind_label: str  # the kind in Chinese
     start_at: datetime
     end_at: datetime
     reason: str
     status: str
+    status_label: str  # the status in Chinese
     requested_by: str
     created_at: datetime
     decided_by: str | None
@@ -67,6 +71,7 @@ class MakeupView:
     site_id: str | None
     reason: str
     status: str
+    status_label: str
     requested_by: str
     created_at: datetime
     decided_by: str | None
@@ -298,8 +303,9 @@ def _names(session: Session, ids: set[str]) -> dict[str, str]:
 
 def _leave_view(r: LeaveRequest, name: str) -> LeaveView:
     return LeaveView(
-        id=r.id, person_id=r.person_id, person_name=name, kind=r.kind, start_at=r.start_at, end_at=r.end_at,
-        reason=r.reason, status=r.status, requested_by=r.requested_by, created_at=r.created_at,
+        id=r.id, person_id=r.person_id, person_name=name, kind=r.kind,
+        kind_label=LEAVE_NAMES.get(LeaveKind(r.kind), r.kind), start_at=r.start_at, end_at=r.end_at,
+        reason=r.reason, status=r.status, status_label=STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
         decided_by=r.decided_by, decided_at=r.decided_at, decision_note=r.decision_note,
     )
 
@@ -307,6 +313,6 @@ def _leave_view(r: LeaveRequest, name: str) -> LeaveView:
 def _makeup_view(r: MakeupRequest, name: str) -> MakeupView:
     return MakeupView(
         id=r.id, person_id=r.person_id, person_name=name, punch_at=r.punch_at, site_id=r.site_id, reason=r.reason,
-        status=r.status, requested_by=r.requested_by, created_at=r.created_at, decided_by=r.decided_by,
-        decided_at=r.decided_at, decision_note=r.decision_note,
+        status=r.status, status_label=STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
+        decided_by=r.decided_by, decided_at=r.decided_at, decision_note=r.decision_note,
     )

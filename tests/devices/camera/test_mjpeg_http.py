@@ -18,8 +18,8 @@ import numpy.typing as npt
 import pytest
 
 from devices.backoff import REAL_TIME, Timing
-from tests.driven_time import DrivenTime
 from tests.fakes.mjpeg_server import MjpegServer
+from tests.helpers.driven_time import DrivenTime
 from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
 from watchd.app import Services
 from watchd.db.repositories.camera_events import CameraEventsRepository

@@ -13,8 +13,8 @@ from devices.hikvision.driver import HikvisionDriver
 from devices.terminal import RAW_CURSOR, RAW_DEVICE_TIME, RAW_SERIAL, RAW_SOURCE, RAW_USER_NAME
 from tests.devices.hikvision.conftest import SECRET_ENV, hik_config
 from tests.devices.zkteco.conftest import RecordingSink, eventually
-from tests.driven_time import DrivenTime
 from tests.fakes.hikvision_isapi import ZONE, FakeIsapiTerminal
+from tests.helpers.driven_time import DrivenTime
 
 pytestmark = pytest.mark.date_sensitive  # device times relative to the real clock
 

@@ -16,7 +16,7 @@ import pytest
 from devices.contracts import DeviceEvent, DeviceStatus, DeviceUnavailable, Frame
 from devices.kiosk.config import CameraKioskConfig
 from devices.kiosk.driver import CameraKioskDriver
-from tests.driven_time import DrivenTime
+from tests.helpers.driven_time import DrivenTime
 
 UNREACHABLE = "rtsp://127.0.0.1:1/none"
 WITH_PASSWORD = "rtsp://user:secret@127.0.0.1:1/x"

@@ -15,8 +15,8 @@ from devices.terminal import RAW_CURSOR, RAW_DEVICE_TIME, RAW_SERIAL, RAW_SKEW, 
 from devices.zkteco.config import ZKTecoConfig
 from devices.zkteco.driver import ZKTecoDriver
 from tests.devices.zkteco.conftest import BASE, RecordingSink, eventually
-from tests.driven_time import DrivenTime
 from tests.fakes.zkteco_device import FakeZKDevice
+from tests.helpers.driven_time import DrivenTime
 
 
 def config(dev: FakeZKDevice, **overrides: Any) -> ZKTecoConfig:

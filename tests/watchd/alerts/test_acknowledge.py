@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import MakeServices, Ticker, alert_config, motion
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 from watchd.alerts.notifiers.base import InboundReply

@@ -8,7 +8,7 @@ import asyncio
 import socket
 from typing import Any
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import LEADER, PRINCIPAL, MakeServices, Ticker, alert_config, motion, tamper
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 from watchd.alerts.notifiers.base import DeliveryReceipt

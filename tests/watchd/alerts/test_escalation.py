@@ -4,7 +4,7 @@ Runs on SQLite and PostgreSQL with the test's clock and a fake webhook receiver 
 
 from __future__ import annotations
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import (
     LEADER,
     PRINCIPAL,

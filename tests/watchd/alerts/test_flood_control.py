@@ -7,7 +7,7 @@ import itertools
 import re
 from datetime import timedelta
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import LEADER, PRINCIPAL, MakeServices, Ticker, alert_config, motion
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 

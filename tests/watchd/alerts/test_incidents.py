@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import MakeServices, Ticker, alert_config, motion, offline
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 from watchd.domain.notices import Notice
 from watchd.services.auth import Principal

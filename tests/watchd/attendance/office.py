@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 from watchd.services.checkins import NewCheckin
 

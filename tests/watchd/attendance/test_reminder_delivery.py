@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.conftest import FakeClock
 from tests.fakes.aliyun_server import FakeAliyunSms
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import Ticker, motion
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 from tests.watchd.attendance.conftest import ADMIN, ORG, Township, local

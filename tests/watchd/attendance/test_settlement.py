@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.attendance.conftest import (
     ADMIN,
     ATTENDANCE,

@@ -9,39 +9,62 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
+from tests.watchd.db.old_chain import OLD_HEADS, old_branched_database
 from watchd.alerts.runner import AlertRunner
 from watchd.app import Services
-from watchd.db.migrate import upgrade
 from watchd.db.models import Incident, Notification, NotificationIncident
 from watchd.db.session import build_engine
 
-PREVIOUS_HEADS = ("0002", "0003", "0004", "0005", "0006", "0007", "0008")
 OPENED = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 
 
 def old_calendar_incident(database_url: str) -> None:
     engine = build_engine(database_url)
     try:
-        for head in PREVIOUS_HEADS:
-            upgrade(engine, head)
+        old_branched_database(engine, OLD_HEADS)
         with Session(engine) as s:
             incident = Incident(
-                key="calendar_missing::2027", active_key="calendar_missing::2027", kind="calendar_missing", site_id="",
-                subject="2027", severity="major", status="open", summary="2027年节假日数据缺失，请升级 chinesecalendar",
-                details={"year": 2027}, count=1, opened_at=OPENED, last_seen_at=OPENED,
-                policy={"wait_s": 300, "rounds": 3, "major_together": True}, notify=True, step=1,
+                key="calendar_missing::2027",
+                active_key="calendar_missing::2027",
+                kind="calendar_missing",
+                site_id="",
+                subject="2027",
+                severity="major",
+                status="open",
+                summary="2027年节假日数据缺失，请升级 chinesecalendar",
+                details={"year": 2027},
+                count=1,
+                opened_at=OPENED,
+                last_seen_at=OPENED,
+                policy={"wait_s": 300, "rounds": 3, "major_together": True},
+                notify=True,
+                step=1,
                 next_step_at=OPENED,
             )
             s.add(incident)
             s.flush()
             for n, status in enumerate(("sent", "pending")):
                 message = Notification(
-                    message_id=f"wdold{n}", dedup_key=f"old:{n}", incident_id=incident.id, purpose="alert",
-                    person_id="l001", recipient_name="乌云", address="13800000003", throttle_key="13800000003",
-                    text="【值班提醒·重大】…", params={}, chain=["console"], channel_index=0, status=status,
-                    created_at=OPENED, next_attempt_at=None if status == "sent" else OPENED, attempts=0,
-                    channel_attempts=0, queries=0, last_detail="",
+                    message_id=f"wdold{n}",
+                    dedup_key=f"old:{n}",
+                    incident_id=incident.id,
+                    purpose="alert",
+                    person_id="l001",
+                    recipient_name="乌云",
+                    address="13800000003",
+                    throttle_key="13800000003",
+                    text="【值班提醒·重大】…",
+                    params={},
+                    chain=["console"],
+                    channel_index=0,
+                    status=status,
+                    created_at=OPENED,
+                    next_attempt_at=None if status == "sent" else OPENED,
+                    attempts=0,
+                    channel_attempts=0,
+                    queries=0,
+                    last_detail="",
                 )
                 s.add(message)
                 s.flush()
@@ -58,7 +81,10 @@ def test_open_calendar_incidents_become_notices(
     services = make_services()  # upgrades to the newest revision
     (incident,) = services.alerts.search(limit=10)
     detail = services.alerts.get(incident.id)
-    assert (detail.incident.status, detail.incident.event_text) == ("resolved", "2027年节假日数据缺失，请升级 chinesecalendar")
+    assert (detail.incident.status, detail.incident.event_text) == (
+        "resolved",
+        "2027年节假日数据缺失，请升级 chinesecalendar",
+    )
     assert detail.events[-1].event == "resolved" and "notices" in detail.events[-1].detail
     assert [n.status for n in detail.notifications] == ["sent", "cancelled"]
     (notice,) = services.notices.active()

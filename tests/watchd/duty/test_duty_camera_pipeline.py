@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.duty.conftest import DEVICES, duty_config
 from tests.watchd.duty.scene import HEIGHT, WIDTH, Person, frame
 from watchd.app import Services

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from devices.contracts import DeviceStatus, Frame
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.duty.conftest import admin, duty_config
 from tests.watchd.duty.scene import Person, frame
 from watchd.alerts.views import IncidentView

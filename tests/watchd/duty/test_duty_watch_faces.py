@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FakeClock
 from tests.faces import photo, photo_bytes
+from tests.helpers.clocks import FakeClock
 from tests.watchd.duty.scene import Person, load_face
 from tests.watchd.duty.test_duty_watch import BACK_TURNED, MONDAY, Desk, incidents, watch
 from watchd.app import Services

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.duty.conftest import LEADER_PHONES, admin, leader, officer
 from watchd.app import Services
 from watchd.domain.duty import DutyRole

@@ -6,19 +6,12 @@ import asyncio
 
 import pytest
 
+from tests.helpers.clocks import MonoClock
 from watchd.ops.heartbeat import Heartbeats, get_beating, staged
 
 
-class MonoClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_stage_goes_stale_only_after_interval_times_factor() -> None:
-    clock = MonoClock()
+    clock = MonoClock(1000.0)
     hb = Heartbeats(clock, factor=3)
     events = hb.register("events:t1", 10)
     clock.now += 29
@@ -31,7 +24,7 @@ def test_a_stage_goes_stale_only_after_interval_times_factor() -> None:
 
 
 def test_closing_removes_the_stage_and_a_replaced_handle_is_ignored() -> None:
-    clock = MonoClock()
+    clock = MonoClock(1000.0)
     hb = Heartbeats(clock)
     old = hb.register("driver:t1", 5)
     new = hb.register("driver:t1", 5)  # the driver restarted under the same name
@@ -44,7 +37,7 @@ def test_closing_removes_the_stage_and_a_replaced_handle_is_ignored() -> None:
 
 
 def test_a_stage_that_dies_of_an_error_stays_and_goes_stale_but_a_cancelled_one_leaves() -> None:
-    clock = MonoClock()
+    clock = MonoClock(1000.0)
     hb = Heartbeats(clock)
 
     async def crash() -> None:

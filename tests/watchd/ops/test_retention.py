@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import alert_config
 from watchd.app import Services
 from watchd.db.repositories.people import PeopleRepository

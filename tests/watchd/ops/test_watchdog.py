@@ -11,17 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.clocks import MonoClock
 from watchd.ops.heartbeat import Heartbeats
 from watchd.ops.watchdog import SystemdWatchdog, start_watchdog
 from watchd.systemd import Notifier, watchdog_interval
-
-
-class MonoClock:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -63,7 +56,7 @@ def test_the_environment_is_read_once_and_not_inherited(
 def test_pings_while_fresh_stop_when_a_stage_stalls_and_resume_on_recovery(
     notify_socket: socket.socket, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = MonoClock()
+    clock = MonoClock(500.0)
     heartbeats = Heartbeats(clock, factor=3)
     loop_stage = heartbeats.register("event_loop", 1)
     consumer = heartbeats.register("events:term-1", 10)

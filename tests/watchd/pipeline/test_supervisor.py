@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from devices.contracts import CheckIn
-from tests.conftest import FakeClock
-from tests.driven_time import DrivenTime
+from tests.helpers.clocks import FakeClock
+from tests.helpers.driven_time import DrivenTime
 from watchd.app import Services
 from watchd.ops.heartbeat import Heartbeats
 from watchd.pipeline import supervisor as supervisor_module

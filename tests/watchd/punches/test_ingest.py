@@ -9,7 +9,7 @@ import pytest
 
 from devices.contracts import DeviceInfo
 from devices.terminal import RAW_TIME_ERROR
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.punches.conftest import local, punch
 from watchd.app import Services
 from watchd.errors import Invalid, NotFound

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 
 

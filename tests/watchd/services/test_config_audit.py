@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 from watchd.db.repositories.audit import AuditRepository
 from watchd.services.config_audit import audit_config

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import Ticker
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 from watchd.app import Services

@@ -9,6 +9,17 @@
 
 from watchd.services.punches.service import PunchService
 from watchd.services.punches.terminals import ProbeFailed
-from watchd.services.punches.views import MappingView, PunchView, StatusChange, TerminalView
+from watchd.services.punches.views import (
+    MappingView,
+    ProbeView,
+    PunchView,
+    StatusChange,
+    TerminalView,
+    UnknownSerial,
+    UnknownUser,
+)
 
-__all__ = ["MappingView", "ProbeFailed", "PunchService", "PunchView", "StatusChange", "TerminalView"]
+__all__ = [
+    "MappingView", "ProbeFailed", "ProbeView", "PunchService", "PunchView", "StatusChange", "TerminalView",
+    "UnknownSerial", "UnknownUser",
+]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from watchd.db.models import RawPunch, TerminalState, TerminalUserMap
+from watchd.messages import zh
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +42,14 @@ class PunchView:
     device_time: str
     occurred_at: datetime | None
     received_at: datetime
-    skew_seconds: float | None
+    clock_skew_seconds: float | None
     cursor: int | None
     source: str
     verify: str | None
     attendance_state: str | None
     state: str
     reason: str | None
+    reason_text: str | None  # the reason in Chinese
     person_id: str | None
     checkin_id: int | None
 
@@ -55,8 +57,8 @@ class PunchView:
     def of(cls, r: RawPunch) -> PunchView:
         return cls(
             r.id, r.device_id, r.serial, r.device_user, r.user_name, r.device_time, r.occurred_at, r.received_at,
-            r.skew_seconds, r.cursor, r.source, r.verify, r.attendance_state, r.state, r.reason, r.person_id,
-            r.checkin_id,
+            r.skew_seconds, r.cursor, r.source, r.verify, r.attendance_state, r.state, r.reason,
+            zh(f"punch_{r.reason}") if r.reason else None, r.person_id, r.checkin_id,
         )
 
 
@@ -66,11 +68,12 @@ class MappingView:
     device_user: str
     person_id: str | None  # None: the device user is ignored
     person_name: str | None
+    ignored: bool  # the device user's punches are kept but never counted
     updated_at: datetime
 
     @classmethod
     def of(cls, m: TerminalUserMap, name: str | None) -> MappingView:
-        return cls(m.scope, m.device_user, m.person_id, name, m.updated_at)
+        return cls(m.scope, m.device_user, m.person_id, name, m.person_id is None, m.updated_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +111,10 @@ class TerminalView:
     model: str | None
     firmware: str | None
     probed_at: datetime | None
-    skew_seconds: float | None
+    clock_skew_seconds: float | None
     online: bool | None
-    changed_at: datetime | None
-    detail: str
+    status_changed_at: datetime | None
+    status_detail: str
     last_contact_at: datetime | None
     position: str | None
     punches: dict[str, int]
@@ -124,9 +127,9 @@ class TerminalView:
         return cls(
             device_id=device_id, kind=kind, site_id=site_id, name=name, enabled=enabled,
             serial=st.serial if st else None, model=st.model if st else None, firmware=st.firmware if st else None,
-            probed_at=st.probed_at if st else None, skew_seconds=st.skew_seconds if st else None,
-            online=st.online if st else None, changed_at=st.changed_at if st else None,
-            detail=st.detail if st else "", last_contact_at=st.last_contact_at if st else None,
+            probed_at=st.probed_at if st else None, clock_skew_seconds=st.skew_seconds if st else None,
+            online=st.online if st else None, status_changed_at=st.changed_at if st else None,
+            status_detail=st.detail if st else "", last_contact_at=st.last_contact_at if st else None,
             position=st.position if st else None, punches=counts,
         )
 
@@ -138,4 +141,4 @@ class ProbeView:
     model: str
     firmware: str
     clock: datetime | None
-    skew_seconds: float | None
+    clock_skew_seconds: float | None

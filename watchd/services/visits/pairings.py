@@ -59,7 +59,7 @@ class Pairings:
                     person_id=p.person_id, person_name=name, organisation=org, household_id=hid, household_name=hname,
                     village_id=site_id, village_name=sites.get(site_id or "", ""), address=address,
                     visits=m.visits if m else 0, last_visit_at=m.last_visit_at if m else None,
-                    active=p.ended_at is None,
+                    compliant=bool(m and m.visits > 0), active=p.ended_at is None,
                 )
             )
         return out

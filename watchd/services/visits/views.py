@@ -25,11 +25,8 @@ class PairingView:
     address: str
     visits: int  # in the month asked for
     last_visit_at: datetime | None
+    compliant: bool  # visited at least once in the month
     active: bool
-
-    @property
-    def compliant(self) -> bool:
-        return self.visits > 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeClock
 from tests.fakes.aliyun_server import FakeAliyunSms
 from tests.fakes.dummy_phone import gammu, network_delivers
 from tests.fakes.tencent_server import FakeTencentSms
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import LEADER, MakeServices, Ticker, alert_config, motion
 from watchd.app import Services
 

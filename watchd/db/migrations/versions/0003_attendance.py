@@ -1,7 +1,7 @@
 """attendance: settled days, watermarks, calendar overrides, leave, make-up punches, pairings, visits, reminders, scheduler runs
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 03:45:38.482547
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import watchd.db.base
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

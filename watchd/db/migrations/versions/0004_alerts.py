@@ -1,7 +1,7 @@
 """alerts: incidents, observations, the outbox, delivery attempts, replies, the runner lease
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-22
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import watchd.db.base
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """camera watch events
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-23 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import watchd.db.base
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """audit log
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import watchd.db.base
 
 revision = "0007"
-down_revision = "0001"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,9 @@
 """notices for the administrator; calendar_missing incidents become notices
 
 Revision ID: 0009
-Revises: 0002, 0003, 0004, 0005, 0006, 0007, 0008
+Revises: 0008
 
-The earlier revisions each branch off 0001; this one joins them, so from here on the chain is one
-line. A "holiday data missing" condition used to be an incident that texted the leaders; it is a
+A "holiday data missing" condition used to be an incident that texted the leaders; it is a
 notice now. Incidents of that kind still open are resolved (their old rows stay readable, with a
 timeline entry saying why), their unsent messages are cancelled, and each becomes an active notice.
 """
@@ -19,7 +18,7 @@ from alembic import op
 import watchd.db.base
 
 revision = "0009"
-down_revision = ("0002", "0003", "0004", "0005", "0006", "0007", "0008")
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
