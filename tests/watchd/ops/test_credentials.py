@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 from watchd.ops.credentials import read_secret
 from watchd.settings import ConfigError, load_settings
 
