@@ -110,8 +110,9 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
 
     if args.command == "run":
         from api.server import serve
+        from watchd.app import build_daemon
 
-        return serve(loaded)
+        return serve(build_daemon(loaded))
     if args.command in ("backup", "restore"):
         return _backup_or_restore(args, loaded)
     services = build_services(loaded, recognition_workers=0)

@@ -24,8 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from devices.contracts import CheckIn, DeviceStatus, Frame
-from devices.registry import Role, has_role
-from watchd.db.session import Database
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink
 from watchd.domain.presence import DeskSample, DeskState, PresenceTracker
 from watchd.ops.heartbeat import Heartbeat
@@ -35,7 +33,6 @@ from watchd.pipeline.duty_watch.files import DeskFiles
 from watchd.pipeline.duty_watch.state import EPOCH, UNKNOWN_FACE, CameraRuntime, RoomRuntime, presence_rules
 from watchd.services.duty import DutyService
 from watchd.services.duty_presence import PresenceRecorder
-from watchd.settings.root import Settings
 from watchd.vision.presence import DeskAnalyzer, DeskParams, shrink_gray
 from watchd.vision.recognition import RecognitionEngine
 
@@ -213,11 +210,3 @@ class DutyWatch:
             for c in self.cameras.values()
         ]
 
-
-def build_duty_watch(
-    settings: Settings, db: Database, engine: RecognitionEngine | None, sink: ObservationSink | None,
-    data_dir: Path, clock: Callable[[], datetime],
-) -> DutyWatch:
-    """The watch with its own services, for callers that were not handed the application's."""
-    names = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
-    return DutyWatch(DutyService(db, settings, clock), PresenceRecorder(db), engine, sink, data_dir, clock, names)
