@@ -16,8 +16,8 @@ from cli.report import add_report_parser, run_report
 from watchd.errors import ServiceError
 from watchd.logs import setup_logging
 from watchd.messages import zh
-from watchd.ops.credentials import secret_problems
 from watchd.settings import ConfigError, LoadedConfig, load_settings, resolve_config_path
+from watchd.settings.secrets import secret_problems
 
 if TYPE_CHECKING:
     from watchd.app import Services

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from watchd.ops.credentials import read_secret
+from devices.secrets import read_secret
 from watchd.settings import ConfigError, load_settings
 
 CHANNELS = """
