@@ -38,7 +38,6 @@ from watchd.vision.recognition import RecognitionEngine
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 5.0
-PRUNE_EVERY = timedelta(hours=1)
 
 
 class DutyWatch:
@@ -70,7 +69,6 @@ class DutyWatch:
                 )
         self._resumed = False
         self._resume_lock = threading.Lock()
-        self._pruned: datetime | None = None
 
     def handles(self, device_id: str) -> bool:
         return device_id in self.cameras
@@ -150,20 +148,14 @@ class DutyWatch:
         ))
 
     def tick(self, now: datetime | None = None) -> None:
-        """Time passes without pictures: expire stale states, confirm, decide; prune old snapshots."""
+        """Time passes without pictures: expire stale states, confirm, decide. (Snapshots are kept and
+        deleted by watchd/ops/retention.py with their incidents.)"""
         self.resume()
         now = now or self.clock()
         for room in self.rooms.values():
             with room.lock:
                 change = room.tracker.expire(now)
                 self.decisions.apply(room, [change] if change else [], now)
-        if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
-            self._pruned = now
-            self.prune_snapshots(now)
-
-    def prune_snapshots(self, now: datetime) -> int:
-        """Delete incident snapshots older than the incidents' own retention (`alerts.keep_days`)."""
-        return self.files.prune_snapshots(now - timedelta(days=self.duty.settings.alerts.keep_days))
 
     # -- the asyncio side ------------------------------------------------------------------------
     async def consume(
