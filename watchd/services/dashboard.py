@@ -29,10 +29,10 @@ from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
 from watchd.ops.runtime import Runtime
-from watchd.pipeline.camera_watch.recorder import TAMPER_TEXT
 from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
 from watchd.services.duty_presence import PresenceRecorder
+from watchd.vision.tamper import TAMPER_TEXT
 
 CACHE_SECONDS = 1.0
 CAMERA_KINDS = kinds_with(Role.camera, Role.duty_camera)
