@@ -23,14 +23,14 @@ run: $(STAMP)
 	$(VENV)/bin/watchd --config config/watchd.example.toml run
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check watchd devices api tests bench
+	$(VENV)/bin/ruff check watchd devices api cli tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n $(WORKERS) --dist worksteal
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check watchd devices api tests bench
-	$(VENV)/bin/ruff format --check watchd devices api tests bench
+	$(VENV)/bin/ruff check watchd devices api cli tests bench
+	$(VENV)/bin/ruff format --check watchd devices api cli tests bench
 
 bench: $(STAMP)
 	$(PY) bench/recognition.py

@@ -10,19 +10,17 @@ the batch and the driver's new position are stored in one transaction, so a driv
 past a punch that is not stored. With a plain `EventSink` (tests, other hosts) `as_punch_sink`
 falls back to `emit`, waiting while the sink's queue is full.
 
-Secrets (device passwords, comm keys) are named in the configuration and read here from the
-environment or the systemd credentials directory; their values never appear in logs or errors.
+Secrets (device passwords, comm keys) are named in the configuration and read through devices.secrets
+(environment or systemd credentials); their values never appear in logs or errors.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from pathlib import Path
 from typing import Annotated, Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,7 +40,6 @@ RAW_USER_NAME = "user_name"  # the name the device has for the user, when it tel
 RAW_SOURCE = "source"  # zkteco, zkteco_live, zkteco_adms, hikvision_stream, hikvision_poll
 
 Method = Literal["face", "card", "fingerprint", "pin"]
-CREDENTIALS_DIR_ENV = "CREDENTIALS_DIRECTORY"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -215,29 +212,6 @@ def as_punch_sink(sink: EventSink) -> PunchSink:
     if isinstance(sink, PunchSink):
         return sink
     return _EmitPunchSink(sink)
-
-
-class MissingSecret(DeviceUnavailable):
-    """A secret named in the configuration is in neither the environment nor the credentials."""
-
-
-def read_secret(name: str, *, where: str, environ: Mapping[str, str] | None = None) -> str:
-    """The secret `name`: environment variable first, then `$CREDENTIALS_DIRECTORY/name`."""
-    env = os.environ if environ is None else environ
-    value = env.get(name, "").strip()
-    if value:
-        return value
-    directory = env.get(CREDENTIALS_DIR_ENV, "")
-    if directory:
-        try:
-            value = (Path(directory) / name).read_text(encoding="utf-8").strip()
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
-            value = ""
-        if value:
-            return value
-    raise MissingSecret(
-        f"{where}: secret {name} is not set: export {name}=... or, under systemd, LoadCredential={name}:<file>"
-    )
 
 
 class Presence:

@@ -13,9 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from devices.backoff import REAL_TIME, Timing
 from tests.helpers.clocks import FakeClock
 from tests.integration import PREFIX, need, port_open, required
-from watchd.app import Services, build_services
+from watchd.app import Daemon, Services, build_daemon, build_services
+from watchd.ops.runtime import Runtime
 from watchd.settings.load import LoadedConfig
 from watchd.settings.root import Settings
 
@@ -102,19 +104,40 @@ def make_services(
     """Build services from BASE_CONFIG merged with overrides; closed at the end of the test."""
     built: list[Services] = []
 
-    def factory(**overrides: Any) -> Services:
-        raw = {**BASE_CONFIG, **overrides}
-        settings = Settings.model_validate(raw)
-        loaded = LoadedConfig(
-            path=tmp_path / "watchd.toml", settings=settings, data_dir=tmp_path / "data", database_url=database_url
+    def factory(*, runtime: Runtime | None = None, **overrides: Any) -> Services:
+        services = build_services(
+            loaded_config(tmp_path, database_url, overrides), clock=clock, recognition_workers=0, runtime=runtime
         )
-        services = build_services(loaded, clock=clock, recognition_workers=0)
         built.append(services)
         return services
 
     yield factory
     for s in built:
         s.close()
+
+
+def loaded_config(tmp_path: Path, database_url: str, overrides: dict[str, Any]) -> LoadedConfig:
+    settings = Settings.model_validate({**BASE_CONFIG, **overrides})
+    return LoadedConfig(
+        path=tmp_path / "watchd.toml", settings=settings, data_dir=tmp_path / "data", database_url=database_url
+    )
+
+
+@pytest.fixture
+def make_daemon(tmp_path: Path, database_url: str, clock: FakeClock) -> Iterator[Callable[..., Daemon]]:
+    """The whole daemon as `watchd run` builds it (watchd.app.build_daemon), not started; closed at the end."""
+    built: list[Daemon] = []
+
+    def factory(*, timing: Timing = REAL_TIME, **overrides: Any) -> Daemon:
+        daemon = build_daemon(
+            loaded_config(tmp_path, database_url, overrides), clock=clock, recognition_workers=0, timing=timing
+        )
+        built.append(daemon)
+        return daemon
+
+    yield factory
+    for d in built:
+        d.close()
 
 
 @pytest.fixture

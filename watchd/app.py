@@ -1,19 +1,40 @@
-"""The composition root: builds every service from the loaded configuration. No import-time globals."""
+"""The composition root: the one place that builds the application from the loaded configuration.
+
+- `build_services`: the services the API and the command-line tools use; nothing runs (the
+  runtime is idle unless one is given). Tests and tools build this.
+- `build_daemon`: `watchd run`: the same services plus the camera watch, the device supervisor,
+  the lease keeper, the scheduler (upkeep notices, retention, attendance jobs) and the alert
+  runner, with one `Runtime` that is complete and frozen when the services get it.
+- `build_supervisor`: the device supervisor wired to the services (the daemon's, or a test's).
+
+No import-time globals; every clock and every monotonic time comes from here.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
-from devices.registry import Role, has_role
+from devices.backoff import REAL_TIME, Timing
+from devices.registry import CameraConfig, Role, has_role
 from watchd.alerts.oncall import ConfiguredOnCall
+from watchd.alerts.runner import AlertRunner
 from watchd.alerts.service import AlertService
+from watchd.cluster import LeaseKeeper
+from watchd.container import Core, Services
+from watchd.daemon import Daemon
 from watchd.db.migrate import upgrade
 from watchd.db.session import Database, build_engine
+from watchd.domain.notices import NoticeSink
+from watchd.domain.observations import ObservationSink
+from watchd.ops.heartbeat import Heartbeats
 from watchd.ops.runtime import Runtime
+from watchd.pipeline.camera_watch.watch import CameraWatchService
 from watchd.pipeline.duty_watch.watch import DutyWatch
+from watchd.pipeline.supervisor import DeviceSupervisor
+from watchd.scheduling import build_scheduler
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
@@ -32,6 +53,7 @@ from watchd.services.visits import VisitService
 from watchd.settings.load import LoadedConfig
 from watchd.vision.recognition import RecognitionEngine
 
+__all__ = ["Core", "Daemon", "Services", "build_daemon", "build_services", "build_supervisor", "utc_now"]
 log = logging.getLogger(__name__)
 
 
@@ -39,36 +61,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(slots=True)
-class Services:
-    config: LoadedConfig
-    db: Database
-    engine: RecognitionEngine
-    auth: AuthService
-    people: PeopleService
-    checkins: CheckinService
-    clock: Callable[[], datetime]
-    alerts: AlertService
-    punches: PunchService
-    attendance: AttendanceService
-    leave: LeaveService
-    visits: VisitService
-    duty: DutyService
-    duty_log: DutyLog
-    duty_watch: DutyWatch
-    dashboard: Dashboard
-    notices: NoticeService  # upkeep for the administrator: the NoticeSink producers report to
-    holiday_notice: HolidayNoticeService  # the State Council's notice pasted on /reports
-    runtime: Runtime = field(default_factory=Runtime)  # heartbeats and running parts (/healthz, /metrics)
-
-    def close(self) -> None:
-        self.engine.close()
-        self.db.dispose()
-
-
-def build_services(
-    config: LoadedConfig, *, clock: Callable[[], datetime] = utc_now, recognition_workers: int | None = None
-) -> Services:
+def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition_workers: int | None) -> Core:
     """Migrate the database, apply the config's sites/people/devices, load the face gallery."""
     settings = config.settings
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -95,10 +88,109 @@ def build_services(
     duty_log = DutyLog(db, duty, recorder, clock)
     cameras = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
     duty_watch = DutyWatch(duty, recorder, engine, alerts, config.data_dir, clock, cameras)
-    runtime = Runtime()
-    dashboard = Dashboard(db, duty, duty_log, recorder, alerts, clock, runtime)
-    return Services(
-        config, db, engine, auth, people, checkins, clock, alerts, punches, attendance, leave, visits,
-        duty=duty, duty_log=duty_log, duty_watch=duty_watch, dashboard=dashboard, runtime=runtime,
-        notices=notices, holiday_notice=HolidayNoticeService(db, attendance, clock),
+    return Core(
+        config,
+        db,
+        engine,
+        auth,
+        people,
+        checkins,
+        clock,
+        alerts,
+        punches,
+        attendance,
+        leave,
+        visits,
+        duty=duty,
+        duty_log=duty_log,
+        duty_watch=duty_watch,
+        notices=notices,
+        holiday_notice=HolidayNoticeService(db, attendance, clock),
+    )
+
+
+def _finish(core: Core, runtime: Runtime) -> Services:
+    """The services with the duty screen, which reads what this process runs."""
+    dashboard = Dashboard(
+        core.db, core.duty, core.duty_log, core.duty_watch.recorder, core.alerts, core.clock, runtime
+    )
+    parts = {f.name: getattr(core, f.name) for f in fields(Core)}
+    return Services(**parts, dashboard=dashboard, runtime=runtime)
+
+
+def build_services(
+    config: LoadedConfig,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    recognition_workers: int | None = None,
+    runtime: Runtime | None = None,
+) -> Services:
+    """The services alone (tools, tests): nothing started; `runtime` idle unless given."""
+    return _finish(_build_core(config, clock, recognition_workers), runtime or Runtime())
+
+
+def build_supervisor(
+    core: Core,
+    *,
+    heartbeats: Heartbeats,
+    observations: ObservationSink | None = None,
+    notices: NoticeSink | None = None,
+    leased: bool = False,
+    timing: Timing = REAL_TIME,
+    cameras: CameraWatchService | None = None,
+) -> DeviceSupervisor:
+    """The device supervisor with the camera watch, the duty watch and the punch service of `core`;
+    observations go to the alert service and notices to the notice service unless others are given."""
+    settings = core.config.settings
+    observations = core.alerts if observations is None else observations
+    if cameras is None:
+        cameras = CameraWatchService(
+            [d for d in settings.devices if isinstance(d, CameraConfig)],
+            settings.camera_watch,
+            core.db,
+            core.config.data_dir,
+            core.clock,
+            settings.zone,
+            observations=observations,
+            heartbeats=heartbeats,
+            notices=core.notices if notices is None else notices,
+            timing=timing,
+        )
+    return DeviceSupervisor(
+        list(settings.devices),
+        core.checkins,
+        core.engine,
+        settings.liveness,
+        core.clock,
+        punches=core.punches,
+        observations=observations,
+        cameras=cameras,
+        duty=core.duty_watch,
+        heartbeats=heartbeats,
+        leased=leased,
+        timing=timing,
+    )
+
+
+def build_daemon(
+    config: LoadedConfig,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    recognition_workers: int | None = None,
+    timing: Timing = REAL_TIME,
+) -> Daemon:
+    """Everything `watchd run` runs, built and wired; `Daemon.start` starts it."""
+    settings = config.settings
+    core = _build_core(config, clock, recognition_workers)
+    heartbeats = Heartbeats(timing.monotonic)
+    supervisor = build_supervisor(core, heartbeats=heartbeats, leased=True, timing=timing)
+    scheduler_on = settings.attendance.scheduler_enabled
+    runtime = Runtime(heartbeats, supervisor, scheduler_running=scheduler_on, alert_runner_running=True)
+    services = _finish(core, runtime)
+    return Daemon(
+        services,
+        supervisor,
+        LeaseKeeper(core.db, settings.cluster, supervisor),
+        build_scheduler(services) if scheduler_on else None,
+        AlertRunner(core.alerts, heartbeats),
     )

@@ -7,7 +7,7 @@
   journal has its own, and each line starts with the syslog level prefix (`<3>`), which journald
   strips and turns into the entry's priority (so `journalctl -p err` works).
 - Redaction runs on the finished line, tracebacks included: the values of secrets read through
-  watchd.ops.credentials, `password=`/`token=`-style pairs, bearer tokens, passwords in URLs and
+  devices.secrets (the one reader), `password=`/`token=`-style pairs, bearer tokens, passwords in URLs and
   extra fields with secret-looking names.
 """
 
@@ -18,12 +18,12 @@ import logging
 import os
 import re
 import sys
-import threading
 from datetime import UTC, datetime
 from typing import Literal, TextIO
 
+from devices.secrets import REDACTED, SECRETS
+
 LogFormat = Literal["text", "json"]
-REDACTED = "[redacted]"
 HANDLER_NAME = "watchd"
 SECRET_FIELD = re.compile(
     r"(?i)(^|_)(password|passwd|secret|token|api_?key|access_?key|credentials?|authorization|signature|pin)($|_)"
@@ -39,27 +39,12 @@ _PATTERNS = (
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
 
 
-class SecretValues:
-    """Values of secrets read at run time; masked wherever they would appear in a log line."""
-
-    def __init__(self) -> None:
-        self._values: frozenset[str] = frozenset()
-        self._lock = threading.Lock()
-
-    def remember(self, value: str) -> None:
-        if len(value) >= 4:  # a shorter "secret" would mask ordinary words
-            with self._lock:
-                self._values = self._values | {value}
-
-    def redact(self, text: str) -> str:
-        for value in sorted(self._values, key=len, reverse=True):
-            text = text.replace(value, REDACTED)
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
-        return text
-
-
-SECRETS = SecretValues()  # process-wide on purpose: every handler and every read secret share it
+def redact(text: str) -> str:
+    """Mask the values of secrets read (devices.secrets) and secret-looking pairs, tokens and URL passwords."""
+    text = SECRETS.mask(text)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def remember_secret(value: str) -> None:
@@ -95,7 +80,7 @@ class TextFormatter(logging.Formatter):
         if extras:
             head, sep, tail = line.partition("\n")
             line = head + "".join(f" {k}={v}" for k, v in extras.items()) + sep + tail
-        line = SECRETS.redact(line)
+        line = redact(line)
         return _prefix(record) + line if self.journal else line
 
 
@@ -117,7 +102,7 @@ class JsonFormatter(logging.Formatter):
             body["exc"] = record.exc_text
         if record.stack_info:
             body["stack"] = self.formatStack(record.stack_info)
-        line = SECRETS.redact(json.dumps(body, ensure_ascii=False, default=str))
+        line = redact(json.dumps(body, ensure_ascii=False, default=str))
         return _prefix(record) + line if self.journal else line
 
 

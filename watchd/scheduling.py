@@ -29,8 +29,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from watchd.app import Services
 from watchd.cluster import node_name
+from watchd.container import Services
 from watchd.db.repositories.scheduler import SchedulerRepository
 from watchd.db.session import Database
 from watchd.domain.attendance.visits import previous_month

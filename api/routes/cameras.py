@@ -73,10 +73,10 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
         names = {n.node_id: n.name for n in nodes}
         watcher = {v.item: names.get(v.node_id or "") for v in leases if v.held}
         repo = CameraEventsRepository(s)
-        supervisor = services.runtime.supervisor
+        running = services.runtime.devices
         out = []
         for d in devices:
-            view = supervisor.cameras.decoding(d.id) if supervisor is not None else None
+            view = running.decoding(d.id) if running is not None else None
             open_kinds = sorted({e.kind for e in repo.search(camera_id=d.id, kind=None, since=None, until=None,
                                                              limit=50) if e.ended_at is None})
             out.append(CameraOut(id=d.id, name=d.name, site_id=d.site_id, enabled=d.enabled,

@@ -12,9 +12,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import Forbidden, ServicesDep
+from devices.secrets import MissingSecret, read_secret
 from watchd.app import Services
 from watchd.errors import Unauthorized
-from watchd.ops.credentials import MissingSecret, read_secret
 from watchd.ops.metrics import build_registry
 
 router = APIRouter(tags=["health"])

@@ -35,7 +35,8 @@ from devices.hikvision.events import (
     from_stream_xml,
     parse_time,
 )
-from devices.terminal import Presence, PunchSink, as_punch_sink, punch_event, read_secret
+from devices.secrets import read_secret
+from devices.terminal import Presence, PunchSink, as_punch_sink, punch_event
 
 _LOGGER = logging.getLogger(__name__)
 RETRY_INITIAL_S = 1.0

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from devices.terminal import read_secret
+from devices.secrets import read_secret
 
 NETWORK_SCHEMES = frozenset({"rtsp", "rtsps", "http", "https"})
 PASSWORD_ENV_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$"  # a camera's `password_env`

@@ -22,13 +22,13 @@ from zoneinfo import ZoneInfo
 
 from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import CheckIn, DeviceAuthError, DeviceError, DeviceInfo, DeviceUnavailable, EventSink
+from devices.secrets import read_secret
 from devices.terminal import (
     Presence,
     PunchSink,
     WallTime,
     as_punch_sink,
     punch_event,
-    read_secret,
     skew_seconds,
     wall_now,
 )

@@ -15,10 +15,11 @@ from api.app import create_app
 from devices.contracts import Frame
 from tests.helpers.clocks import FakeClock, MonoClock
 from tests.watchd.alerts.alerting import Ticker, alert_config, motion
-from watchd.app import Services
+from watchd.app import Daemon, Services
 from watchd.db.session import Database, build_engine
 from watchd.ops.heartbeat import Heartbeats
-from watchd.pipeline.supervisor import DeviceRuntime, DeviceSupervisor
+from watchd.ops.runtime import Runtime
+from watchd.pipeline.supervisor import DeviceRuntime
 from watchd.services.checkins import NewCheckin
 
 LOCAL = ("127.0.0.1", 40000)
@@ -36,10 +37,9 @@ def samples(client: TestClient, **kw: Any) -> dict[tuple[str, tuple[tuple[str, s
     return out
 
 
-def test_healthz_reports_components_and_turns_503_on_a_stale_stage(services: Services) -> None:
+def test_healthz_reports_components_and_turns_503_on_a_stale_stage(make_services: Callable[..., Services]) -> None:
     clock = MonoClock(100.0)
-    services.runtime.heartbeats = Heartbeats(clock)
-    services.runtime.alert_runner_running = True
+    services = make_services(runtime=Runtime(Heartbeats(clock), alert_runner_running=True))
     stage = services.runtime.heartbeats.register("alerts", 30)
     with TestClient(create_app(services)) as client:
         r = client.get("/healthz")
@@ -69,9 +69,10 @@ def test_healthz_is_503_when_the_database_is_unreachable(services: Services) -> 
 
 
 def test_metrics_follow_checkins_incidents_notifications_and_dropped_frames(
-    make_services: Callable[..., Services], clock: FakeClock
+    make_daemon: Callable[..., Daemon], clock: FakeClock
 ) -> None:
-    services = make_services(**alert_config(None))
+    daemon = make_daemon(**alert_config(None))  # as `watchd run` builds it; its supervisor is not started
+    services = daemon.services
     with TestClient(create_app(services), client=LOCAL) as client:
         before = samples(client)
         assert before[("watchd_database_up", ())] == 1
@@ -95,10 +96,7 @@ def test_metrics_follow_checkins_incidents_notifications_and_dropped_frames(
         assert delivered[("watchd_outbox_queue", (("state", "pending"),))] == 0
 
         # A device whose frames arrive faster than they are analysed: the oldest are dropped and counted.
-        s = services.config.settings
-        sup = DeviceSupervisor(list(s.devices), services.checkins, services.engine, s.liveness, services.clock)
-        rt = sup.runtimes["cam-k"] = DeviceRuntime("cam-k")
-        services.runtime.supervisor = sup
+        rt = daemon.supervisor.runtimes["cam-k"] = DeviceRuntime("cam-k")
         for seq in range(5):
             rt.emit(Frame(device_id="cam-k", occurred_at=clock(), seq=seq, image=np.zeros((4, 4, 3), np.uint8)))
         frames = samples(client)

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from api.cli import main
+from cli.main import main
 from tests.helpers.clocks import FakeClock
 from tests.watchd.attendance.office import MONDAY, PEOPLE, local, open_office
 from watchd.app import Services

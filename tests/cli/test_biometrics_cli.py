@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 from tests.cli.test_enroll_identify import config  # noqa: F401 - the fixture
 from tests.faces import OBAMA_PROBE, OBAMA_TRAIN, photo
 

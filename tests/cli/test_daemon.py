@@ -33,7 +33,7 @@ def start(config: Path, data: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "WATCHD_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
     env.pop("WATCHD_DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "--config", str(config), "run"],
+        [sys.executable, "-m", "cli", "--config", str(config), "run"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
 

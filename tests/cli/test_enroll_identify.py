@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 from tests.faces import BIDEN_PROBE, OBAMA_PROBE, OBAMA_TRAIN, TWO_PEOPLE, photo
 
 CONFIG = """

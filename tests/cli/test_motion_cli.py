@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def motion(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", "motion", *args], cwd=cwd, capture_output=True, text=True, timeout=240,
+        [sys.executable, "-m", "cli", "motion", *args], cwd=cwd, capture_output=True, text=True, timeout=240,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
 

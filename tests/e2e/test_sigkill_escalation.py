@@ -40,7 +40,7 @@ retry_base_seconds = 0.2"""
 def start_with_db(config_path: Path, data: Path, database_url: str) -> subprocess.Popen[str]:
     env = {**os.environ, "WATCHD_DATA_DIR": str(data), "WATCHD_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "--config", str(config_path), "run"],
+        [sys.executable, "-m", "cli", "--config", str(config_path), "run"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
 

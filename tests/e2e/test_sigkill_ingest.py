@@ -62,7 +62,7 @@ batch_size = 200
 def start(config_path: Path, data: Path, database_url: str, log: IO[str]) -> subprocess.Popen[str]:
     env = {**os.environ, "WATCHD_DATA_DIR": str(data), "WATCHD_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "--config", str(config_path), "run"],
+        [sys.executable, "-m", "cli", "--config", str(config_path), "run"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
 

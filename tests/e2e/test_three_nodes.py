@@ -62,7 +62,7 @@ class Node:
             "WATCHD_NODE_NAME": name, "PYTHONUNBUFFERED": "1",
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "--config", str(path), "run"],
+            [sys.executable, "-m", "cli", "--config", str(path), "run"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.port = int(re.search(r"port = (\d+)", path.read_text(encoding="utf-8")).group(1))  # type: ignore[union-attr]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from devices.secrets import read_secret
 from watchd.logs import JsonFormatter, TextFormatter, remember_secret, under_journal
-from watchd.ops.credentials import read_secret
 
 
 def record(msg: str, *args: object, level: int = logging.WARNING, **extra: object) -> logging.LogRecord:

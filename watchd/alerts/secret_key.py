@@ -12,7 +12,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from watchd.alerts.notifiers.base import MissingSecret, read_secret
+from devices.secrets import MissingSecret, read_secret
 
 log = logging.getLogger(__name__)
 ENV = "WATCHD_SECRET_KEY"

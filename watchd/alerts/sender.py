@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TypeVar
 
-from watchd.alerts.notifiers.base import MissingSecret, Notifier, Outcome, SendResult
+from devices.secrets import MissingSecret
+from watchd.alerts.notifiers.base import Notifier, Outcome, SendResult
 from watchd.alerts.outbox import Job, Outbox
 
 log = logging.getLogger(__name__)

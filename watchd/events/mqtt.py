@@ -41,7 +41,7 @@ class MqttPublisher:
         self._client.will_set(f"{self.prefix}/status", "offline", qos=1, retain=True)
         if settings.username:
             # Imported here: watchd.alerts.notifiers.base imports the settings package (import cycle).
-            from watchd.alerts.notifiers.base import MissingSecret, read_secret
+            from devices.secrets import MissingSecret, read_secret
 
             password = None
             if settings.password_env:

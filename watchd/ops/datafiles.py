@@ -1,4 +1,4 @@
-"""Deleting pictures and clips kept under the data directory (retention, erasure)."""
+"""The one way pictures and clips under the data directory are measured and deleted (retention, erasure)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,13 @@ def delete_data_file(data_dir: Path, rel: str | None, purpose: str) -> int:
         log.warning("%s: %s not deleted: %s", purpose, rel, exc)
         return 0
     return 1
+
+
+def file_size(path: Path | str | None) -> int:
+    """Bytes of a file, 0 when there is none."""
+    if path is None:
+        return 0
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0

@@ -91,8 +91,8 @@ class WatchdCollector(Collector):
 
     # --- this process ---------------------------------------------------------------------
     def _devices(self) -> Iterator[Metric]:
-        sup = self.runtime.supervisor
-        if sup is None:
+        devices = self.runtime.devices
+        if devices is None:
             return
         online = GaugeMetricFamily("watchd_device_online", "1 online, 0 offline (absent: not known yet).",
                                    labels=["device"])
@@ -104,22 +104,20 @@ class WatchdCollector(Collector):
                                    labels=["device"])
         depth = GaugeMetricFamily("watchd_device_queue", "Items waiting in a device's queues.",
                                   labels=["device", "queue"])
-        for device_id, rt in sorted(dict(sup.runtimes).items()):
-            if rt.online is not None:
-                online.add_metric([device_id], 1 if rt.online else 0)
-            analysed.add_metric([device_id], rt.analysed_frames)
-            dropped.add_metric([device_id], rt.dropped_frames)
-            lost.add_metric([device_id], rt.dropped_events)
-            depth.add_metric([device_id, "frames"], rt.frames.qsize())
-            depth.add_metric([device_id, "events"], rt.events.qsize())
+        for d in sorted(devices.device_counts(), key=lambda d: d.device_id):
+            if d.online is not None:
+                online.add_metric([d.device_id], 1 if d.online else 0)
+            analysed.add_metric([d.device_id], d.analysed_frames)
+            dropped.add_metric([d.device_id], d.dropped_frames)
+            lost.add_metric([d.device_id], d.dropped_events)
+            depth.add_metric([d.device_id, "frames"], d.queued_frames)
+            depth.add_metric([d.device_id, "events"], d.queued_events)
         yield from (online, analysed, dropped, lost, depth)
 
     def _cameras(self) -> Iterator[Metric]:
-        sup = self.runtime.supervisor
-        if sup is None:
+        devices = self.runtime.devices
+        if devices is None:
             return
-        watched = sup.cameras.watched
-        states = {k: v for k, v in dict(sup.cameras.states).items() if k in watched}
         by_state = {"online": 0, "offline": 0, "unknown": 0}
         online = GaugeMetricFamily("watchd_camera_online", "Protected-site camera: 1 online, 0 offline.",
                                    labels=["camera"])
@@ -128,14 +126,13 @@ class WatchdCollector(Collector):
                                        labels=["camera"])
         lost = CounterMetricFamily("watchd_camera_events_dropped", "Camera events dropped: queue full.",
                                    labels=["camera"])
-        for camera_id, state in sorted(states.items()):
-            by_state["unknown" if state.online is None else "online" if state.online else "offline"] += 1
-            if state.online is not None:
-                online.add_metric([camera_id], 1 if state.online else 0)
-            loop = state.loop
-            decoded.add_metric([camera_id], loop.counters.frames if loop else 0)
-            analysed.add_metric([camera_id], loop.counters.analysed if loop else 0)
-            lost.add_metric([camera_id], state.dropped_events)
+        for c in sorted(devices.camera_counts(), key=lambda c: c.camera_id):
+            by_state["unknown" if c.online is None else "online" if c.online else "offline"] += 1
+            if c.online is not None:
+                online.add_metric([c.camera_id], 1 if c.online else 0)
+            decoded.add_metric([c.camera_id], c.decoded)
+            analysed.add_metric([c.camera_id], c.analysed)
+            lost.add_metric([c.camera_id], c.dropped_events)
         total = GaugeMetricFamily("watchd_cameras", "Protected-site cameras run by this node, by state.",
                                   labels=["state"])
         for name, n in by_state.items():

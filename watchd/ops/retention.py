@@ -1,4 +1,7 @@
-"""Retention of stored pictures: check-in snapshots, enrolment photos, visit photos, duty-room snapshots.
+"""The one retention mechanism: every stored picture and clip is deleted here, through the data-file
+helper (watchd/ops/datafiles.py), never elsewhere.
+
+Pictures (`Retention`): check-in snapshots, enrolment photos, visit photos, duty-room snapshots.
 
 Run daily by the scheduler (watchd/scheduling.py; a missed day is caught up at the next start).
 For each kind with a number of days configured (`[retention]`), the rows older than that lose
@@ -8,9 +11,13 @@ files, and files left by a crash between writing a picture and committing its ro
 as orphans once older than `orphan_grace_hours` (the grace keeps pictures being written now).
 The rows themselves stay (attendance, visits and incidents keep their history).
 
-Camera-event snapshots and clips have their own retention (`[camera_watch] retention_days`,
-`max_disk_mb`, watchd/pipeline/camera_watch/media.py); their files are counted as referenced here and
-their folder is not swept.
+Camera events (`prune_camera_media`, run every ten minutes by the camera watch of the node that
+watches cameras: their budget fills in minutes): events past `[camera_watch] retention_days` go
+with their files, then the oldest clips and snapshots while the total is over `max_disk_mb`.
+Their files are counted as referenced by the sweep and their folder is not swept.
+
+Duty-room snapshots belong to incidents: they go with `incident_snapshot_days`, or as orphans once
+the alert runner has purged their incident (`alerts.keep_days`).
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.db.repositories.retention import RetentionRepository
 from watchd.db.session import Database
-from watchd.ops.datafiles import delete_data_file
+from watchd.ops.datafiles import delete_data_file, file_size
 from watchd.settings.ops import RetentionSettings
 
 log = logging.getLogger(__name__)
@@ -110,3 +118,35 @@ def _remove_empty_dirs(root: Path) -> None:
             folder.rmdir()  # only succeeds when empty
         except OSError:
             continue
+
+
+def prune_camera_media(db: Database, data_dir: Path, *, now: datetime, days: int, max_bytes: int) -> tuple[int, int]:
+    """Camera events by age (rows and files), then media by disk size (oldest clips first, then
+    snapshots); (events, files) deleted."""
+    deleted_rows = deleted_files = 0
+    with db.unit_of_work() as s:
+        repo = CameraEventsRepository(s)
+        for row in repo.older_than(now - timedelta(days=days)):
+            deleted_files += delete_data_file(data_dir, row.clip_path, "camera retention") + delete_data_file(
+                data_dir, row.snapshot_path, "camera retention"
+            )
+            repo.delete(row)
+            deleted_rows += 1
+        total = repo.media_bytes()
+        if total > max_bytes:
+            rows = list(repo.with_media_oldest_first())
+            for attr in ("clip_path", "snapshot_path"):
+                for row in rows:
+                    if total <= max_bytes:
+                        break
+                    rel = getattr(row, attr)
+                    if rel is None:
+                        continue
+                    size = file_size(data_dir / rel)
+                    deleted_files += delete_data_file(data_dir, rel, "camera retention")
+                    setattr(row, attr, None)
+                    row.media_bytes = max(0, row.media_bytes - size)
+                    total -= size
+    if deleted_rows or deleted_files:
+        log.info("camera retention: %d events and %d files deleted", deleted_rows, deleted_files)
+    return deleted_rows, deleted_files

@@ -1,23 +1,65 @@
-"""What this process has started, for /healthz and /metrics: the stage heartbeats and the running parts.
+"""What this process runs, for /healthz, /metrics, the camera page and the duty screen.
 
-`watchd run` fills it in as it starts things; with only the API (tests, tools) the parts stay None
-and their metrics are simply absent.
+Built once, complete, by the composition root (watchd/app.py) and never changed afterwards: the
+stage heartbeats, the devices this node runs (None when only the API runs: tests, tools; their
+metrics are then simply absent) and whether the scheduler and the alert runner run here.
+The devices are seen through `RunningDevices`, so ops never imports the pipeline.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from watchd.ops.heartbeat import Heartbeats
 
-if TYPE_CHECKING:
-    from watchd.pipeline.supervisor import DeviceSupervisor
+
+@dataclass(frozen=True, slots=True)
+class DeviceCounts:
+    """A device with a driver on this node: its state and its queues."""
+
+    device_id: str
+    online: bool | None  # None: not known yet
+    analysed_frames: int
+    dropped_frames: int
+    dropped_events: int
+    queued_frames: int
+    queued_events: int
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class CameraCounts:
+    """A protected-site camera this node watches."""
+
+    camera_id: str
+    online: bool | None
+    decoded: int
+    analysed: int
+    dropped_events: int
+
+
+class Decoding(Protocol):
+    """What the camera page and the duty screen show about a camera's decoding."""
+
+    @property
+    def keyframe_interval_s(self) -> float | None: ...
+    @property
+    def idle(self) -> bool: ...
+    @property
+    def warning(self) -> str | None: ...
+
+
+class RunningDevices(Protocol):
+    """The device supervisor as the rest of the process sees it (watchd.pipeline.supervisor)."""
+
+    def device_counts(self) -> list[DeviceCounts]: ...
+    def camera_counts(self) -> list[CameraCounts]: ...
+    def decoding(self, camera_id: str) -> Decoding | None: ...
+
+
+@dataclass(frozen=True, slots=True)
 class Runtime:
     heartbeats: Heartbeats = field(default_factory=Heartbeats)
-    supervisor: DeviceSupervisor | None = None  # devices this node runs (may change with leases)
+    devices: RunningDevices | None = None  # devices this node runs (may change with leases)
     scheduler_running: bool = False
     alert_runner_running: bool = False

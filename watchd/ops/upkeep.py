@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -22,11 +22,17 @@ from cryptography import x509
 from watchd.db.repositories.cluster import NodeView, cluster_status
 from watchd.db.session import Database
 from watchd.domain.notices import Notice, NoticeKind
-from watchd.services.notices import NoticeService
 from watchd.settings.root import Settings
 
 log = logging.getLogger(__name__)
 MAX_LISTED_USERS = 5
+
+
+class Notices(Protocol):
+    """The notice service (watchd.services.notices) as the checks use it; ops does not import services."""
+
+    def sync(self, kind: NoticeKind, current: Iterable[Notice], *, clear: Callable[[str], bool] | None = None) -> None: ...
+    def send_due(self) -> int: ...
 
 
 class DiskUsage(NamedTuple):
@@ -150,7 +156,7 @@ class Upkeep:
     """Runs every check and reports to the notice service; then sends what waits for working hours."""
 
     def __init__(
-        self, db: Database, settings: Settings, data_dir: Path, notices: NoticeService,
+        self, db: Database, settings: Settings, data_dir: Path, notices: Notices,
         unknown_users: Callable[[], Sequence[TerminalUser]], clock: Callable[[], datetime], *,
         node_name: str, disk_probe: DiskProbe = disk_usage,
     ) -> None:

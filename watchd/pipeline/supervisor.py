@@ -21,13 +21,14 @@ import numpy.typing as npt
 
 from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, EventSink, Frame
-from devices.registry import AnyDeviceConfig, CameraConfig, Role, create_driver, has_role
-from watchd.domain.notices import NoticeSink
+from devices.registry import AnyDeviceConfig, Role, create_driver, has_role
 from watchd.domain.observations import ObservationSink
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, staged
+from watchd.ops.runtime import CameraCounts, DeviceCounts
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
+from watchd.pipeline.camera_watch.keyframes import DecodingView
 from watchd.pipeline.camera_watch.watch import CameraWatchService
-from watchd.pipeline.duty_watch.watch import DutyWatch, build_duty_watch
+from watchd.pipeline.duty_watch.watch import DutyWatch
 from watchd.services.checkins import CheckinService, NewCheckin
 from watchd.services.punches import PunchService
 from watchd.services.terminal_events import TerminalRouter
@@ -75,25 +76,17 @@ class DeviceRuntime:
 class DeviceSupervisor:
     def __init__(
         self, devices: list[AnyDeviceConfig], checkins: CheckinService, engine: RecognitionEngine,
-        liveness: LivenessSettings, clock: Callable[[], datetime], *, punches: PunchService | None = None,
-        observations: ObservationSink | None = None, cameras: CameraWatchService | None = None,
-        duty: DutyWatch | None = None, leased: bool = False, heartbeats: Heartbeats | None = None,
-        notices: NoticeSink | None = None, timing: Timing = REAL_TIME,
+        liveness: LivenessSettings, clock: Callable[[], datetime], *, punches: PunchService,
+        observations: ObservationSink, cameras: CameraWatchService, duty: DutyWatch, heartbeats: Heartbeats,
+        leased: bool = False, timing: Timing = REAL_TIME,
     ) -> None:
+        """Every collaborator comes built (watchd/app.py builds them); nothing is made up here."""
         self.timing = timing  # monotonic time and waits of the driver restarts (tests drive them)
-        self.heartbeats = heartbeats or Heartbeats()
+        self.heartbeats = heartbeats
         self.devices = [d for d in devices if d.enabled]
-        # Duty-room desk cameras: frames go to the duty watch, not to the check-in tracker.
-        self.duty = duty or build_duty_watch(checkins.settings, checkins.db, engine, observations, checkins.data_dir, clock)
-        # Protected-site cameras: their own per-camera pipelines (adaptive decoding needs the analysis).
-        self.cameras = cameras or CameraWatchService(
-            [d for d in self.devices if isinstance(d, CameraConfig)], checkins.settings.camera_watch, checkins.db,
-            checkins.data_dir, clock, checkins.settings.zone, observations=observations, heartbeats=self.heartbeats,
-            notices=notices,
-        )
-        # Terminal punches and online/offline transitions; `terminals.observations` may be attached later.
-        punches = punches or PunchService(checkins.db, checkins.settings, checkins, clock)
-        self.terminals = TerminalRouter(punches, observations)
+        self.duty = duty  # duty-room desk cameras: frames go to the duty watch, not to the check-in tracker
+        self.cameras = cameras  # protected-site cameras: their own per-camera pipelines
+        self.terminals = TerminalRouter(punches, observations)  # terminal punches and online/offline transitions
         self.checkins = checkins
         self.engine = engine
         self.liveness = liveness
@@ -152,6 +145,26 @@ class DeviceSupervisor:
         else:
             return "running" if item in self._items else ""
         return "connecting" if online is None else ("online" if online else "offline")
+
+    # --- what /metrics, the camera page and the duty screen read (ops.runtime.RunningDevices) ---
+
+    def device_counts(self) -> list[DeviceCounts]:
+        return [
+            DeviceCounts(rt.device_id, rt.online, rt.analysed_frames, rt.dropped_frames, rt.dropped_events,
+                         rt.frames.qsize(), rt.events.qsize())
+            for rt in list(self.runtimes.values())
+        ]
+
+    def camera_counts(self) -> list[CameraCounts]:
+        watched = self.cameras.watched
+        return [
+            CameraCounts(camera_id, state.online, state.loop.counters.frames if state.loop else 0,
+                         state.loop.counters.analysed if state.loop else 0, state.dropped_events)
+            for camera_id, state in list(self.cameras.states.items()) if camera_id in watched
+        ]
+
+    def decoding(self, camera_id: str) -> DecodingView | None:
+        return self.cameras.decoding(camera_id)
 
     def start(self) -> None:
         """Start the shared tasks, and every device unless a lease keeper hands them out."""

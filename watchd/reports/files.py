@@ -17,7 +17,7 @@ from watchd.reports.pairings import pairing_table
 from watchd.reports.table import ReportTable
 
 if TYPE_CHECKING:
-    from watchd.app import Services
+    from watchd.container import Core
 
 log = logging.getLogger(__name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,7 +53,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_monthly_reports(services: Services, month: date, now: datetime) -> list[Path]:
+def write_monthly_reports(services: Core, month: date, now: datetime) -> list[Path]:
     """Last month's attendance summary and pairing compliance into <data_dir>/reports/."""
     folder = services.config.data_dir / "reports"
     settings = services.config.settings

@@ -29,10 +29,10 @@ from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
 from watchd.ops.runtime import Runtime
-from watchd.pipeline.camera_watch.recorder import TAMPER_TEXT
 from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
 from watchd.services.duty_presence import PresenceRecorder
+from watchd.vision.tamper import TAMPER_TEXT
 
 CACHE_SECONDS = 1.0
 CAMERA_KINDS = kinds_with(Role.camera, Role.duty_camera)
@@ -51,7 +51,7 @@ class DashboardState:
 class Dashboard:
     def __init__(
         self, db: Database, duty: DutyService, log: DutyLog, recorder: PresenceRecorder, alerts: AlertService,
-        clock: Callable[[], datetime], runtime: Runtime | None = None,
+        clock: Callable[[], datetime], runtime: Runtime,
     ) -> None:
         self.db = db
         self.runtime = runtime  # the cameras this node watches: their decoding advice
@@ -168,8 +168,8 @@ class Dashboard:
 
     def _warning(self, camera_id: str) -> str | None:
         """A camera setting to fix (its keyframe interval), as the node watching it sees it."""
-        supervisor = self.runtime.supervisor if self.runtime is not None else None
-        view = supervisor.cameras.decoding(camera_id) if supervisor is not None else None
+        devices = self.runtime.devices
+        view = devices.decoding(camera_id) if devices is not None else None
         return view.warning if view is not None else None
 
     def _incident(self, i: IncidentView) -> dict[str, Any]:

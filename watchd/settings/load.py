@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from watchd.ops.credentials import MissingSecret, read_secret
+from devices.secrets import MissingSecret, read_secret
 from watchd.settings.root import Settings
 
 CONFIG_ENV = "WATCHD_CONFIG"

@@ -29,6 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 Reason = Literal["covered", "defocused", "moved"]
+# What a tamper reason means, as the incident summary and the duty screen say it.
+TAMPER_TEXT = {"covered": "摄像机被遮挡", "defocused": "摄像机画面失焦", "moved": "摄像机被移动或转向"}
 _MAP_WIDTH = 64
 
 

@@ -18,10 +18,11 @@ from fastapi.testclient import TestClient
 from tests.datasets import require_shared_data
 from tests.integration import need
 from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
-from watchd.app import Services
+from watchd.app import Services, build_supervisor
 from watchd.domain.notices import Notice, NoticeKind
+from watchd.ops.heartbeat import Heartbeats
+from watchd.ops.runtime import Runtime
 from watchd.pipeline.camera_watch.watch import CameraWatchService
-from watchd.pipeline.supervisor import DeviceSupervisor
 
 LAWN = [[0, 0.6], [0.5, 0.6], [0.5, 1], [0, 1]]  # in the clip, two people cross it from 2.8 s on
 FIX = "请在摄像机设置中把 I 帧间隔设为 2 秒以内，并关闭 H.264+/H.265+ 智能编码"
@@ -62,10 +63,8 @@ def test_a_camera_with_a_25_s_keyframe_interval_is_watched_picture_by_picture_an
         [d for d in settings.devices if d.kind == "camera"], settings.camera_watch, services.db,  # type: ignore[misc]
         services.config.data_dir, services.clock, settings.zone, observations=observations, notices=notices,
     )
-    services.runtime.supervisor = DeviceSupervisor(
-        list(settings.devices), services.checkins, services.engine, settings.liveness, services.clock, cameras=watch,
-        duty=services.duty_watch,
-    )
+    supervisor = build_supervisor(services, heartbeats=Heartbeats(), cameras=watch)
+    services = make_services(sites=SITES, devices=[camera], runtime=Runtime(devices=supervisor))  # what the API reads
     _, client, headers = admin_headers_for(services)
 
     def motion_seen() -> bool:

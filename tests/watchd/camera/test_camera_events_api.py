@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from tests.conftest import BASE_CONFIG, FakeClock
 from watchd.app import Services
 from watchd.domain.observations import Observation
+from watchd.ops.retention import prune_camera_media
 from watchd.pipeline.camera_watch.loop import LoopEvent
-from watchd.pipeline.camera_watch.media import prune_media
 from watchd.pipeline.camera_watch.watch import CameraWatchService
 
 CAMERA = {"id": "cam-pit", "kind": "camera", "site": "pit", "name": "3号沙坑", "source": "rtsp://127.0.0.1:1/x"}
@@ -130,10 +130,10 @@ def test_retention_deletes_old_events_and_then_the_oldest_clips_over_budget(
     data = services.config.data_dir
     clock.advance(hours=1)
     # 30 days: the first event (now 30 days and an hour old) goes with its files.
-    rows, files = prune_media(services.db, data, now=clock(), days=30, max_bytes=10**9)
+    rows, files = prune_camera_media(services.db, data, now=clock(), days=30, max_bytes=10**9)
     assert (rows, files) == (1, 2) and not paths[0][0].exists()
     # Over budget: the oldest remaining clip goes first, its snapshot stays.
-    prune_media(services.db, data, now=clock(), days=30, max_bytes=15_000)
+    prune_camera_media(services.db, data, now=clock(), days=30, max_bytes=15_000)
     assert not paths[1][1].exists() and paths[1][0].exists() and paths[2][1].exists()
     with services.db.read() as s:
         from watchd.db.repositories.camera_events import CameraEventsRepository

@@ -15,7 +15,8 @@ import pytest
 from tests.helpers.clocks import FakeClock
 from tests.watchd.duty.conftest import DEVICES, duty_config
 from tests.watchd.duty.scene import HEIGHT, WIDTH, Person, frame
-from watchd.app import Services
+from watchd.app import Services, build_supervisor
+from watchd.ops.heartbeat import Heartbeats
 from watchd.pipeline.supervisor import DeviceSupervisor
 
 
@@ -35,11 +36,7 @@ def database_url(tmp_path: Path) -> str:
 
 async def supervise(services: Services, until: Callable[[], bool], limit: float = 10.0) -> DeviceSupervisor:
     """Run the supervisor until `until()` holds (checked on the loop), then stop it."""
-    s = services.config.settings
-    sup = DeviceSupervisor(
-        list(s.devices), services.checkins, services.engine, s.liveness, services.clock,
-        observations=services.alerts, duty=services.duty_watch,
-    )
+    sup = build_supervisor(services, heartbeats=Heartbeats())
     sup.start()
     deadline = time.monotonic() + limit
     await asyncio.sleep(0.05)  # let every task begin

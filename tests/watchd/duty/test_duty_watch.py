@@ -14,6 +14,7 @@ from tests.watchd.duty.conftest import admin, duty_config
 from tests.watchd.duty.scene import Person, frame
 from watchd.alerts.views import IncidentView
 from watchd.app import Services
+from watchd.ops.retention import Retention
 
 MONDAY = date(2026, 11, 23)
 BACK_TURNED = Person()
@@ -72,10 +73,12 @@ def test_an_empty_desk_for_longer_than_the_limit_tells_the_leader_on_duty(
     # Someone sits down again: the incident clears by itself.
     desk.show(BACK_TURNED, 2)
     assert incidents(services)[0].status == "resolved"
-    # The snapshot is kept as long as incidents are (alerts.keep_days, 180 by default).
+    # The retention job keeps the snapshot for retention.incident_snapshot_days (180 by default).
     snapshot = services.alerts.snapshot_file(incident.id)
-    assert services.duty_watch.prune_snapshots(clock() + timedelta(days=179)) == 0 and snapshot.is_file()
-    assert services.duty_watch.prune_snapshots(clock() + timedelta(days=181)) == 1 and not snapshot.exists()
+    retention = Retention(services.db, services.config.data_dir, services.config.settings.retention)
+    assert retention.run(clock() + timedelta(days=179)).files_deleted == 0 and snapshot.is_file()
+    assert retention.run(clock() + timedelta(days=181)).files_deleted == 1 and not snapshot.exists()
+    assert not incidents(services)[0].has_snapshot  # the incident stays, without the picture
 
 
 def test_a_short_absence_raises_nothing_and_shows_in_the_log(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 from watchd.app import build_services
 from watchd.services.checkins import NewCheckin
 from watchd.settings import load_settings

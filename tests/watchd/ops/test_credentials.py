@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
-from watchd.ops.credentials import read_secret
+from cli.main import main
+from devices.secrets import read_secret
 from watchd.settings import ConfigError, load_settings
 
 CHANNELS = """

@@ -11,7 +11,8 @@ import pytest
 from devices.contracts import CheckIn
 from tests.helpers.clocks import FakeClock
 from tests.helpers.driven_time import DrivenTime
-from watchd.app import Services
+from tests.watchd.punches.test_supervisor_terminals import ListObservations
+from watchd.app import Services, build_supervisor
 from watchd.ops.heartbeat import Heartbeats
 from watchd.pipeline import supervisor as supervisor_module
 from watchd.pipeline.supervisor import DeviceSupervisor
@@ -33,8 +34,7 @@ def devices(extra: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
 
 
 async def run_for(services: Services, seconds: float) -> DeviceSupervisor:
-    s = services.config.settings
-    sup = DeviceSupervisor(list(s.devices), services.checkins, services.engine, s.liveness, services.clock)
+    sup = build_supervisor(services, heartbeats=Heartbeats())
     sup.start()
     await asyncio.sleep(seconds)
     await sup.stop()
@@ -42,8 +42,7 @@ async def run_for(services: Services, seconds: float) -> DeviceSupervisor:
 
 
 async def run_until(services: Services, condition: Callable[[DeviceSupervisor], bool]) -> DeviceSupervisor:
-    s = services.config.settings
-    sup = DeviceSupervisor(list(s.devices), services.checkins, services.engine, s.liveness, services.clock)
+    sup = build_supervisor(services, heartbeats=Heartbeats())
     sup.start()
     deadline = asyncio.get_running_loop().time() + 10
     await asyncio.sleep(0.05)
@@ -92,13 +91,11 @@ def test_idle_stages_stay_fresh_a_stuck_consumer_goes_stale_and_a_stop_unregiste
     monkeypatch.setattr(supervisor_module, "DRIVER_BEAT_S", 0.05)
     clock.advance(hours=7)
     services = make_services(devices=devices())
-    s = services.config.settings
     heartbeats = Heartbeats(factor=3)
 
     async def scenario() -> tuple[set[str], list[str], list[str], list[str]]:
-        sup = DeviceSupervisor(
-            list(s.devices), services.checkins, services.engine, s.liveness, services.clock, heartbeats=heartbeats
-        )
+        # The terminal's online transition is kept in memory: storing an incident may take longer than 3 x 50 ms.
+        sup = build_supervisor(services, heartbeats=heartbeats, observations=ListObservations())
         sup.start()
         await asyncio.sleep(0.5)  # the script is stored, then every queue stays empty
         names = {st.name for st in heartbeats.states()}
@@ -143,13 +140,10 @@ def test_a_crashing_driver_is_restarted_with_backoff_and_the_crash_logged_once(
 
     monkeypatch.setattr(supervisor_module, "create_driver", lambda c: CrashingDriver() if c.id == "term-1" else None)
     services = make_services(devices=devices())
-    s = services.config.settings
     time = DrivenTime()
 
     async def scenario() -> None:
-        sup = DeviceSupervisor(
-            list(s.devices), services.checkins, services.engine, s.liveness, services.clock, timing=time.timing
-        )
+        sup = build_supervisor(services, heartbeats=Heartbeats(), timing=time.timing)
         sup.start()
         await time.skip_until(lambda: len(time.waits) >= 8)
         await sup.stop()

@@ -10,9 +10,9 @@ import pytest
 
 from tests.fakes.zkteco_device import ZONE, FakeZKDevice
 from tests.watchd.punches.conftest import local
-from watchd.app import Services
+from watchd.app import Services, build_supervisor
 from watchd.domain.observations import Observation, ObservationKind
-from watchd.pipeline.supervisor import DeviceSupervisor
+from watchd.ops.heartbeat import Heartbeats
 
 BASE = datetime(2026, 11, 23, 7, 40, tzinfo=ZONE)  # the fake clock stands at 08:30
 
@@ -44,11 +44,7 @@ def zk_services(make_services: Callable[..., Services], dev: FakeZKDevice, **zk:
 
 
 async def supervise(services: Services, until: Callable[[], bool], sink: ListObservations, *, during: Callable[[], None] | None = None, limit: float = 15) -> None:
-    s = services.config.settings
-    sup = DeviceSupervisor(
-        list(s.devices), services.checkins, services.engine, s.liveness, services.clock, punches=services.punches,
-        observations=sink,
-    )
+    sup = build_supervisor(services, heartbeats=Heartbeats(), observations=sink)
     sup.start()
     try:
         deadline = asyncio.get_running_loop().time() + limit

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from cli.main import main
 from watchd.settings import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[3]

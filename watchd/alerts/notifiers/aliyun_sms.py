@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
+from devices.secrets import MissingSecret, read_secret
 from watchd.alerts.notifiers.base import (
     CallbackRejected,
     CallbackRequest,
@@ -31,12 +32,10 @@ from watchd.alerts.notifiers.base import (
     DeliveryReceipt,
     Inbound,
     InboundReply,
-    MissingSecret,
     Outcome,
     OutgoingMessage,
     SecretName,
     SendResult,
-    read_secret,
 )
 from watchd.alerts.notifiers.http_outcomes import HttpReply, LazyClient, exchange, transient_http_status
 from watchd.alerts.notifiers.phone_numbers import china_national

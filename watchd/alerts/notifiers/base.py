@@ -7,7 +7,7 @@ after sending): the sender must not re-send blindly but ask `query` (or wait for
 A channel module holds its config model (a `ChannelConfigBase` subclass with a `kind` literal) and
 its notifier class; `registry.py` maps kinds to both. Constructors do no I/O and bind nothing to an
 event loop: open network clients lazily inside `send`/`query` and release them in `close`. Secrets
-come from `read_secret` (environment or systemd credentials), never from the config file.
+come from `devices.secrets.read_secret` (environment or systemd credentials), never from the config file.
 
 Optional abilities, detected with isinstance on the runtime-checkable protocols below:
 - `CallbackHandler`: parses the provider's HTTP push (delivery reports, SMS replies) that arrives at
@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from watchd.ops.credentials import find_secret
 
 
 class Outcome(StrEnum):
@@ -167,16 +165,3 @@ SecretName = Annotated[
     str,
     Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$", description="Name of an environment variable (or systemd credential)."),
 ]
-
-
-class MissingSecret(Exception):
-    """A channel's secret is neither in the environment nor among the systemd credentials."""
-
-
-def read_secret(name: str) -> str:
-    """The secret `name` from the environment, else from `$CREDENTIALS_DIRECTORY/name` (systemd
-    LoadCredential=); lower-case file names are accepted too. Never log the value (the log masks it)."""
-    value = find_secret(name)
-    if value is None:
-        raise MissingSecret(f"secret {name} is not set (environment variable or systemd credential)")
-    return value

@@ -25,17 +25,16 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import Field
 
+from devices.secrets import MissingSecret, read_secret
 from watchd.alerts.notifiers.base import (
     ChannelConfigBase,
     ChannelContext,
     Inbound,
     InboundReply,
-    MissingSecret,
     Outcome,
     OutgoingMessage,
     SecretName,
     SendResult,
-    read_secret,
 )
 
 log = logging.getLogger(__name__)

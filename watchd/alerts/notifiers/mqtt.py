@@ -27,15 +27,14 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import Field, field_validator
 
+from devices.secrets import MissingSecret, read_secret
 from watchd.alerts.notifiers.base import (
     ChannelConfigBase,
     ChannelContext,
-    MissingSecret,
     Outcome,
     OutgoingMessage,
     SecretName,
     SendResult,
-    read_secret,
 )
 
 log = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic import Field
 
+from devices.secrets import MissingSecret, read_secret
 from watchd.alerts.notifiers.base import (
     CallbackRejected,
     CallbackRequest,
@@ -28,12 +29,10 @@ from watchd.alerts.notifiers.base import (
     DeliveryReceipt,
     Inbound,
     InboundReply,
-    MissingSecret,
     Outcome,
     OutgoingMessage,
     SecretName,
     SendResult,
-    read_secret,
 )
 from watchd.alerts.notifiers.http_outcomes import HttpReply, LazyClient, exchange, transient_http_status
 from watchd.alerts.notifiers.phone_numbers import e164

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 from pydantic import Field, model_validator
 
+from devices.secrets import MissingSecret, read_secret
 from watchd.alerts.notifiers.base import (
     CallbackRejected,
     CallbackRequest,
@@ -28,12 +29,10 @@ from watchd.alerts.notifiers.base import (
     DeliveryReceipt,
     Inbound,
     InboundReply,
-    MissingSecret,
     Outcome,
     OutgoingMessage,
     SecretName,
     SendResult,
-    read_secret,
 )
 from watchd.alerts.notifiers.http_outcomes import HttpReply, LazyClient, exchange, retry_after_s
 from watchd.alerts.notifiers.phone_numbers import e164

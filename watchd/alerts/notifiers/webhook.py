@@ -32,6 +32,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from devices.secrets import read_secret
 from watchd.alerts.notifiers.base import (
     CallbackRejected,
     CallbackRequest,
@@ -45,7 +46,6 @@ from watchd.alerts.notifiers.base import (
     OutgoingMessage,
     SecretName,
     SendResult,
-    read_secret,
 )
 from watchd.alerts.notifiers.http_outcomes import HttpReply, LazyClient, exchange, transient_http_status
 

@@ -12,15 +12,14 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from devices.secrets import MissingSecret, read_secret
 from watchd.alerts.notifiers.base import (
     ChannelConfigBase,
     ChannelContext,
-    MissingSecret,
     Outcome,
     OutgoingMessage,
     SecretName,
     SendResult,
-    read_secret,
 )
 from watchd.alerts.notifiers.http_outcomes import (
     LazyClient,

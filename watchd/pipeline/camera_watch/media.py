@@ -1,9 +1,9 @@
-"""A camera event's files: where snapshots and clips go, writing a snapshot, their sizes, their retention.
+"""A camera event's files: where snapshots and clips go, writing a snapshot.
 
 Files live under `<data_dir>/cameras/<camera>/<YYYYMMDD>/<time>.jpg` (the snapshot, the moving
 objects outlined) and `<time>.mp4|.mkv` (the clip, cut by the stream from its own packets). Rows
-name them relative to the data directory. Retention deletes events past `retention_days` with
-their files, then the oldest clips and snapshots while the total is over `max_disk_mb`.
+name them relative to the data directory. Their retention is watchd/ops/retention.py
+(`prune_camera_media`), which the camera watch runs every ten minutes.
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from watchd.db.repositories.camera_events import CameraEventsRepository
-from watchd.db.session import Database
-from watchd.ops.datafiles import delete_data_file
 from watchd.vision.motion.detector import Blob, Region
 from watchd.vision.motion.outline import outline
 
@@ -57,43 +54,3 @@ def relative(data_dir: Path, path: Path | str | None) -> str | None:
     with contextlib.suppress(ValueError):
         return str(p.relative_to(data_dir))
     return str(p)
-
-
-def file_size(path: Path | str | None) -> int:
-    if path is None:
-        return 0
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return 0
-
-
-def prune_media(db: Database, data_dir: Path, *, now: datetime, days: int, max_bytes: int) -> tuple[int, int]:
-    """Retention by age (rows and files) and then by disk size (oldest clips first, then snapshots)."""
-    deleted_rows = deleted_files = 0
-    with db.unit_of_work() as s:
-        repo = CameraEventsRepository(s)
-        for row in repo.older_than(now - timedelta(days=days)):
-            deleted_files += delete_data_file(data_dir, row.clip_path, "camera retention") + delete_data_file(
-                data_dir, row.snapshot_path, "camera retention"
-            )
-            repo.delete(row)
-            deleted_rows += 1
-        total = repo.media_bytes()
-        if total > max_bytes:
-            rows = list(repo.with_media_oldest_first())
-            for attr in ("clip_path", "snapshot_path"):
-                for row in rows:
-                    if total <= max_bytes:
-                        break
-                    rel = getattr(row, attr)
-                    if rel is None:
-                        continue
-                    size = file_size(data_dir / rel)
-                    deleted_files += delete_data_file(data_dir, rel, "camera retention")
-                    setattr(row, attr, None)
-                    row.media_bytes = max(0, row.media_bytes - size)
-                    total -= size
-    if deleted_rows or deleted_files:
-        log.info("camera retention: %d events and %d files deleted", deleted_rows, deleted_files)
-    return deleted_rows, deleted_files

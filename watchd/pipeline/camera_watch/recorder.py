@@ -23,12 +23,13 @@ from watchd.db.session import Database
 from watchd.domain.notices import NoticeSink
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink, Severity
 from watchd.events.mqtt import MqttPublisher
+from watchd.ops.datafiles import file_size
 from watchd.pipeline.camera_watch.keyframes import KeyframeCheck
 from watchd.pipeline.camera_watch.loop import LoopEvent
-from watchd.pipeline.camera_watch.media import file_size, relative
+from watchd.pipeline.camera_watch.media import relative
+from watchd.vision.tamper import TAMPER_TEXT
 
 log = logging.getLogger(__name__)
-TAMPER_TEXT = {"covered": "摄像机被遮挡", "defocused": "摄像机画面失焦", "moved": "摄像机被移动或转向"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,10 +29,10 @@ from watchd.domain.notices import NoticeSink
 from watchd.domain.observations import ObservationSink
 from watchd.events.mqtt import MqttPublisher
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, staged
+from watchd.ops.retention import prune_camera_media
 from watchd.pipeline.camera_watch.connection import CameraState, online_change
 from watchd.pipeline.camera_watch.keyframes import DecodingView
 from watchd.pipeline.camera_watch.loop import CameraLoop, LoopCounters, LoopEvent
-from watchd.pipeline.camera_watch.media import prune_media
 from watchd.pipeline.camera_watch.recorder import CameraRecorder
 from watchd.settings.cameras import CameraWatchSettings
 from watchd.vision.motion.events import is_armed
@@ -252,7 +252,7 @@ class CameraWatchService:
 
     def prune(self) -> tuple[int, int]:
         """Delete events past `retention_days` and media beyond `max_disk_mb`; (events, files) deleted."""
-        return prune_media(
+        return prune_camera_media(
             self.db, self.data_dir, now=self.clock(), days=self.settings.retention_days,
             max_bytes=self.settings.max_disk_mb * 1024 * 1024,
         )

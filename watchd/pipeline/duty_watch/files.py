@@ -4,8 +4,8 @@
   (and every 30 minutes as it drifts), loaded at start;
 - `mark-empty-<camera>`: a marker an administrator's "the desk is empty now" leaves for the watch
   (it may run in another process); the camera's next picture becomes the reference;
-- `snapshots/<room>-<what>-<UTC time>.jpg`: the picture attached to an incident, kept as long as
-  incidents are (`alerts.keep_days`).
+- `snapshots/<room>-<what>-<UTC time>.jpg`: the picture attached to an incident, deleted by the
+  retention job (watchd/ops/retention.py: `retention.incident_snapshot_days`, or with its incident).
 """
 
 from __future__ import annotations
@@ -92,17 +92,3 @@ class DeskFiles:
             log.warning("duty room %s: snapshot not written", room.room_id, exc_info=True)
             return None
         return str(path.relative_to(self.data_dir))
-
-    def prune_snapshots(self, cutoff: datetime) -> int:
-        """Delete incident snapshots taken before `cutoff`; how many."""
-        removed = 0
-        for path in (self.dir / "snapshots").glob("*.jpg"):
-            stamp = path.stem.rsplit("-", 1)[-1]
-            try:
-                taken = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            except ValueError:
-                continue
-            if taken < cutoff:
-                path.unlink(missing_ok=True)
-                removed += 1
-        return removed

@@ -24,8 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from devices.contracts import CheckIn, DeviceStatus, Frame
-from devices.registry import Role, has_role
-from watchd.db.session import Database
 from watchd.domain.observations import Observation, ObservationKind, ObservationSink
 from watchd.domain.presence import DeskSample, DeskState, PresenceTracker
 from watchd.ops.heartbeat import Heartbeat
@@ -35,13 +33,11 @@ from watchd.pipeline.duty_watch.files import DeskFiles
 from watchd.pipeline.duty_watch.state import EPOCH, UNKNOWN_FACE, CameraRuntime, RoomRuntime, presence_rules
 from watchd.services.duty import DutyService
 from watchd.services.duty_presence import PresenceRecorder
-from watchd.settings.root import Settings
 from watchd.vision.presence import DeskAnalyzer, DeskParams, shrink_gray
 from watchd.vision.recognition import RecognitionEngine
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 5.0
-PRUNE_EVERY = timedelta(hours=1)
 
 
 class DutyWatch:
@@ -73,7 +69,6 @@ class DutyWatch:
                 )
         self._resumed = False
         self._resume_lock = threading.Lock()
-        self._pruned: datetime | None = None
 
     def handles(self, device_id: str) -> bool:
         return device_id in self.cameras
@@ -153,20 +148,14 @@ class DutyWatch:
         ))
 
     def tick(self, now: datetime | None = None) -> None:
-        """Time passes without pictures: expire stale states, confirm, decide; prune old snapshots."""
+        """Time passes without pictures: expire stale states, confirm, decide. (Snapshots are kept and
+        deleted by watchd/ops/retention.py with their incidents.)"""
         self.resume()
         now = now or self.clock()
         for room in self.rooms.values():
             with room.lock:
                 change = room.tracker.expire(now)
                 self.decisions.apply(room, [change] if change else [], now)
-        if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
-            self._pruned = now
-            self.prune_snapshots(now)
-
-    def prune_snapshots(self, now: datetime) -> int:
-        """Delete incident snapshots older than the incidents' own retention (`alerts.keep_days`)."""
-        return self.files.prune_snapshots(now - timedelta(days=self.duty.settings.alerts.keep_days))
 
     # -- the asyncio side ------------------------------------------------------------------------
     async def consume(
@@ -213,11 +202,3 @@ class DutyWatch:
             for c in self.cameras.values()
         ]
 
-
-def build_duty_watch(
-    settings: Settings, db: Database, engine: RecognitionEngine | None, sink: ObservationSink | None,
-    data_dir: Path, clock: Callable[[], datetime],
-) -> DutyWatch:
-    """The watch with its own services, for callers that were not handed the application's."""
-    names = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
-    return DutyWatch(DutyService(db, settings, clock), PresenceRecorder(db), engine, sink, data_dir, clock, names)

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 
 
 def add_biometrics_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    bio = sub.add_parser("biometrics", help="export or erase one person's face templates, photos and snapshots")
+    bio = sub.add_parser(
+        "biometrics", help="export or erase one person's face templates, photos and snapshots"
+    )
     kinds = bio.add_subparsers(dest="action", required=True)
     export = kinds.add_parser("export", help="write a ZIP: manifest.json, photos/, snapshots/")
     export.add_argument("person_id")

@@ -23,10 +23,15 @@ def _polygon(kind: str, index: int, text: str) -> dict[str, object]:
 def build_config(args: argparse.Namespace) -> CameraConfig:
     """The command line as a camera configuration, validated exactly like the configuration file."""
     data = {
-        "kind": "camera", "id": "cli", "site": "cli", "source": args.video,
+        "kind": "camera",
+        "id": "cli",
+        "site": "cli",
+        "source": args.video,
         "zones": [_polygon("zone", i, z) for i, z in enumerate(args.zone)],
         "masks": [_polygon("mask", i, m) for i, m in enumerate(args.mask)],
-        "min_area": args.min_area, "min_duration_s": args.min_duration, "analysis_fps": args.fps,
+        "min_area": args.min_area,
+        "min_duration_s": args.min_duration,
+        "analysis_fps": args.fps,
         "adaptive": not args.full,
     }
     return CameraConfig.model_validate(data)
@@ -39,8 +44,12 @@ def _problems(exc: ValidationError) -> list[str]:
         if len(loc) >= 2 and loc[0] in ("zones", "masks") and loc[1].isdigit():
             where = f"--{loc[0][:-1]} {int(loc[1]) + 1}"
         else:
-            where = {"min_area": "--min-area", "min_duration_s": "--min-duration", "analysis_fps": "--fps",
-                     "source": "VIDEO"}.get(loc[0] if loc else "", ".".join(loc))
+            where = {
+                "min_area": "--min-area",
+                "min_duration_s": "--min-duration",
+                "analysis_fps": "--fps",
+                "source": "VIDEO",
+            }.get(loc[0] if loc else "", ".".join(loc))
         out.append(f"{where}: {str(err['msg']).removeprefix('Value error, ')}")
     return out
 
@@ -57,7 +66,9 @@ def run_motion(args: argparse.Namespace) -> int:
         return 2
     try:
         report = analyse_video(
-            config, out_dir=args.out, on_event=lambda line: print(json.dumps(line, ensure_ascii=False), flush=True)
+            config,
+            out_dir=args.out,
+            on_event=lambda line: print(json.dumps(line, ensure_ascii=False), flush=True),
         )
     except Exception as exc:  # DeviceError: unreadable, unreachable, refused
         print(f"error: {exc}", file=sys.stderr)
@@ -65,8 +76,12 @@ def run_motion(args: argparse.Namespace) -> int:
     if report.warning:
         print(f"warning: {report.warning}", file=sys.stderr)
     summary: dict[str, object] = {
-        "frames": report.frames, "decoded": report.decoded, "analysed": report.analysed, "cpu_s": report.cpu_s,
-        "events": len(report.events), "keyframe_interval_s": report.keyframe_interval_s,
+        "frames": report.frames,
+        "decoded": report.decoded,
+        "analysed": report.analysed,
+        "cpu_s": report.cpu_s,
+        "events": len(report.events),
+        "keyframe_interval_s": report.keyframe_interval_s,
     }
     if report.error:
         summary["error"] = report.error

@@ -1,4 +1,6 @@
-"""The `watchd` command. It lives in the top layer because `run` serves the API."""
+"""The `watchd` command: parse the command line, load the configuration, run one command.
+
+It lives in its own top layer (`cli`): `run` builds the daemon (watchd.app) and serves it (api.server)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.cli_biometrics import add_biometrics_parser, run_biometrics
-from api.cli_report import add_report_parser, run_report
+from cli.biometrics import add_biometrics_parser, run_biometrics
+from cli.report import add_report_parser, run_report
 from watchd.errors import ServiceError
 from watchd.logs import setup_logging
 from watchd.messages import zh
-from watchd.ops.credentials import secret_problems
 from watchd.settings import ConfigError, LoadedConfig, load_settings, resolve_config_path
+from watchd.settings.secrets import secret_problems
 
 if TYPE_CHECKING:
     from watchd.app import Services
@@ -24,7 +26,9 @@ if TYPE_CHECKING:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="watchd", description="Attendance and duty-watch daemon.")
     p.add_argument("--config", help="configuration file (default: $WATCHD_CONFIG)")
-    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: $WATCHD_LOG_LEVEL or INFO)")
+    p.add_argument(
+        "--log-level", default=None, help="DEBUG, INFO, WARNING (default: $WATCHD_LOG_LEVEL or INFO)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the daemon: API, pages, devices")
     sub.add_parser("validate-config", help="check the configuration file and print every problem")
@@ -44,12 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("--force", action="store_true", help="replace an existing database")
     motion = sub.add_parser("motion", help="find motion events in a video file or stream, one JSON line each")
     motion.add_argument("video", help="video file or rtsp:// / http:// URL")
-    motion.add_argument("--zone", action="append", default=[], help='"x,y x,y x,y ..." in fractions of the picture')
+    motion.add_argument(
+        "--zone", action="append", default=[], help='"x,y x,y x,y ..." in fractions of the picture'
+    )
     motion.add_argument("--mask", action="append", default=[], help='area to ignore, "x,y x,y x,y ..."')
-    motion.add_argument("--min-area", type=float, default=0.002, help="smallest object, fraction of the picture")
+    motion.add_argument(
+        "--min-area", type=float, default=0.002, help="smallest object, fraction of the picture"
+    )
     motion.add_argument("--min-duration", type=float, default=1.0, help="seconds motion must last")
     motion.add_argument("--fps", type=float, default=5.0, help="pictures analysed per second")
-    motion.add_argument("--out", type=Path, default=None, help="write a snapshot of each event into this folder")
+    motion.add_argument(
+        "--out", type=Path, default=None, help="write a snapshot of each event into this folder"
+    )
     motion.add_argument("--full", action="store_true", help="decode every picture (no keyframe-only idling)")
     add_report_parser(sub)
     add_biometrics_parser(sub)
@@ -67,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     setup_logging(args.log_level)
     if args.command == "motion":  # needs no configuration file
-        from api.cli_motion import run_motion
+        from cli.motion import run_motion
 
         return run_motion(args)
     try:
@@ -100,8 +110,9 @@ def _dispatch(args: argparse.Namespace, loaded: LoadedConfig) -> int:
 
     if args.command == "run":
         from api.server import serve
+        from watchd.app import build_daemon
 
-        return serve(loaded)
+        return serve(build_daemon(loaded))
     if args.command in ("backup", "restore"):
         return _backup_or_restore(args, loaded)
     services = build_services(loaded, recognition_workers=0)
@@ -137,7 +148,9 @@ def _backup_or_restore(args: argparse.Namespace, loaded: LoadedConfig) -> int:
 
     if args.command == "backup":
         info = backup(loaded.database_url, loaded.data_dir, args.dest, datetime.now(UTC))
-        print(f"backup written: {info.path} ({info.database_bytes} bytes of database, {info.files} data files)")
+        print(
+            f"backup written: {info.path} ({info.database_bytes} bytes of database, {info.files} data files)"
+        )
     else:
         count = restore(args.archive, loaded.database_url, loaded.data_dir, force=args.force)
         print(f"restored {args.archive} ({count} data files); start watchd again")
@@ -194,7 +207,8 @@ def _identify(services: Services, paths: Sequence[Path]) -> int:
         if faces:
             match = services.engine.match(analyzer.encode(rgb, faces[0]))
             line.update(
-                person_id=match.person_id, distance=_round(match.distance),
+                person_id=match.person_id,
+                distance=_round(match.distance),
                 second_distance=_round(match.second_distance),
             )
         else:

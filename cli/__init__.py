@@ -1,0 +1,1 @@
+"""The `watchd` command line: the top layer (cli -> api -> watchd -> devices -> common)."""
