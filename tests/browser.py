@@ -44,7 +44,7 @@ def start_playwright() -> Playwright:
 
 
 def launch_chromium(playwright: Playwright, args: list[str]) -> Browser:
-    env = {k: v for k, v in os.environ.items() if k != PRELOAD}
+    env: dict[str, str | float | bool] = {k: v for k, v in os.environ.items() if k != PRELOAD}
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, env=env)
     if shifted():
         _pages_follow_this_clock(browser)
