@@ -102,6 +102,28 @@ class ClipInfo:
     size_bytes: int
 
 
+class LiveSink(Protocol):
+    """Where a camera's live picture goes: fragmented MP4 remuxed from its own packets, no decoding.
+
+    Called from the camera's worker thread for every packet read; must not block. `wanted()` is
+    asked per packet: the stream remuxes only while someone watches.
+    """
+
+    def wanted(self) -> bool: ...
+
+    def begin(self, mime: str, init: bytes) -> None:
+        """A new live session: the MSE type (`video/mp4; codecs="avc1.64001f"`) and the init segment."""
+        ...
+
+    def fragment(self, data: bytes, *, keyframe: bool) -> None:
+        """One picture as a moof+mdat fragment; `keyframe` fragments start a group a viewer can join at."""
+        ...
+
+    def unavailable(self, reason: str) -> None:
+        """The stream cannot be shown live (e.g. `codec:hevc`, `ended`); viewers fall back to stills."""
+        ...
+
+
 class VideoStream(Protocol):
     """A blocking reader of one camera stream, driven from a worker thread (camera watch).
 

@@ -17,7 +17,7 @@ from pydantic import Field, TypeAdapter
 
 from devices.adms.config import AdmsConfig
 from devices.camera.config import CameraConfig as CameraConfig
-from devices.contracts import Driver, VideoStream
+from devices.contracts import Driver, LiveSink, VideoStream
 from devices.duty_camera.config import DutyCameraConfig
 from devices.duty_camera.driver import DutyCameraDriver
 from devices.fake.config import FakeTerminalConfig
@@ -88,9 +88,13 @@ def create_driver(config: AnyDeviceConfig) -> Driver | None:
 
 
 def open_video_stream(
-    config: CameraConfig, *, realtime: bool, halt: threading.Event | None = None, prebuffer_s: float = 6.0
+    config: CameraConfig, *, realtime: bool, halt: threading.Event | None = None, prebuffer_s: float = 6.0,
+    live: LiveSink | None = None,
 ) -> VideoStream:
-    """Connect to a watched camera (blocking). Raises DeviceUnavailable / DeviceAuthError."""
+    """Connect to a watched camera (blocking). Raises DeviceUnavailable / DeviceAuthError.
+
+    `live`: where the live view goes while someone watches (remuxed packets, no decoding).
+    """
     from devices.camera.stream import PyAvStream
     from devices.video.source import resolve_source
 
@@ -100,6 +104,7 @@ def open_video_stream(
         open_timeout_s=config.open_timeout_s, read_timeout_s=max(5.0, min(config.offline_after_s, 15.0)),
         analysis_width=config.analysis_width, prebuffer_s=prebuffer_s,
         idle_interval_s=1.0, idle_max_gap_s=config.max_keyframe_interval_s, realtime=realtime, halt=halt,
+        live=live,
     )
 
 

@@ -51,7 +51,9 @@ class CameraOut(BaseModel):
     # Decoding, as the node answering sees it while it watches the camera (None: not known here).
     keyframe_interval_s: float | None = None  # the camera's measured keyframe (I-frame) interval
     keyframe_idle: bool | None = None  # false: every picture is decoded, keyframe-only idling would be blind
-    warning: str | None = None  # a camera setting to fix and how (Chinese), e.g. its I-frame interval
+    warning: str | None = None  # a camera setting to fix and how (Chinese), e.g. its I-frame interval or H.265
+    codec: str | None = None  # the stream's video codec as this node reads it (h264, hevc, mjpeg)
+    live: dict[str, object] | None = None  # the wall: playable here, why not, viewers now (api/routes/live.py)
 
 
 def _out(row: CameraEvent) -> CameraEventOut:
@@ -77,13 +79,17 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
         out = []
         for d in devices:
             view = running.decoding(d.id) if running is not None else None
+            live = running.live_view(d.id) if running is not None else None
+            codec = running.camera_codec(d.id) if running is not None else None
             open_kinds = sorted({e.kind for e in repo.search(camera_id=d.id, kind=None, since=None, until=None,
                                                              limit=50) if e.ended_at is None})
             out.append(CameraOut(id=d.id, name=d.name, site_id=d.site_id, enabled=d.enabled,
                                  online="camera_offline" not in open_kinds, open_events=open_kinds,
                                  node=watcher.get(d.id),
                                  keyframe_interval_s=view.keyframe_interval_s if view else None,
-                                 keyframe_idle=view.idle if view else None, warning=view.warning if view else None))
+                                 keyframe_idle=view.idle if view else None,
+                                 warning=" ".join(w for w in (view and view.warning, live and live.warning) if w) or None,
+                                 codec=codec, live=live.as_dict() if live else None))
         return out
 
 

@@ -59,7 +59,7 @@
 
   function enter() { connect(); }
 
-  function leave() { disconnect(); }
+  function leave() { disconnect(); WatchdWall.clear($('cameras')); }
 
   // ---- the live stream --------------------------------------------------------------------------
 
@@ -220,29 +220,18 @@
 
   function renderCameras(cameras) {
     var box = $('cameras');
-    clear(box);
     $('camera-count').textContent = cameras.length ? '（' + cameras.length + '）' : '';
-    if (!cameras.length) { box.appendChild(el('div', { className: 'd-camera-event' }, ['未配置摄像头'])); }
-    cameras.forEach(function (cam) {
-      var shot = null;
+    if (!cameras.length) {
+      WatchdWall.clear(box);
+      box.appendChild(el('div', { className: 'd-camera-event' }, ['未配置摄像头']));
+      return;
+    }
+    if (box.firstChild && !box.firstChild.dataset.camera) { clear(box); }
+    // The wall (api/static/live-wall.js) keeps its tiles, so a live video is not rebuilt on each update.
+    WatchdWall.render(box, cameras, function (cam) {
       var ev = cam.last_event;
-      if (ev && ev.snapshot) {
-        shot = el('img', { alt: '最近事件抓拍' });
-        loadShot(ev.snapshot, shot);
-      } else {
-        shot = el('div', { className: 'd-noshot' }, ['无抓拍']);
-      }
-      box.appendChild(el('div', { className: 'd-camera', dataset: { camera: cam.id, state: cam.state } }, [
-        shot,
-        el('div', { className: 'd-camera-body' }, [
-          el('span', { className: 'd-state is-' + cam.state }, [cam.text]),
-          el('div', { className: 'd-camera-name' }, [cam.name]),
-          el('div', {}, [cam.site_name]),
-          el('div', { className: 'd-camera-event' }, [ev ? monthDay(ev.at) + ' ' + hhmm(ev.at) + ' ' + ev.text : '无事件']),
-          cam.warning ? el('div', { className: 'd-camera-warning' }, [cam.warning]) : null
-        ])
-      ]));
-    });
+      return ev ? monthDay(ev.at) + ' ' + hhmm(ev.at) + ' ' + ev.text : '无事件';
+    }, loadShot);
   }
 
   function renderIncidents(incidents) {

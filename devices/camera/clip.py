@@ -85,32 +85,24 @@ class PacketRing:
         return [e for e in self._entries if e.seq >= start]
 
 
-class ClipWriter:
-    """Writes packets into an MP4 (H.264/H.265) or Matroska file with timestamps starting at zero.
+class Rebase:
+    """The packets of one output, copied with timestamps starting at zero at its first keyframe.
 
-    With `arrival_time` (a live stream without timestamps, e.g. HTTP MJPEG, whose demuxer numbers
-    the pictures as if 25 came a second) the pictures are timed by their media time instead.
+    Shared by the clip files and the live view. With `arrival_time` (a live stream without
+    timestamps, e.g. HTTP MJPEG, whose demuxer numbers the pictures as if 25 came a second) the
+    pictures are timed by their media time instead. Out-of-order or repeated packets, which a
+    muxer would refuse, are dropped.
     """
 
-    def __init__(self, base_path: str, template: av.video.stream.VideoStream, *, arrival_time: bool = False) -> None:
-        codec = template.codec_context.name
-        self.path = base_path + (".mp4" if codec in _MP4_CODECS else ".mkv")
-        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-        self._out = av.open(self.path, "w")
-        self._stream = self._out.add_stream_from_template(template)
+    def __init__(self, template: av.video.stream.VideoStream, *, arrival_time: bool = False) -> None:
         self._time_base: Fraction | None = template.time_base
         self._arrival_time = arrival_time
         self._base: int | None = None
         self._last_dts: int | None = None
         self.start_s: float | None = None
-        self.end_s = 0.0
-        self.packets = 0
 
-    def write_all(self, entries: Iterable[BufferedPacket]) -> None:
-        for entry in entries:
-            self.write(entry)
-
-    def write(self, entry: BufferedPacket) -> None:
+    def copy(self, entry: BufferedPacket, stream: av.video.stream.VideoStream) -> av.Packet[Any] | None:
+        """A copy of the entry's packet for `stream`, rebased; None when it must be left out."""
         src = entry.packet
         pts = src.pts if src.pts is not None else src.dts
         dts = src.dts if src.dts is not None else pts
@@ -121,14 +113,14 @@ class ClipWriter:
                 pts = dts = max(dts, self._base + self._last_dts + 1)  # pictures that arrived together
             time_base = _MILLISECOND
         if pts is None or dts is None:
-            return
+            return None
         if self._base is None:
             if not entry.keyframe:
-                return  # a clip must start with a keyframe
+                return None  # an output must start with a keyframe
             self._base = dts
             self.start_s = entry.pts_s
         if self._last_dts is not None and dts - self._base <= self._last_dts:
-            return  # out-of-order or repeated packet: the muxer would refuse it
+            return None  # out-of-order or repeated packet: the muxer would refuse it
         copy = av.Packet(bytes(src))
         copy.pts = pts - self._base
         copy.dts = dts - self._base
@@ -137,9 +129,37 @@ class ClipWriter:
         copy.is_keyframe = entry.keyframe
         if src.duration and not self._arrival_time:
             copy.duration = src.duration
-        copy.stream = self._stream
-        self._out.mux(copy)
+        copy.stream = stream
         self._last_dts = dts - self._base
+        return copy
+
+
+class ClipWriter:
+    """Writes packets into an MP4 (H.264/H.265) or Matroska file with timestamps starting at zero."""
+
+    def __init__(self, base_path: str, template: av.video.stream.VideoStream, *, arrival_time: bool = False) -> None:
+        codec = template.codec_context.name
+        self.path = base_path + (".mp4" if codec in _MP4_CODECS else ".mkv")
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        self._out = av.open(self.path, "w")
+        self._stream = self._out.add_stream_from_template(template)
+        self._rebase = Rebase(template, arrival_time=arrival_time)
+        self.end_s = 0.0
+        self.packets = 0
+
+    @property
+    def start_s(self) -> float | None:
+        return self._rebase.start_s
+
+    def write_all(self, entries: Iterable[BufferedPacket]) -> None:
+        for entry in entries:
+            self.write(entry)
+
+    def write(self, entry: BufferedPacket) -> None:
+        copy = self._rebase.copy(entry, self._stream)
+        if copy is None:
+            return
+        self._out.mux(copy)
         self.end_s = max(self.end_s, entry.pts_s)
         self.packets += 1
 
@@ -153,4 +173,3 @@ class ClipWriter:
                 os.remove(self.path)
             return None
         return ClipInfo(path=self.path, start_s=self.start_s, end_s=self.end_s, size_bytes=os.path.getsize(self.path))
-

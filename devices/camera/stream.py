@@ -6,7 +6,8 @@ Blocking; runs in the camera watch's worker thread (PyAV releases the GIL while 
   default (`rtsp_transport`), UDP on request; HTTP MJPEG and files open the same way.
 - Adaptive decoding: with `keyframes_only`, only keyframe packets reach the decoder
   (`skip_frame = "NONKEY"` as well) and at most one picture per `idle_interval_s` for intra-only
-  streams such as MJPEG. Every packet is still read and kept in the pre-buffer.
+  streams such as MJPEG. Every packet is still read and kept in the pre-buffer, and remuxed for
+  the live view while someone watches (`devices.camera.live`).
 - Switching to full decoding may replay the buffered packets from an earlier keyframe, so the
   pictures between the last two keyframes are analysed too (accurate onset, no waiting for the
   next keyframe).
@@ -25,6 +26,7 @@ Blocking; runs in the camera watch's worker thread (PyAV releases the GIL while 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -40,7 +42,8 @@ import numpy as np
 import numpy.typing as npt
 
 from devices.camera.clip import BufferedPacket, ClipWriter, PacketRing
-from devices.contracts import ClipInfo, DeviceAuthError, DeviceError, DeviceUnavailable, LumaFrame
+from devices.camera.live import LiveTap
+from devices.contracts import ClipInfo, DeviceAuthError, DeviceError, DeviceUnavailable, LiveSink, LumaFrame
 from devices.video.source import CameraSource
 
 _LOGGER = logging.getLogger(__name__)
@@ -109,6 +112,7 @@ class PyAvStream:
         idle_max_gap_s: float | None = None,
         realtime: bool = False,
         halt: threading.Event | None = None,
+        live: LiveSink | None = None,
     ) -> None:
         self.device_id = device_id
         self.source = source
@@ -138,6 +142,7 @@ class PyAvStream:
             self._container.close()
             raise
         self._ring = PacketRing(prebuffer_s)
+        self._live = LiveTap(live, device_id) if live is not None else None
         self._replay: deque[BufferedPacket] = deque()
         self._frames: deque[LumaFrame] = deque()
         self._clip: ClipWriter | None = None
@@ -249,6 +254,8 @@ class PyAvStream:
         }
 
     def close(self) -> None:
+        if self._live is not None:
+            self._live.stop()
         with contextlib.suppress(Exception):
             self.stop_clip()
         with contextlib.suppress(Exception):
@@ -282,6 +289,11 @@ class PyAvStream:
                 except (av.error.FFmpegError, OSError, ValueError) as exc:
                     _LOGGER.warning("camera %s: clip write failed, clip closed: %s", self.device_id, exc)
                     self.stop_clip()
+            if self._live is not None:
+                self._live.feed(
+                    entry, self._stream, self.codec, functools.partial(self._ring.from_keyframe_at_or_before, entry.pts_s),
+                    arrival_time=self._arrival_time,
+                )
             return entry
 
     def _measure_keyframes(self, entry: BufferedPacket) -> None:

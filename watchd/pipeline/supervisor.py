@@ -22,11 +22,13 @@ import numpy.typing as npt
 from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import CheckIn, DeviceEvent, DeviceStatus, Driver, EventSink, Frame
 from devices.registry import AnyDeviceConfig, Role, create_driver, has_role
+from watchd.domain.live import LiveView
 from watchd.domain.observations import ObservationSink
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, staged
 from watchd.ops.runtime import CameraCounts, DeviceCounts
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
 from watchd.pipeline.camera_watch.keyframes import DecodingView
+from watchd.pipeline.camera_watch.live import LiveChannel
 from watchd.pipeline.camera_watch.watch import CameraWatchService
 from watchd.pipeline.duty_watch.watch import DutyWatch
 from watchd.services.checkins import CheckinService, NewCheckin
@@ -165,6 +167,15 @@ class DeviceSupervisor:
 
     def decoding(self, camera_id: str) -> DecodingView | None:
         return self.cameras.decoding(camera_id)
+
+    def camera_codec(self, camera_id: str) -> str | None:
+        return self.cameras.codec(camera_id)
+
+    def live_view(self, camera_id: str) -> LiveView:
+        return self.cameras.live_view(camera_id)
+
+    def live_feed(self, camera_id: str) -> LiveChannel | None:
+        return self.cameras.live.channel(camera_id) if camera_id in self.cameras.watched else None
 
     def start(self) -> None:
         """Start the shared tasks, and every device unless a lease keeper hands them out."""

@@ -26,6 +26,7 @@ from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.db.repositories.duty_presence import DutyPresenceRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
+from watchd.domain.live import LiveView, live_text
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
 from watchd.ops.runtime import Runtime
@@ -125,6 +126,8 @@ class Dashboard:
     def _cameras(self, now: datetime, incidents: list[IncidentView]) -> list[dict[str, Any]]:
         offline = {i.subject for i in incidents if i.kind == ObservationKind.camera_offline}
         tampered = {i.subject for i in incidents if i.kind == ObservationKind.tamper}
+        alarmed = {i.subject for i in incidents if i.status == "open"}
+        active_kinds = {"motion", "tamper"}
         out: list[dict[str, Any]] = []
         with self.db.read() as s:
             sites = {x.id: x.name for x in SitesRepository(s).list_sites()}
@@ -134,6 +137,7 @@ class Dashboard:
                 if d.kind not in CAMERA_KINDS or not d.enabled:
                     continue
                 last: dict[str, Any] | None = None
+                open_kinds: set[str] = set()
                 if has_role(d.kind, Role.camera):
                     recent = events.search(camera_id=d.id, kind=None, since=None, until=None, limit=20)
                     open_kinds = {e.kind for e in recent if e.ended_at is None}
@@ -163,6 +167,8 @@ class Dashboard:
                     "id": d.id, "name": d.name or d.id, "kind": d.kind, "site_id": d.site_id,
                     "site_name": sites.get(d.site_id, d.site_id), "state": state,
                     "text": CAMERA_STATE_TEXT[state], "last_event": last, "warning": self._warning(d.id),
+                    # The wall turns a tile live while something happens there (motion, tampering, an incident).
+                    "active": bool(active_kinds & open_kinds) or d.id in alarmed, "live": self._live(d.id),
                 })
         return out
 
@@ -170,7 +176,14 @@ class Dashboard:
         """A camera setting to fix (its keyframe interval), as the node watching it sees it."""
         devices = self.runtime.devices
         view = devices.decoding(camera_id) if devices is not None else None
-        return view.warning if view is not None else None
+        live = devices.live_view(camera_id) if devices is not None else None
+        return " ".join(w for w in (view and view.warning, live and live.warning) if w) or None
+
+    def _live(self, camera_id: str) -> dict[str, object]:
+        """Whether the wall can play the camera live (it is watched by this node, in H.264), and if not why."""
+        devices = self.runtime.devices
+        view = devices.live_view(camera_id) if devices is not None else LiveView(False, "not_here", 0)
+        return {**view.as_dict(), "text": live_text(view.problem) if view.problem else ""}
 
     def _incident(self, i: IncidentView) -> dict[str, Any]:
         return {

@@ -27,9 +27,11 @@ def gstreamer_ok() -> bool:
 
 
 class RtspServer:
-    def __init__(self, video: Path, user: str | None = None, password: str | None = None, keyint: int = 10) -> None:
+    def __init__(
+        self, video: Path, user: str | None = None, password: str | None = None, keyint: int = 10, codec: str = "h264",
+    ) -> None:
         self.port = free_port()
-        self.env = {**os.environ, "RTSP_KEYINT": str(keyint)}  # pictures between two keyframes
+        self.env = {**os.environ, "RTSP_KEYINT": str(keyint), "RTSP_CODEC": codec}  # pictures between two keyframes
         self.args = [SYSTEM_PYTHON, str(SERVER), str(self.port), str(video)] + ([user, password] if user and password else [])
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -56,8 +58,10 @@ def rtsp_server_factory() -> Iterator[type[RtspServer] | object]:
     need(sys.platform.startswith("linux") and gstreamer_ok(), "GStreamer RTSP server (gir1.2-gst-rtsp-server-1.0) missing")
     started: list[RtspServer] = []
 
-    def factory(video: Path, user: str | None = None, password: str | None = None, keyint: int = 10) -> RtspServer:
-        server = RtspServer(video, user, password, keyint)
+    def factory(
+        video: Path, user: str | None = None, password: str | None = None, keyint: int = 10, codec: str = "h264",
+    ) -> RtspServer:
+        server = RtspServer(video, user, password, keyint, codec)
         server.start()
         started.append(server)
         return server

@@ -25,6 +25,7 @@ from devices.backoff import REAL_TIME, Backoff, Timing
 from devices.contracts import DeviceAuthError, DeviceError, VideoStream
 from devices.registry import CameraConfig, open_video_stream
 from watchd.db.session import Database
+from watchd.domain.live import LiveView
 from watchd.domain.notices import NoticeSink
 from watchd.domain.observations import ObservationSink
 from watchd.events.mqtt import MqttPublisher
@@ -32,6 +33,7 @@ from watchd.ops.heartbeat import Heartbeat, Heartbeats, staged
 from watchd.ops.retention import prune_camera_media
 from watchd.pipeline.camera_watch.connection import CameraState, online_change
 from watchd.pipeline.camera_watch.keyframes import DecodingView
+from watchd.pipeline.camera_watch.live import LiveHub, live_view
 from watchd.pipeline.camera_watch.loop import CameraLoop, LoopCounters, LoopEvent
 from watchd.pipeline.camera_watch.recorder import CameraRecorder
 from watchd.settings.cameras import CameraWatchSettings
@@ -92,6 +94,7 @@ class CameraWatchService:
             publisher=self.publisher, notices=notices,
         )
         self.states: dict[str, CameraState] = {c.id: self._new_state(c) for c in self.cameras}
+        self.live = LiveHub(c.id for c in self.cameras)
         self._tasks: list[asyncio.Task[None]] = []
         self._running: dict[str, _Running] = {}
         self._started = False
@@ -191,15 +194,19 @@ class CameraWatchService:
         state.loop = cam_loop
         backoff = Backoff(1.0, config.reconnect_max_s, timing=self.timing)
         halt = state.halt
+        live = self.live.channel(config.id)
         while not halt.is_set():
             beat.beat()
             frames_before = cam_loop.counters.frames
             stream: VideoStream | None = None
             try:
                 stream = open_video_stream(
-                    config, realtime=not config.is_network, halt=halt, prebuffer_s=self.settings.pre_s + 4.0
+                    config, realtime=not config.is_network, halt=halt, prebuffer_s=self.settings.pre_s + 4.0,
+                    live=live,
                 )
                 state.stream = stream
+                if live is not None:
+                    live.connected()
                 outcome = cam_loop.run(stream, halt)
                 state.stream_stats = dict(stream.stats())
                 if outcome == "halted":
@@ -221,6 +228,8 @@ class CameraWatchService:
                         state.stream_stats = dict(stream.stats())
                     state.stream = None
                     stream.close()
+                if live is not None:
+                    live.unavailable("stopped" if halt.is_set() else "offline")
             if cam_loop.counters.frames > frames_before:
                 backoff.worked()
             state.reconnects += 1
@@ -269,7 +278,7 @@ class CameraWatchService:
                 "online": state.online, "reconnects": state.reconnects, "last_error": state.last_error,
                 "dropped_events": state.dropped_events, "frames": counters.frames, "analysed": counters.analysed,
                 "suspicions": counters.suspicions, "events": counters.events,
-                "stream": state.live_stats(), **_decoding(loop),
+                "stream": state.live_stats(), **_decoding(loop), "live": self.live_view(state.config.id).as_dict(),
             })
         return out
 
@@ -279,6 +288,20 @@ class CameraWatchService:
         if camera_id not in self._running or state is None or state.loop is None:
             return None
         return state.loop.keyframes.view()
+
+    def codec(self, camera_id: str) -> str | None:
+        """The video codec of the camera's stream (h264, hevc, mjpeg), once connected; None otherwise."""
+        state = self.states.get(camera_id)
+        codec = state.live_stats().get("codec") if state is not None else None
+        return str(codec) if codec else None
+
+    def live_view(self, camera_id: str) -> LiveView:
+        """Whether the camera can be watched live here, and if not why (the camera page and the wall say so)."""
+        state = self.states.get(camera_id)
+        channel = self.live.channel(camera_id)
+        if state is None or channel is None or camera_id not in self._running:
+            return LiveView(False, "not_here", 0)
+        return live_view(self.codec(camera_id) or "", channel)
 
 
 def _decoding(loop: CameraLoop | None) -> dict[str, object]:
