@@ -25,9 +25,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from devices.registry import Role, has_role
 from watchd.app import Services
-from watchd.domain.live import live_text
+from watchd.domain.live import LiveFeed, LiveMessage, LiveSubscription, live_text
 from watchd.errors import ServiceError
-from watchd.pipeline.camera_watch.live import LiveChannel, LiveMessage, Viewer
 from watchd.services.permissions import Permission, allows
 
 log = logging.getLogger(__name__)

@@ -114,7 +114,7 @@ class LiveChannel:
         with self._lock:
             # The last viewer gone: the worker stops remuxing at its next packet, and the next
             # viewer starts a new session (until then a newcomer joins the one still running).
-            self._viewers.discard(viewer)  # type: ignore[arg-type]
+            self._viewers.discard(viewer)
 
     def status(self) -> dict[str, object]:
         with self._lock:
