@@ -95,16 +95,24 @@ def open_video_stream(
 
     `live`: where the live view goes while someone watches (remuxed packets, no decoding).
     """
+    from devices.camera.record import MainStreamRecorder
     from devices.camera.stream import PyAvStream
     from devices.video.source import resolve_source
 
     source = resolve_source(config.source, config.password_env, where=f"camera {config.id}")
+    record = None
+    if config.record_source is not None:
+        main = resolve_source(config.record_source, config.password_env, where=f"camera {config.id} record_source")
+        record = MainStreamRecorder(
+            config.id, main, transport=config.transport, open_timeout_s=config.open_timeout_s,
+            read_timeout_s=max(5.0, min(config.offline_after_s, 15.0)), prebuffer_s=prebuffer_s,
+        )
     return PyAvStream(
         device_id=config.id, source=source, transport=config.transport,
         open_timeout_s=config.open_timeout_s, read_timeout_s=max(5.0, min(config.offline_after_s, 15.0)),
         analysis_width=config.analysis_width, prebuffer_s=prebuffer_s,
         idle_interval_s=1.0, idle_max_gap_s=config.max_keyframe_interval_s, realtime=realtime, halt=halt,
-        live=live,
+        live=live, record=record,
     )
 
 

@@ -66,6 +66,12 @@ class CameraConfig(DeviceConfigBase):
         description="rtsp:// or http(s):// URL (the user name may be in it, never the password), or a video file "
         "(played at its own speed, for demos).",
     )
+    record_source: str | None = Field(
+        None, min_length=1, max_length=500, title="Main stream for clips",
+        description="The `record` role: the camera's main stream (e.g. Hikvision /Streaming/Channels/101, Dahua "
+        "subtype=0), read without decoding, event clips cut from it at full resolution. `source` is then the "
+        "substream (102, subtype=1) for analysis (`detect`) and the live wall (`live`). Unset: one stream serves all.",
+    )
     password_env: str | None = Field(
         None, pattern=PASSWORD_ENV_PATTERN, title="Password variable",
         description="Name of the environment variable (or systemd credential, LoadCredential=) holding the "
@@ -132,6 +138,11 @@ class CameraConfig(DeviceConfigBase):
     @classmethod
     def verify_source(cls, value: str) -> str:
         return check_source_url(value)
+
+    @field_validator("record_source")
+    @classmethod
+    def verify_record_source(cls, value: str | None) -> str | None:
+        return None if value is None else check_source_url(value)
 
     @field_validator("zones")
     @classmethod

@@ -43,6 +43,7 @@ import numpy.typing as npt
 
 from devices.camera.clip import BufferedPacket, ClipWriter, PacketRing
 from devices.camera.live import LiveTap
+from devices.camera.record import MainStreamRecorder
 from devices.contracts import ClipInfo, DeviceAuthError, DeviceError, DeviceUnavailable, LiveSink, LumaFrame
 from devices.video.source import CameraSource
 
@@ -113,6 +114,7 @@ class PyAvStream:
         realtime: bool = False,
         halt: threading.Event | None = None,
         live: LiveSink | None = None,
+        record: MainStreamRecorder | None = None,
     ) -> None:
         self.device_id = device_id
         self.source = source
@@ -143,6 +145,8 @@ class PyAvStream:
             raise
         self._ring = PacketRing(prebuffer_s)
         self._live = LiveTap(live, device_id) if live is not None else None
+        self._record = record  # the main stream for clips (the `record` role), when configured
+        self._record_clip_from: float | None = None
         self._replay: deque[BufferedPacket] = deque()
         self._frames: deque[LumaFrame] = deque()
         self._clip: ClipWriter | None = None
@@ -231,7 +235,10 @@ class PyAvStream:
         return np.asarray(self._last_frame.to_ndarray(format="bgr24"), dtype=np.uint8)
 
     def start_clip(self, path: str, from_s: float) -> None:
-        if self._clip is not None:
+        if self._clip is not None or self._record_clip_from is not None:
+            return
+        if self._record is not None and self._record.start_clip(path, max(0.0, self._last_packet_s - from_s)):
+            self._record_clip_from = from_s  # cut from the main stream; its clock is not this stream's
             return
         try:
             writer = ClipWriter(path, self._stream, arrival_time=self._arrival_time)
@@ -243,6 +250,12 @@ class PyAvStream:
         self._clip = writer
 
     def stop_clip(self) -> ClipInfo | None:
+        start, self._record_clip_from = self._record_clip_from, None
+        if start is not None and self._record is not None:
+            info = self._record.stop_clip()
+            if info is None:
+                return None
+            return ClipInfo(path=info.path, start_s=start, end_s=start + info.end_s - info.start_s, size_bytes=info.size_bytes)
         writer, self._clip = self._clip, None
         return writer.close() if writer is not None else None
 
@@ -258,6 +271,8 @@ class PyAvStream:
             self._live.stop()
         with contextlib.suppress(Exception):
             self.stop_clip()
+        if self._record is not None:
+            self._record.close()
         with contextlib.suppress(Exception):
             self._container.close()
 

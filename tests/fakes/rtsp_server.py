@@ -1,9 +1,9 @@
 """A real RTSP server on loopback for tests (GStreamer gst-rtsp-server). Run with Debian's python:
 
-    [RTSP_KEYINT=N] [RTSP_CODEC=h265] /usr/bin/python3 tests/fakes/rtsp_server.py PORT FILE [USER PASSWORD]
+    [RTSP_KEYINT=N] [RTSP_CODEC=h265] [RTSP_SIZE=WxH] /usr/bin/python3 tests/fakes/rtsp_server.py PORT FILE [USER PASSWORD]
 
 Mount /cam: FILE transcoded to H.264 (H.265 with RTSP_CODEC=h265, as a camera set to H.265 sends)
-with a keyframe every RTSP_KEYINT pictures (10 unless set), looped. With USER and PASSWORD, clients must authenticate (Basic). Prints "ready" once listening.
+with a keyframe every RTSP_KEYINT pictures (10 unless set), at RTSP_SIZE (384x288 unless set), looped. With USER and PASSWORD, clients must authenticate (Basic). Prints "ready" once listening.
 Fake: tests only.
 """
 
@@ -20,6 +20,7 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 def main() -> None:
     port, path = sys.argv[1], sys.argv[2]
     keyint = int(os.environ.get("RTSP_KEYINT", "10"))
+    width, height = os.environ.get("RTSP_SIZE", "384x288").split("x")
     if os.environ.get("RTSP_CODEC") == "h265":
         encode = f"x265enc tune=zerolatency speed-preset=ultrafast key-int-max={keyint} ! rtph265pay name=pay0 pt=96 config-interval=1"
     else:
@@ -32,7 +33,7 @@ def main() -> None:
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(
         f"( multifilesrc location={path} loop=true ! decodebin ! videoconvert ! videoscale ! "
-        f"video/x-raw,width=384,height=288 ! {encode} )"
+        f"video/x-raw,width={width},height={height} ! {encode} )"
     )
     factory.set_shared(True)
     if len(sys.argv) > 4:

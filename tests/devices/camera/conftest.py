@@ -29,9 +29,11 @@ def gstreamer_ok() -> bool:
 class RtspServer:
     def __init__(
         self, video: Path, user: str | None = None, password: str | None = None, keyint: int = 10, codec: str = "h264",
+        size: str = "384x288",
     ) -> None:
         self.port = free_port()
-        self.env = {**os.environ, "RTSP_KEYINT": str(keyint), "RTSP_CODEC": codec}  # pictures between two keyframes
+        # keyint: pictures between two keyframes
+        self.env = {**os.environ, "RTSP_KEYINT": str(keyint), "RTSP_CODEC": codec, "RTSP_SIZE": size}
         self.args = [SYSTEM_PYTHON, str(SERVER), str(self.port), str(video)] + ([user, password] if user and password else [])
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -60,8 +62,9 @@ def rtsp_server_factory() -> Iterator[type[RtspServer] | object]:
 
     def factory(
         video: Path, user: str | None = None, password: str | None = None, keyint: int = 10, codec: str = "h264",
+        size: str = "384x288",
     ) -> RtspServer:
-        server = RtspServer(video, user, password, keyint, codec)
+        server = RtspServer(video, user, password, keyint, codec, size)
         server.start()
         started.append(server)
         return server
