@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
 
@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from api.access import PermissionDenied, document_permissions
+from api.access import document_permissions
 from api.routes import (
     ack,
     adms,
@@ -50,8 +50,10 @@ class State(TypedDict):
     services: Services
 
 
-def _problem(status: int, code: str, message: str, **details: object) -> JSONResponse:
-    body: dict[str, object] = {"code": code, "message": message, **details}
+def _problem(status: int, code: str, message: str, details: Mapping[str, object] | None = None) -> JSONResponse:
+    """The error body every answer has. `details` is a mapping, never keyword arguments: a service's
+    detail may be named like a parameter here (a request's `status` once made that a 500)."""
+    body: dict[str, object] = {**(details or {}), "code": code, "message": message}
     return JSONResponse({"detail": body}, status_code=status)
 
 
@@ -59,8 +61,7 @@ async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.code, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    text = exc.text if isinstance(exc, PermissionDenied) else zh(exc.code)
-    resp = _problem(exc.status, exc.code, text, reason=exc.message, **exc.details)
+    resp = _problem(exc.status, exc.code, exc.text or zh(exc.code), {**exc.details, "reason": exc.message})
     if headers:
         resp.headers.update(headers)
     return resp
@@ -72,7 +73,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")} for e in exc.errors()
     ]
     log.info("%s %s -> 422 bad request: %s", request.method, request.url.path, fields)
-    return _problem(422, "bad_request", zh("bad_request"), fields=fields)
+    return _problem(422, "bad_request", zh("bad_request"), {"fields": fields})
 
 
 def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -114,7 +115,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
     async def refuse_huge_bodies(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            return _problem(413, "too_large", zh("too_large"), reason=f"request body over {limit} bytes")
+            return _problem(413, "too_large", zh("too_large"), {"reason": f"request body over {limit} bytes"})
         return await call_next(request)
 
     for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, duty, dashboard, notices):

@@ -24,6 +24,7 @@ from watchd.domain.attendance.duty import DutyCalendar, NoDutyCalendar
 from watchd.domain.attendance.schedule import midnight
 from watchd.domain.checkin import local_day
 from watchd.domain.leave import (
+    REQUEST_STATUS_NAMES,
     LeaveKind,
     LeaveRefused,
     LeaveSpan,
@@ -33,11 +34,15 @@ from watchd.domain.leave import (
     check_no_duty,
     month_bounds,
 )
-from watchd.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from watchd.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, already_decided
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import Principal
 
 log = logging.getLogger(__name__)
+
+
+def _decided(what: str, request_id: int, state: str) -> ServiceError:
+    return already_decided("already_decided", f"{what} {request_id} is {state}", state, REQUEST_STATUS_NAMES[state])
 LEADER_ROLES = frozenset({"leader", "principal_leader"})
 
 
@@ -174,7 +179,7 @@ class LeaveService:
             person = person_or_404(people, row.person_id)
             check_may_decide(people, actor, person)
             if row.status != RequestStatus.pending.value:
-                raise Conflict("already_decided", f"leave request {request_id} is {row.status}", status=row.status)
+                raise _decided("leave request", request_id, row.status)
             if approve:
                 try:  # the roster may have changed since the request was filed
                     check_no_duty(row.person_id, row.start_at, row.end_at, self.zone, self.duty)
@@ -197,7 +202,7 @@ class LeaveService:
             person = person_or_404(people, row.person_id)
             check_may_file(people, actor, person)
             if row.status not in (RequestStatus.pending.value, RequestStatus.approved.value):
-                raise Conflict("already_decided", f"leave request {request_id} is {row.status}", status=row.status)
+                raise _decided("leave request", request_id, row.status)
             was_approved = row.status == RequestStatus.approved.value
             row.status = RequestStatus.cancelled.value
             row.decided_by, row.decided_at = actor.username, self.clock()
@@ -266,7 +271,7 @@ class LeaveService:
             person = person_or_404(people, row.person_id)
             check_may_decide(people, actor, person)
             if row.status != RequestStatus.pending.value:
-                raise Conflict("already_decided", f"make-up request {request_id} is {row.status}", status=row.status)
+                raise _decided("make-up request", request_id, row.status)
             row.status = (RequestStatus.approved if approve else RequestStatus.rejected).value
             row.decided_by, row.decided_at, row.decision_note = actor.username, now, note.strip()[:500]
             view = _makeup_view(row, person.name)
