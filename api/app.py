@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from api.access import document_permissions
+from api.openapi_errors import document_errors
 from api.routes import (
     ack,
     adms,
@@ -83,11 +84,11 @@ def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            if "HTTPValidationError" in components:
-                problem = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
-                components.update(problem.pop("$defs", {}))
-                components["HTTPValidationError"] = problem  # every route's $ref stays valid
-                components.pop("ValidationError", None)
+            problem = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(problem.pop("$defs", {}))
+            components["HTTPValidationError"] = problem  # every route's 422 $ref stays valid
+            components.pop("ValidationError", None)
+            document_errors(schema, app.routes)  # 401/403/404/409/413/415 with their body
             app.openapi_schema = schema
         return app.openapi_schema
 
