@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.access import document_permissions
 from api.openapi_errors import document_errors
@@ -77,6 +78,20 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _problem(422, "bad_request", zh("bad_request"), {"fields": fields})
 
 
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's and Starlette's own errors (a body that is not JSON: 400; no such path: 404) in the
+    problem body every error has."""
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status_code, code, exc.detail)
+    resp = _problem(exc.status_code, code, zh(code), {"reason": str(exc.detail)})
+    resp.headers.update(exc.headers or {})
+    return resp
+
+
 def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """FastAPI documents 422 as its own `HTTPValidationError`; ours is the problem body every error has."""
 
@@ -109,6 +124,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
     )
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     settings = services.config.settings
     limit = max_request_bytes or settings.recognition.max_upload_bytes * (settings.liveness.max_frames + 1)
 

@@ -9,7 +9,8 @@ the route declares, so they are derived here from the routes rather than written
 - 404: the route names something: a path parameter, a query parameter or a request body
   (a person, a room, a site that may not exist);
 - 409: the route changes something (not GET): a duplicate, a request already decided;
-- 413: the route takes a request body (the size limit of api/app.py, and of uploads);
+- 400 and 413: the route takes a request body (one that cannot be parsed; the size limit of
+  api/app.py, and of uploads);
 - 415: the route takes uploaded files (only JPEG or PNG, api/uploads.py);
 - 422: the route reads any input (FastAPI adds it where there are parameters) or changes something.
 
@@ -73,7 +74,7 @@ def error_codes(route: APIRoute, method: str, operation: dict[str, Any]) -> list
     if method != "get":
         codes |= {409, 422}
     if route.body_field is not None:
-        codes.add(413)
+        codes |= {400, 413}  # 400: a body that cannot be parsed at all (not JSON, a broken form)
     if _uploads_files(operation):
         codes.add(415)
     return sorted(codes)
