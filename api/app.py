@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
 
@@ -13,8 +13,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.access import PermissionDenied, document_permissions
+from api.access import document_permissions
+from api.openapi_errors import document_errors
 from api.routes import (
     ack,
     adms,
@@ -51,8 +53,10 @@ class State(TypedDict):
     services: Services
 
 
-def _problem(status: int, code: str, message: str, **details: object) -> JSONResponse:
-    body: dict[str, object] = {"code": code, "message": message, **details}
+def _problem(status: int, code: str, message: str, details: Mapping[str, object] | None = None) -> JSONResponse:
+    """The error body every answer has. `details` is a mapping, never keyword arguments: a service's
+    detail may be named like a parameter here (a request's `status` once made that a 500)."""
+    body: dict[str, object] = {**(details or {}), "code": code, "message": message}
     return JSONResponse({"detail": body}, status_code=status)
 
 
@@ -60,8 +64,7 @@ async def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
     log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status, exc.code, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    text = exc.text if isinstance(exc, PermissionDenied) else zh(exc.code)
-    resp = _problem(exc.status, exc.code, text, reason=exc.message, **exc.details)
+    resp = _problem(exc.status, exc.code, exc.text or zh(exc.code), {**exc.details, "reason": exc.message})
     if headers:
         resp.headers.update(headers)
     return resp
@@ -73,7 +76,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")} for e in exc.errors()
     ]
     log.info("%s %s -> 422 bad request: %s", request.method, request.url.path, fields)
-    return _problem(422, "bad_request", zh("bad_request"), fields=fields)
+    return _problem(422, "bad_request", zh("bad_request"), {"fields": fields})
+
+
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's and Starlette's own errors (a body that is not JSON: 400; no such path: 404) in the
+    problem body every error has."""
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    log.info("%s %s -> %d %s: %s", request.method, request.url.path, exc.status_code, code, exc.detail)
+    resp = _problem(exc.status_code, code, zh(code), {"reason": str(exc.detail)})
+    resp.headers.update(exc.headers or {})
+    return resp
 
 
 def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -83,11 +100,11 @@ def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            if "HTTPValidationError" in components:
-                problem = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
-                components.update(problem.pop("$defs", {}))
-                components["HTTPValidationError"] = problem  # every route's $ref stays valid
-                components.pop("ValidationError", None)
+            problem = ProblemOut.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(problem.pop("$defs", {}))
+            components["HTTPValidationError"] = problem  # every route's 422 $ref stays valid
+            components.pop("ValidationError", None)
+            document_errors(schema, app.routes)  # 401/403/404/409/413/415 with their body
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -108,6 +125,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
     )
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     settings = services.config.settings
     limit = max_request_bytes or settings.recognition.max_upload_bytes * (settings.liveness.max_frames + 1)
 
@@ -115,7 +133,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
     async def refuse_huge_bodies(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            return _problem(413, "too_large", zh("too_large"), reason=f"request body over {limit} bytes")
+            return _problem(413, "too_large", zh("too_large"), {"reason": f"request body over {limit} bytes"})
         return await call_next(request)
 
     for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices):

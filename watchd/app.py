@@ -47,6 +47,7 @@ from watchd.services.holiday_notice import HolidayNoticeService
 from watchd.services.leave import LeaveService
 from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
+from watchd.services.person_duties import PersonDuties
 from watchd.services.punches import PunchService
 from watchd.services.reminder_outbox import OutboxReminders
 from watchd.services.visits import VisitService
@@ -77,6 +78,7 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
     log.info("services ready: database %s, data in %s", db.dialect, config.data_dir)
     duty = DutyService(db, settings, clock)
     oncall = RosterOnCall(duty, ConfiguredOnCall(db, settings.alerts.on_call))
+    people.check_free = PersonDuties(duty).check_free
     alerts = AlertService(db, settings, config.data_dir, clock, oncall=oncall)
     punches = PunchService(db, settings, checkins, clock)
     notices = NoticeService(db, settings, clock, alerts)

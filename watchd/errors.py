@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from watchd.messages import zh
+
 
 class ServiceError(Exception):
     """`code` is stable and machine-readable; `message` is English, for logs."""
 
     status = 400
+    #: The user's message in Chinese when the code's own text is not enough (else `zh(code)`).
+    text: str | None = None
 
     def __init__(self, code: str, message: str, **details: object) -> None:
         super().__init__(code, message)
@@ -39,3 +43,10 @@ class Conflict(ServiceError):
 
 class TooLarge(ServiceError):
     status = 413
+
+
+def already_decided(code: str, message: str, state: str, state_text: str) -> Conflict:
+    """409 for a decision on a request that is no longer pending; the answer names its state."""
+    exc = Conflict(code, message, state=state, state_text=state_text)
+    exc.text = f"{zh(code)}（当前状态：{state_text}）"
+    return exc

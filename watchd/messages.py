@@ -34,6 +34,10 @@ ZH: dict[str, str] = {
     # people and auth
     "person_not_found": "人员不存在",
     "person_exists": "人员编号已存在",
+    "not_found": "请求的地址不存在",
+    "method_not_allowed": "该地址不支持此请求方法",
+    "http_error": "请求无法处理",
+    "person_on_call": "该人员仍需接收警情，请先在配置或值班表中换人",
     "unknown_village": "所属嘎查（村）不存在",
     "no_photos": "请至少上传一张照片",
     "bad_credentials": "用户名或密码错误",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import P, allowed
 from api.deps import Forbidden, KioskDep, ServicesDep, UserDep
+from api.params import IsoDate
 from api.views import shown
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.scheduler import SchedulerRepository
@@ -193,7 +194,7 @@ def day_out(r: DayRecord, directory: Directory, zone: ZoneInfo) -> DayOut:
 @router.get("/daily", dependencies=[allowed(P.reports_read)], response_model=DailyOut)
 def daily(
     services: ServicesDep, user: UserDep,
-    day: Annotated[date | None, Query(alias="date", description="Local date; today by default")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date", description="Local date; today by default")] = None,
 ) -> DailyOut:
     """Everybody's day: settled rows once the day is settled, a live evaluation before."""
     view = services.attendance.daily(day or services.attendance.today())
@@ -247,7 +248,7 @@ def calendar(
 
 
 @router.put("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayOut)
-def set_override(day: date, body: OverrideIn, services: ServicesDep, user: UserDep) -> CalendarDayOut:
+def set_override(day: IsoDate, body: OverrideIn, services: ServicesDep, user: UserDep) -> CalendarDayOut:
     """Correct the calendar for one day; settled attendance of that day is re-settled."""
     return calendar_out(services.attendance.set_override(day, workday=body.workday, name=body.name, by=user.username))
 
@@ -278,7 +279,7 @@ def confirm_holiday_notice(body: HolidayNoticeConfirmIn, services: ServicesDep, 
 
 
 @router.delete("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayOut)
-def remove_override(day: date, services: ServicesDep, user: UserDep) -> CalendarDayOut:
+def remove_override(day: IsoDate, services: ServicesDep, user: UserDep) -> CalendarDayOut:
     return calendar_out(services.attendance.remove_override(day))
 
 

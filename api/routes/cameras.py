@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
-from api.params import Offset, RowId
+from api.params import IsoDateTime, Offset, RowId
 from devices.registry import Role, has_role
 from watchd.db.models import CameraEvent
 from watchd.db.repositories.camera_events import CameraEventsRepository
@@ -98,8 +98,8 @@ def events(
     services: ServicesDep, user: UserDep,
     camera: Annotated[str | None, Query(max_length=64)] = None,
     kind: Annotated[Literal["motion", "tamper", "camera_offline"] | None, Query()] = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601 with an offset")] = None,
-    until: Annotated[datetime | None, Query(description="ISO 8601 with an offset")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="ISO 8601 with an offset")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="ISO 8601 with an offset")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> list[CameraEventOut]:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -8,7 +7,7 @@ from fastapi.responses import FileResponse
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
-from api.params import Offset, RowId
+from api.params import IsoDate, Offset, RowId
 from api.schemas import TodayOut
 from api.views import shown
 from watchd.errors import NotFound
@@ -21,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["check-ins"])
 @router.get("/checkins", dependencies=[allowed(P.checkins_read)], response_model=list[CheckinView])
 def list_checkins(
     services: ServicesDep, user: UserDep,
-    day: Annotated[date | None, Query(alias="date", description="Local date, YYYY-MM-DD")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date", description="Local date, YYYY-MM-DD")] = None,
     site: Annotated[str | None, Query(max_length=64)] = None,
     person: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
@@ -34,7 +33,7 @@ def list_checkins(
 @router.get("/checkins/by-village", dependencies=[allowed(P.checkins_read)], response_model=TodayOut)
 def by_village(
     services: ServicesDep, user: UserDep,
-    day: Annotated[date | None, Query(alias="date", description="Local date; today by default")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date", description="Local date; today by default")] = None,
 ) -> TodayOut:
     the_day = day or services.checkins.today()
     villages = village_day(services.db, services.checkins, the_day)

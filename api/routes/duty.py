@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
-from api.params import RowId
+from api.params import IsoDate, RowId
 from api.routes.pages import STATIC
 from api.views import shown
 from watchd.domain.duty import DutyRole
@@ -102,11 +102,11 @@ class ImportOut(BaseModel):
 class SwapIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     room_id: Identifier
-    day: date = Field(description="The shift handed over (the day it starts)")
+    day: IsoDate = Field(description="The shift handed over (the day it starts)")
     role: DutyRole = DutyRole.officer
     from_person: Identifier | None = Field(None, description="Who gives the shift away; yourself when empty")
     to_person: Identifier = Field(description="Who takes it")
-    back_day: date | None = Field(None, description="换班: the shift of `to_person` that `from_person` takes in return")
+    back_day: IsoDate | None = Field(None, description="换班: the shift of `to_person` that `from_person` takes in return")
     reason: str = Field("", max_length=500)
 
 
@@ -188,7 +188,7 @@ class DutyLogOut(BaseModel):
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=2000)
-    day: date | None = Field(None, description="The shift's day; the shift running now when empty")
+    day: IsoDate | None = Field(None, description="The shift's day; the shift running now when empty")
     client_key: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{8,80}$", description="Makes a resend a no-op")
 
 
@@ -242,7 +242,7 @@ def now(services: ServicesDep, user: UserDep) -> list[OnDutyOut]:
 
 @router.get("/api/duty/roster", dependencies=[allowed(P.duty_read)], response_model=list[ShiftOut])
 def roster(
-    services: ServicesDep, user: UserDep, first: date, last: date,
+    services: ServicesDep, user: UserDep, first: IsoDate, last: IsoDate,
     room: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[ShiftOut]:
     zone = services.config.settings.zone
@@ -250,7 +250,7 @@ def roster(
 
 
 @router.put("/api/duty/roster/{room_id}/{day}", dependencies=[allowed(P.duty_roster_manage)], response_model=ShiftOut)
-def set_day(room_id: str, day: date, body: DayIn, services: ServicesDep, user: UserDep) -> ShiftOut:
+def set_day(room_id: str, day: IsoDate, body: DayIn, services: ServicesDep, user: UserDep) -> ShiftOut:
     """Replace the plan of one shift; approved swaps still apply on top."""
     view = services.duty.set_day(user, room_id, day, officers=body.officers, leaders=body.leaders)
     services.dashboard.invalidate()
@@ -284,7 +284,7 @@ async def import_roster(
 
 @router.get("/api/duty/roster.ics", dependencies=[allowed(P.duty_read)], response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
 def roster_ical(
-    services: ServicesDep, user: UserDep, first: date, last: date,
+    services: ServicesDep, user: UserDep, first: IsoDate, last: IsoDate,
     person: Annotated[str | None, Query(max_length=64, description="Only this person's shifts")] = None,
     room: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
@@ -305,7 +305,7 @@ def swaps(
     status: Annotated[list[Literal["pending", "approved", "rejected", "cancelled"]] | None, Query()] = None,
     person: Annotated[str | None, Query(max_length=64)] = None,
     room: Annotated[str | None, Query(max_length=64)] = None,
-    since: date | None = None,
+    since: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[SwapOut]:
     zone = services.config.settings.zone
@@ -348,7 +348,7 @@ def cancel_swap(swap_id: RowId, services: ServicesDep, user: UserDep) -> SwapOut
 @router.get("/api/duty/log/{room_id}", dependencies=[allowed(P.duty_log_read)], response_model=DutyLogOut)
 def duty_log(
     room_id: str, services: ServicesDep, user: UserDep,
-    day: Annotated[date | None, Query(description="The shift's day; the shift running now when empty")] = None,
+    day: Annotated[IsoDate | None, Query(description="The shift's day; the shift running now when empty")] = None,
 ) -> DutyLogOut:
     services.duty.check_room(room_id)
     return _log(services.duty_log.log(room_id, day), services.config.settings.zone)
@@ -362,7 +362,7 @@ def add_note(room_id: str, body: NoteIn, services: ServicesDep, user: UserDep) -
 
 @router.get("/api/duty/log/{room_id}/report", dependencies=[allowed(P.duty_log_read)], response_class=PlainTextResponse)
 def daily_report(
-    room_id: str, services: ServicesDep, user: UserDep, day: date | None = None,
+    room_id: str, services: ServicesDep, user: UserDep, day: IsoDate | None = None,
 ) -> PlainTextResponse:
     """The daily duty report of one room as plain text (Chinese), for printing or a group message."""
     services.duty.check_room(room_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -13,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
 from api.deps import ServicesDep
+from api.params import IsoDate
 from api.routes.attendance import OptionalMonth
 from api.routes.pages import STATIC
 from watchd.reports.daily import daily_tables
@@ -46,7 +46,7 @@ def reports_page() -> FileResponse:
 @router.get("/api/reports/daily", dependencies=[allowed(P.reports_read)], response_class=Response)
 async def daily_report(
     services: ServicesDep, fmt: FormatQuery = Format.json,
-    day: Annotated[date | None, Query(alias="date", description="Local date; today by default")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date", description="Local date; today by default")] = None,
     organisation: OrgQuery = None,
 ) -> Response:
     """Every person's day, by organisation and village, with summaries (three sheets in XLSX)."""

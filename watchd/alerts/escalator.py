@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from watchd.alerts.compose import Composer, Recipient
 from watchd.alerts.oncall import Contact, OnCallDirectory
+from watchd.alerts.recipients import RecipientChain
 from watchd.alerts.texts import alert_text, template_params
 from watchd.db.models import Incident
 from watchd.db.repositories.alerts import AlertsRepository
@@ -47,10 +48,13 @@ def policy_of(settings: AlertSettings) -> EscalationPolicy:
 
 
 class Escalator:
-    def __init__(self, settings: AlertSettings, composer: Composer, oncall: OnCallDirectory) -> None:
+    def __init__(
+        self, settings: AlertSettings, composer: Composer, oncall: OnCallDirectory, recipients: RecipientChain
+    ) -> None:
         self.settings = settings
         self.composer = composer
         self.oncall = oncall
+        self.recipients = recipients
 
     def rule(self, kind: str) -> KindPolicy:
         try:
@@ -139,19 +143,8 @@ class Escalator:
             incident.next_step_at = None
             repo.add_event(incident.id, now, "escalation_ended", detail="no acknowledgement after every step")
             return 0
-        on_call = self.oncall.on_call(incident.site_id, now)
-        people: list[Contact] = []
-        for role in plan.targets:
-            contact = on_call.leader if role == Role.leader else on_call.principal
-            if contact is None and role == Role.leader:
-                contact = on_call.principal  # nobody on duty: straight to the principal leader
-            if contact is None or not contact.phone:
-                repo.add_event(incident.id, now, "no_recipient", detail=f"{role.value}: nobody on call with a phone")
-                log.error("incident %d: no %s on call with a phone for site %s", incident.id, role.value, incident.site_id)
-                continue
-            if contact.person_id not in {p.person_id for p in people}:
-                people.append(contact)
         facts = self.composer.facts(repo, incident)
+        people = self._recipients(repo, incident, plan.targets, facts.site_name, now)
         zone, township = self.composer.zone, self.composer.township
         escalated = incident.step > 0 or Role.leader not in plan.targets
         chain = [c.id for c in self.settings.person_channels()]
@@ -177,6 +170,22 @@ class Escalator:
         incident.step += 1
         incident.next_step_at = plan.next_at
         return written
+
+    def _recipients(
+        self, repo: AlertsRepository, incident: Incident, targets: Sequence[Role], site_name: str, now: datetime
+    ) -> list[Contact]:
+        """Everyone the step tells; a role nobody of its own answers falls back along the chain, visibly."""
+        resolution = self.recipients.resolve(repo.session, self.oncall.on_call(incident.site_id, now), targets)
+        for role, told in resolution.fallbacks:
+            repo.add_event(incident.id, now, "no_recipient", detail=f"{role.value}: nobody on call with a phone")
+            if told:
+                repo.add_event(incident.id, now, "fallback", detail=f"{role.value}: " + "、".join(c.name for c in told))
+            log.error(
+                "incident %d: no %s on call with a phone for site %s; told %s instead", incident.id, role.value,
+                incident.site_id, ", ".join(c.person_id for c in told) or "nobody",
+            )
+        self.recipients.report_after_commit(repo.session, incident.site_id, site_name, resolution, targets, now)
+        return resolution.contacts
 
     def _post_to_groups(self, repo: AlertsRepository, incident: Incident, now: datetime) -> int:
         facts = self.composer.facts(repo, incident)

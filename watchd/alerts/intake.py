@@ -14,6 +14,7 @@ from watchd.alerts.escalator import Escalator
 from watchd.alerts.views import ReportOutcome
 from watchd.alerts.write_turns import WriteTurns
 from watchd.db.models import ObservationRecord
+from watchd.db.repositories.sites import SitesRepository
 from watchd.domain.incidents import (
     ActiveIncident,
     Ignore,
@@ -25,8 +26,16 @@ from watchd.domain.incidents import (
 )
 from watchd.domain.observations import Observation, Severity
 from watchd.errors import Invalid
+from watchd.messages import zh
 
 log = logging.getLogger(__name__)
+
+
+def unknown_site(site_id: str) -> Invalid:
+    """422: an observation for a site watchd does not know opens no incident (nobody would be on call)."""
+    exc = Invalid("site_not_found", f"observation for unknown site {site_id!r}", site_id=site_id)
+    exc.text = f"{zh('site_not_found')}：{site_id}"
+    return exc
 
 
 class Intake:
@@ -64,6 +73,8 @@ class Intake:
     def _record(self, obs: Observation) -> ReportOutcome:
         now = self.clock()
         with self.writes.unit() as repo:
+            if SitesRepository(repo.session).get_site(obs.site_id) is None:
+                raise unknown_site(obs.site_id)
             seen = ObservationRecord(key=obs.key, occurred_at=obs.occurred_at, active=obs.active, received_at=now)
             if not repo.insert_observation(seen):
                 return ReportOutcome("duplicate", None)

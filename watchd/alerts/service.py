@@ -35,6 +35,7 @@ from watchd.alerts.notifiers.registry import create_notifier
 from watchd.alerts.oncall import ConfiguredOnCall, OnCallDirectory
 from watchd.alerts.outbox import Outbox
 from watchd.alerts.queries import IncidentQueries
+from watchd.alerts.recipients import RecipientChain
 from watchd.alerts.replies import Replies
 from watchd.alerts.secret_key import load_secret_key
 from watchd.alerts.views import (
@@ -48,6 +49,7 @@ from watchd.alerts.views import (
 )
 from watchd.alerts.write_turns import WriteTurns
 from watchd.db.session import Database
+from watchd.domain.notices import NoticeSink
 from watchd.domain.observations import Observation
 from watchd.settings.root import Settings
 
@@ -78,7 +80,13 @@ class AlertService:
             township=settings.township, zone=self.zone, signer=self.signer, base_url=self.base_url,
             link_ttl_hours=self.settings.link_ttl_hours,
         )
-        self.escalator = Escalator(self.settings, self.composer, oncall or ConfiguredOnCall(db, self.settings.on_call))
+        # Where an alert goes when nobody of the role it targets can be reached; the notice service,
+        # built after this one, registers itself as `notices` (NoticeSink) for the notice that says so.
+        self.notices: NoticeSink | None = None
+        recipients = RecipientChain(settings.notices.contacts, lambda: self.notices)
+        self.escalator = Escalator(
+            self.settings, self.composer, oncall or ConfiguredOnCall(db, self.settings.on_call), recipients
+        )
         self.writes = WriteTurns(db)
         self.outbox = Outbox(self.writes, self.settings, self.composer)
         self.channel_context = ChannelContext(data_dir=data_dir)

@@ -25,6 +25,7 @@ from watchd.domain.attendance.schedule import midnight
 from watchd.domain.checkin import local_day
 from watchd.domain.leave import (
     LEAVE_NAMES,
+    REQUEST_STATUS_NAMES,
     LeaveKind,
     LeaveRefused,
     LeaveSpan,
@@ -34,13 +35,18 @@ from watchd.domain.leave import (
     check_no_duty,
     month_bounds,
 )
-from watchd.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from watchd.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, already_decided
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import Principal
 
 log = logging.getLogger(__name__)
+
+
+def _decided(what: str, request_id: int, state: str) -> ServiceError:
+    return already_decided("already_decided", f"{what} {request_id} is {state}", state, REQUEST_STATUS_NAMES[state])
+
+
 LEADER_ROLES = frozenset({"leader", "principal_leader"})
-STATUS_NAMES = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤销"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +185,7 @@ class LeaveService:
             person = person_or_404(people, row.person_id)
             check_may_decide(people, actor, person)
             if row.status != RequestStatus.pending.value:
-                raise Conflict("already_decided", f"leave request {request_id} is {row.status}", status=row.status)
+                raise _decided("leave request", request_id, row.status)
             if approve:
                 try:  # the roster may have changed since the request was filed
                     check_no_duty(row.person_id, row.start_at, row.end_at, self.zone, self.duty)
@@ -202,7 +208,7 @@ class LeaveService:
             person = person_or_404(people, row.person_id)
             check_may_file(people, actor, person)
             if row.status not in (RequestStatus.pending.value, RequestStatus.approved.value):
-                raise Conflict("already_decided", f"leave request {request_id} is {row.status}", status=row.status)
+                raise _decided("leave request", request_id, row.status)
             was_approved = row.status == RequestStatus.approved.value
             row.status = RequestStatus.cancelled.value
             row.decided_by, row.decided_at = actor.username, self.clock()
@@ -271,7 +277,7 @@ class LeaveService:
             person = person_or_404(people, row.person_id)
             check_may_decide(people, actor, person)
             if row.status != RequestStatus.pending.value:
-                raise Conflict("already_decided", f"make-up request {request_id} is {row.status}", status=row.status)
+                raise _decided("make-up request", request_id, row.status)
             row.status = (RequestStatus.approved if approve else RequestStatus.rejected).value
             row.decided_by, row.decided_at, row.decision_note = actor.username, now, note.strip()[:500]
             view = _makeup_view(row, person.name)
@@ -305,7 +311,7 @@ def _leave_view(r: LeaveRequest, name: str) -> LeaveView:
     return LeaveView(
         id=r.id, person_id=r.person_id, person_name=name, kind=r.kind,
         kind_label=LEAVE_NAMES.get(LeaveKind(r.kind), r.kind), start_at=r.start_at, end_at=r.end_at,
-        reason=r.reason, status=r.status, status_label=STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
+        reason=r.reason, status=r.status, status_label=REQUEST_STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
         decided_by=r.decided_by, decided_at=r.decided_at, decision_note=r.decision_note,
     )
 
@@ -313,6 +319,6 @@ def _leave_view(r: LeaveRequest, name: str) -> LeaveView:
 def _makeup_view(r: MakeupRequest, name: str) -> MakeupView:
     return MakeupView(
         id=r.id, person_id=r.person_id, person_name=name, punch_at=r.punch_at, site_id=r.site_id, reason=r.reason,
-        status=r.status, status_label=STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
+        status=r.status, status_label=REQUEST_STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
         decided_by=r.decided_by, decided_at=r.decided_at, decision_note=r.decision_note,
     )

@@ -82,6 +82,7 @@ class NoticeService:
         self.zone = settings.zone
         self.clock = clock
         self.alerts = alerts
+        alerts.notices = self  # an alert that reaches nobody of its own raises a notice here
         # Whether a date is a working day (the attendance calendar); set by the composition root.
         self.workday: Callable[[date], bool] | None = None
 

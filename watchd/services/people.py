@@ -68,6 +68,9 @@ class PeopleService:
         self.snapshot_root = data_dir
         self.keep_photos = keep_photos
         self._gallery_signature: tuple[int, int] | None = None  # of the templates last loaded
+        # Refuses (409, naming where) to delete someone an alert may need, or to take their phone
+        # number away: `PersonDuties.check_free`, set by the composition root once the roster exists.
+        self.check_free: Callable[[str, str], None] | None = None
 
     def sync_from_config(self, settings: Settings) -> None:
         """Make the database agree with the sites, devices and people the config declares."""
@@ -134,8 +137,11 @@ class PeopleService:
     def create(self, person: PersonSettings, *, actor: str = "system", replace: bool = False) -> PersonView:
         with self.db.unit_of_work() as s:
             people, sites = PeopleRepository(s), SitesRepository(s)
-            if not replace and people.get(person.id) is not None:
+            existing = people.get(person.id)
+            if not replace and existing is not None:
                 raise Conflict("person_exists", f"person {person.id!r} already exists")
+            if existing is not None and existing.phone and not person.phone and self.check_free is not None:
+                self.check_free(person.id, "去掉手机号")
             for village in person.villages:
                 site = sites.get_site(village)
                 if site is None or site.kind != SiteKind.village.value:
@@ -231,6 +237,8 @@ class PeopleService:
         records keep a name.
         """
         self.get(person_id)
+        if self.check_free is not None:
+            self.check_free(person_id, "删除")
         with self.db.unit_of_work() as s:
             repo = PeopleRepository(s)
             paths = repo.delete_templates(person_id) + repo.erase_checkin_snapshots(person_id)

@@ -26,7 +26,7 @@ from watchd.domain.duty import (
     approval_deadline,
     check_swap,
 )
-from watchd.errors import Conflict, Forbidden, Invalid, NotFound
+from watchd.errors import Forbidden, Invalid, NotFound, already_decided
 from watchd.services.auth import Principal
 from watchd.services.duty.roster import DutyRoster, check_people, refused, swap_of
 from watchd.services.duty.views import PersonRef, SwapView
@@ -80,7 +80,7 @@ class Swaps:
             if actor.username in (row.from_person, row.to_person):
                 raise Forbidden("not_the_leader", f"{actor.username} may not decide their own swap")
             if row.status != SwapStatus.pending.value:
-                raise Conflict("swap_already_decided", f"swap {swap_id} is {row.status}", status=row.status)
+                raise already_decided("swap_already_decided", f"swap {swap_id} is {row.status}", row.status, SWAP_STATUS_TEXT[row.status])
             if approve:
                 swap = swap_of(row)
                 try:  # against the roster as it is now, which may have changed since the request
@@ -107,7 +107,7 @@ class Swaps:
             if actor.role != "admin" and actor.username not in (row.requested_by, row.from_person):
                 raise Forbidden("forbidden", f"{actor.username} did not ask for swap {swap_id}")
             if row.status != SwapStatus.pending.value:
-                raise Conflict("swap_already_decided", f"swap {swap_id} is {row.status}", status=row.status)
+                raise already_decided("swap_already_decided", f"swap {swap_id} is {row.status}", row.status, SWAP_STATUS_TEXT[row.status])
             row.status = SwapStatus.cancelled.value
             row.decided_by, row.decided_at = actor.username, self.roster.clock()
             return self._view(s, row)
