@@ -24,6 +24,12 @@ from watchd.errors import NotFound
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
 
+class ClassSeenOut(BaseModel):
+    score: float
+    snapshot_url: str | None = None
+    reason: str | None = None  # unknown: unavailable, busy, failed, unrecognised
+
+
 class CameraEventOut(BaseModel):
     id: int
     camera_id: str
@@ -38,6 +44,8 @@ class CameraEventOut(BaseModel):
     detail: str
     snapshot_url: str | None
     clip_url: str | None
+    object_class: str | None = None  # person, vehicle, animal, unknown; None: no detector
+    classes: dict[str, ClassSeenOut] = {}  # every class seen, its best score and snapshot
 
 
 class CameraOut(BaseModel):
@@ -52,6 +60,11 @@ class CameraOut(BaseModel):
     keyframe_interval_s: float | None = None  # the camera's measured keyframe (I-frame) interval
     keyframe_idle: bool | None = None  # false: every picture is decoded, keyframe-only idling would be blind
     warning: str | None = None  # a camera setting to fix and how (Chinese), e.g. its I-frame interval
+    # What moved (docs/detectors.md), as the node watching it sees it: the detector (None: off or not here),
+    # its state (off, ok, unavailable, failing, behind) and, when it does not classify, why (Chinese).
+    detector: str | None = None
+    detector_state: str | None = None
+    detector_warning: str | None = None
 
 
 def _out(row: CameraEvent) -> CameraEventOut:
@@ -61,7 +74,19 @@ def _out(row: CameraEvent) -> CameraEventOut:
         box=json.loads(row.box) if row.box else None, peak_area=row.peak_area, detail=row.detail,
         snapshot_url=f"/api/cameras/events/{row.id}/snapshot" if row.snapshot_path else None,
         clip_url=f"/api/cameras/events/{row.id}/clip" if row.clip_path else None,
+        object_class=row.object_class, classes=_classes(row),
     )
+
+
+def _classes(row: CameraEvent) -> dict[str, ClassSeenOut]:
+    seen = json.loads(row.classes or "{}")
+    return {
+        cls: ClassSeenOut(
+            score=float(v.get("score", 0.0)), reason=v.get("reason"),
+            snapshot_url=f"/api/cameras/events/{row.id}/snapshot/{cls}" if v.get("snapshot") else None,
+        )
+        for cls, v in seen.items()
+    }
 
 
 @router.get("", dependencies=[allowed(P.cameras_read)], response_model=list[CameraOut])
@@ -77,13 +102,17 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
         out = []
         for d in devices:
             view = supervisor.cameras.decoding(d.id) if supervisor is not None else None
+            detector = supervisor.cameras.detector_view() if supervisor is not None and view else None
             open_kinds = sorted({e.kind for e in repo.search(camera_id=d.id, kind=None, since=None, until=None,
                                                              limit=50) if e.ended_at is None})
             out.append(CameraOut(id=d.id, name=d.name, site_id=d.site_id, enabled=d.enabled,
                                  online="camera_offline" not in open_kinds, open_events=open_kinds,
                                  node=watcher.get(d.id),
                                  keyframe_interval_s=view.keyframe_interval_s if view else None,
-                                 keyframe_idle=view.idle if view else None, warning=view.warning if view else None))
+                                 keyframe_idle=view.idle if view else None, warning=view.warning if view else None,
+                                 detector=detector.detector if detector else None,
+                                 detector_state=detector.state if detector else None,
+                                 detector_warning=detector.warning if detector else None))
         return out
 
 
@@ -138,6 +167,24 @@ def snapshot(event_id: RowId, services: ServicesDep, user: UserDep) -> FileRespo
     path = _media(services, _paths(services, event_id)[0])
     if path is None:
         raise NotFound("snapshot_not_found", f"camera event {event_id} has no snapshot")
+    return FileResponse(path, media_type="image/jpeg")
+
+
+@router.get(
+    "/events/{event_id}/snapshot/{cls}", dependencies=[allowed(P.camera_media_read)], response_class=FileResponse
+)
+def class_snapshot(
+    event_id: RowId, cls: Literal["person", "vehicle", "animal"], services: ServicesDep, user: UserDep
+) -> FileResponse:
+    """The best picture of one class seen during the event."""
+    with services.db.read() as s:
+        row = CameraEventsRepository(s).get(event_id)
+        if row is None:
+            raise NotFound("camera_event_not_found", f"no camera event {event_id}")
+        rel = json.loads(row.classes or "{}").get(cls, {}).get("snapshot")
+    path = _media(services, rel)
+    if path is None:
+        raise NotFound("snapshot_not_found", f"camera event {event_id} has no snapshot of a {cls}")
     return FileResponse(path, media_type="image/jpeg")
 
 

@@ -29,6 +29,7 @@ from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
 from watchd.ops.runtime import Runtime
+from watchd.pipeline.camera_watch.classify import TEXT as CLASS_TEXT
 from watchd.pipeline.camera_watch.recorder import TAMPER_TEXT
 from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
@@ -144,6 +145,7 @@ class Dashboard:
                     if recent:
                         e = recent[0]
                         text = TAMPER_TEXT.get(e.reason, "") if e.kind == "tamper" else ""
+                        text = CLASS_TEXT.get(e.object_class or "", "") if e.kind == "motion" else text
                         last = {
                             "text": text or EVENT_TEXT.get(e.kind, e.kind),
                             "at": self._iso(e.started_at),
@@ -167,10 +169,14 @@ class Dashboard:
         return out
 
     def _warning(self, camera_id: str) -> str | None:
-        """A camera setting to fix (its keyframe interval), as the node watching it sees it."""
+        """A camera setting to fix (its keyframe interval) and a detector that does not classify, as the node
+        watching it sees them."""
         supervisor = self.runtime.supervisor if self.runtime is not None else None
         view = supervisor.cameras.decoding(camera_id) if supervisor is not None else None
-        return view.warning if view is not None else None
+        if view is None or supervisor is None:
+            return None
+        warnings = [w for w in (view.warning, supervisor.cameras.detector_view().warning) if w]
+        return " ".join(warnings) or None
 
     def _incident(self, i: IncidentView) -> dict[str, Any]:
         return {
