@@ -12,7 +12,7 @@ import numpy as np
 from watchd.vision.detectors.base import Detection, ObjectClass, Picture
 
 MIN_SCORE = 0.6  # a margin of 0.2 at least: HOG's weakest hits are mostly texture
-CROP_HEIGHT = 200  # a crop is scaled to this height (a person filling it is ~130-180 px)
+CROP_HEIGHT = 400  # a crop is scaled to this height: a person in a 2.5x context crop is then ~150 px tall
 
 
 class HogDetector:
