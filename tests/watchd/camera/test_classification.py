@@ -8,10 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from fastapi.testclient import TestClient
 
 from tests.conftest import BASE_CONFIG
-from tests.fakes.detectors import register_fakes
+from tests.fakes.detectors import STUCK, register_fakes
 from tests.watchd.camera.conftest import LEFT_ZONE, FakeVideoStream, footage
 from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
 from watchd.app import Services
@@ -27,7 +28,7 @@ def run(
     zones: list[dict[str, Any]],
     until_s: float = 40,
     classify: dict[str, Any] | None = None,
-    hold: threading.Lock | None = None,
+    stuck: bool = False,
 ) -> tuple[Services, ListSink, CameraWatchService, CameraLoop]:
     """The camera's loop over vtest with this detector; its events go through the daemon's recorder."""
     register_fakes()
@@ -50,8 +51,11 @@ def run(
     )
     config = watch.cameras[0]
     pool = watch.detectors
-    if hold is not None:
-        pool._lock = hold  # noqa: SLF001 - another camera's call that never ends
+    if stuck:  # another camera's call hangs in the shared detector
+        STUCK.clear()
+        threading.Thread(
+            target=pool.run, args=(np.zeros((90, 160, 3), np.uint8), [(0.1, 0.1, 0.2, 0.2)])
+        ).start()
     loop = CameraLoop(
         config,
         emit=watch.recorder.record,
@@ -111,11 +115,12 @@ def test_without_a_detector_motion_is_reported_exactly_as_before(
 def test_a_detector_that_falls_behind_lets_events_out_as_unknown_and_says_so(
     make_services: Callable[..., Services],
 ) -> None:
-    busy = threading.Lock()
-    busy.acquire()  # every call waits past the 50 ms budget
-    _, sink, watch, loop = run(
-        make_services, "fake-person", zones=[{"name": "坑口", "points": LEFT_ZONE}], hold=busy
-    )
+    try:  # another camera's call hangs in the shared detector: every call here waits past the 50 ms budget
+        _, sink, watch, loop = run(
+            make_services, "fake-stuck", zones=[{"name": "坑口", "points": LEFT_ZONE}], stuck=True
+        )
+    finally:
+        STUCK.set()
     assert motion(sink) == [("3号沙坑 发现移动目标（坑口）", None)]
     status = watch.status()[0]
     assert status["detector_state"] == "behind" and "来不及处理" in str(status["detector_warning"])
