@@ -36,7 +36,7 @@ from watchd.pipeline.camera_watch.keyframes import DecodingView
 from watchd.pipeline.camera_watch.loop import CameraLoop, LoopCounters, LoopEvent
 from watchd.pipeline.camera_watch.media import prune_media
 from watchd.pipeline.camera_watch.recorder import CameraRecorder
-from watchd.settings.cameras import CameraWatchSettings
+from watchd.settings.cameras import CameraWatchSettings, ClassifySettings
 from watchd.vision.motion.events import is_armed
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,9 @@ class CameraWatchService:
         )
         self.states: dict[str, CameraState] = {c.id: self._new_state(c) for c in self.cameras}
         # One object detector for the node's cameras (a bounded wait each); off: "none".
-        self.detectors = detectors if detectors is not None else DetectorPool(settings.classify)
+        self.detectors = detectors if detectors is not None else DetectorPool(
+            settings.classify if self.cameras else ClassifySettings(detector="none")  # no camera: no model loaded
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._running: dict[str, _Running] = {}
         self._started = False
