@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="write a snapshot of each event into this folder"
     )
     motion.add_argument("--full", action="store_true", help="decode every picture (no keyframe-only idling)")
+    motion.add_argument("--detector", default="none", help="classify what moved: oidv4, hog or none (docs/detectors.md)")
     add_report_parser(sub)
     add_biometrics_parser(sub)
     user = sub.add_parser("add-user", help="create a login; the password is read from standard input")

@@ -55,7 +55,9 @@ def _problems(exc: ValidationError) -> list[str]:
 
 
 def run_motion(args: argparse.Namespace) -> int:
+    from watchd.pipeline.camera_watch.detector_pool import DetectorPool
     from watchd.pipeline.camera_watch.replay import analyse_video
+    from watchd.settings.cameras import ClassifySettings
 
     try:
         config = build_config(args)
@@ -65,10 +67,16 @@ def run_motion(args: argparse.Namespace) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
+        detectors = DetectorPool(ClassifySettings(detector=args.detector))
+    except ValidationError as exc:
+        print(f"error: --detector: {str(exc.errors()[0]['msg']).removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
+    if detectors.error:
+        print(f"warning: detector {args.detector} unavailable: {detectors.error}", file=sys.stderr)
+    try:
         report = analyse_video(
-            config,
-            out_dir=args.out,
-            on_event=lambda line: print(json.dumps(line, ensure_ascii=False), flush=True),
+            config, out_dir=args.out, on_event=lambda line: print(json.dumps(line, ensure_ascii=False), flush=True),
+            detectors=detectors,
         )
     except Exception as exc:  # DeviceError: unreadable, unreachable, refused
         print(f"error: {exc}", file=sys.stderr)

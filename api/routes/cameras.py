@@ -24,6 +24,12 @@ from watchd.errors import NotFound
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
 
+class ClassSeenOut(BaseModel):
+    score: float
+    snapshot_url: str | None = None
+    reason: str | None = None  # unknown: unavailable, busy, failed, unrecognised
+
+
 class CameraEventOut(BaseModel):
     id: int
     camera_id: str
@@ -38,6 +44,8 @@ class CameraEventOut(BaseModel):
     detail: str
     snapshot_url: str | None
     clip_url: str | None
+    object_class: str | None = None  # person, vehicle, animal, unknown; None: no detector
+    classes: dict[str, ClassSeenOut] = {}  # every class seen, its best score and snapshot
 
 
 class CameraOut(BaseModel):
@@ -54,6 +62,11 @@ class CameraOut(BaseModel):
     warning: str | None = None  # a camera setting to fix and how (Chinese), e.g. its I-frame interval or H.265
     codec: str | None = None  # the stream's video codec as this node reads it (h264, hevc, mjpeg)
     live: dict[str, object] | None = None  # the wall: playable here, why not, viewers now (api/routes/live.py)
+    # What moved (docs/detectors.md), as the node watching it sees it: the detector (None: off or not here),
+    # its state (off, ok, unavailable, failing, behind) and, when it does not classify, why (Chinese).
+    detector: str | None = None
+    detector_state: str | None = None
+    detector_warning: str | None = None
 
 
 def _out(row: CameraEvent) -> CameraEventOut:
@@ -63,7 +76,19 @@ def _out(row: CameraEvent) -> CameraEventOut:
         box=json.loads(row.box) if row.box else None, peak_area=row.peak_area, detail=row.detail,
         snapshot_url=f"/api/cameras/events/{row.id}/snapshot" if row.snapshot_path else None,
         clip_url=f"/api/cameras/events/{row.id}/clip" if row.clip_path else None,
+        object_class=row.object_class, classes=_classes(row),
     )
+
+
+def _classes(row: CameraEvent) -> dict[str, ClassSeenOut]:
+    seen = json.loads(row.classes or "{}")
+    return {
+        cls: ClassSeenOut(
+            score=float(v.get("score", 0.0)), reason=v.get("reason"),
+            snapshot_url=f"/api/cameras/events/{row.id}/snapshot/{cls}" if v.get("snapshot") else None,
+        )
+        for cls, v in seen.items()
+    }
 
 
 @router.get("", dependencies=[allowed(P.cameras_read)], response_model=list[CameraOut])
@@ -81,6 +106,7 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
             view = running.decoding(d.id) if running is not None else None
             live = running.live_view(d.id) if running is not None else None
             codec = running.camera_codec(d.id) if running is not None else None
+            detector = running.detector_view() if running is not None and view else None
             open_kinds = sorted({e.kind for e in repo.search(camera_id=d.id, kind=None, since=None, until=None,
                                                              limit=50) if e.ended_at is None})
             out.append(CameraOut(id=d.id, name=d.name, site_id=d.site_id, enabled=d.enabled,
@@ -89,7 +115,10 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
                                  keyframe_interval_s=view.keyframe_interval_s if view else None,
                                  keyframe_idle=view.idle if view else None,
                                  warning=" ".join(w for w in (view and view.warning, live and live.warning) if w) or None,
-                                 codec=codec, live=live.as_dict() if live else None))
+                                 codec=codec, live=live.as_dict() if live else None,
+                                 detector=detector.detector if detector else None,
+                                 detector_state=detector.state if detector else None,
+                                 detector_warning=detector.warning if detector else None))
         return out
 
 
@@ -144,6 +173,24 @@ def snapshot(event_id: RowId, services: ServicesDep, user: UserDep) -> FileRespo
     path = _media(services, _paths(services, event_id)[0])
     if path is None:
         raise NotFound("snapshot_not_found", f"camera event {event_id} has no snapshot")
+    return FileResponse(path, media_type="image/jpeg")
+
+
+@router.get(
+    "/events/{event_id}/snapshot/{cls}", dependencies=[allowed(P.camera_media_read)], response_class=FileResponse
+)
+def class_snapshot(
+    event_id: RowId, cls: Literal["person", "vehicle", "animal"], services: ServicesDep, user: UserDep
+) -> FileResponse:
+    """The best picture of one class seen during the event."""
+    with services.db.read() as s:
+        row = CameraEventsRepository(s).get(event_id)
+        if row is None:
+            raise NotFound("camera_event_not_found", f"no camera event {event_id}")
+        rel = json.loads(row.classes or "{}").get(cls, {}).get("snapshot")
+    path = _media(services, rel)
+    if path is None:
+        raise NotFound("snapshot_not_found", f"camera event {event_id} has no snapshot of a {cls}")
     return FileResponse(path, media_type="image/jpeg")
 
 

@@ -34,12 +34,19 @@ class Polygon(BaseModel):
 
 
 class Zone(Polygon):
-    """A zone where motion raises an event, optionally with its own severity."""
+    """A zone where motion raises an event, optionally with its own severity and classes."""
 
     severity: Literal["normal", "major"] | None = Field(
         None, title="Severity",
         description="normal or major for motion in this zone (e.g. the explosives store); empty: the severity "
         "configured for motion at the camera's site ([alerts.kinds.motion]).",
+    )
+    classes: dict[Literal["person", "vehicle", "animal", "unknown"], Literal["alert", "normal", "major", "ignore"]] = (
+        Field(
+            default_factory=dict, title="Classes",
+            description='With a detector ([camera_watch.classify]): what each class does in this zone, "alert" (the '
+            'zone\'s severity), "normal", "major" or "ignore", e.g. { animal = "ignore" }; others as configured there.',
+        )
     )
 
 

@@ -130,6 +130,8 @@ def prune_camera_media(db: Database, data_dir: Path, *, now: datetime, days: int
             deleted_files += delete_data_file(data_dir, row.clip_path, "camera retention") + delete_data_file(
                 data_dir, row.snapshot_path, "camera retention"
             )
+            for rel in row.class_snapshots():
+                deleted_files += delete_data_file(data_dir, rel, "camera retention")
             repo.delete(row)
             deleted_rows += 1
         total = repo.media_bytes()
@@ -145,6 +147,11 @@ def prune_camera_media(db: Database, data_dir: Path, *, now: datetime, days: int
                     size = file_size(data_dir / rel)
                     deleted_files += delete_data_file(data_dir, rel, "camera retention")
                     setattr(row, attr, None)
+                    if attr == "snapshot_path" and row.classes:  # the class snapshots go with the snapshot
+                        for extra in row.class_snapshots():
+                            size += file_size(data_dir / extra)
+                            deleted_files += delete_data_file(data_dir, extra, "camera retention")
+                        row.drop_class_snapshots()
                     row.media_bytes = max(0, row.media_bytes - size)
                     total -= size
     if deleted_rows or deleted_files:

@@ -27,6 +27,7 @@ from watchd.domain.observations import ObservationSink
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, beating, get_beating, staged
 from watchd.ops.runtime import CameraCounts, DeviceCounts
 from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
+from watchd.pipeline.camera_watch.detector_pool import DetectorView
 from watchd.pipeline.camera_watch.keyframes import DecodingView
 from watchd.pipeline.camera_watch.live import LiveChannel
 from watchd.pipeline.camera_watch.watch import CameraWatchService
@@ -167,6 +168,9 @@ class DeviceSupervisor:
 
     def decoding(self, camera_id: str) -> DecodingView | None:
         return self.cameras.decoding(camera_id)
+
+    def detector_view(self) -> DetectorView:
+        return self.cameras.detector_view()
 
     def camera_codec(self, camera_id: str) -> str | None:
         return self.cameras.codec(camera_id)

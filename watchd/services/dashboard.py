@@ -33,6 +33,7 @@ from watchd.ops.runtime import Runtime
 from watchd.services.duty import DutyService
 from watchd.services.duty_log import DutyLog
 from watchd.services.duty_presence import PresenceRecorder
+from watchd.vision.detectors.base import CLASS_TEXT
 from watchd.vision.tamper import TAMPER_TEXT
 
 CACHE_SECONDS = 1.0
@@ -148,6 +149,7 @@ class Dashboard:
                     if recent:
                         e = recent[0]
                         text = TAMPER_TEXT.get(e.reason, "") if e.kind == "tamper" else ""
+                        text = CLASS_TEXT.get(e.object_class or "", "") if e.kind == "motion" else text
                         last = {
                             "text": text or EVENT_TEXT.get(e.kind, e.kind),
                             "at": self._iso(e.started_at),
@@ -173,11 +175,15 @@ class Dashboard:
         return out
 
     def _warning(self, camera_id: str) -> str | None:
-        """A camera setting to fix (its keyframe interval), as the node watching it sees it."""
+        """A camera setting to fix (keyframe interval, H.265) and a detector that does not classify, as the
+        node watching it sees them."""
         devices = self.runtime.devices
         view = devices.decoding(camera_id) if devices is not None else None
-        live = devices.live_view(camera_id) if devices is not None else None
-        return " ".join(w for w in (view and view.warning, live and live.warning) if w) or None
+        if view is None or devices is None:
+            return None
+        live = devices.live_view(camera_id)
+        warnings = [w for w in (view.warning, live.warning, devices.detector_view().warning) if w]
+        return " ".join(warnings) or None
 
     def _live(self, camera_id: str) -> dict[str, object]:
         """Whether the wall can play the camera live (it is watched by this node, in H.264), and if not why."""

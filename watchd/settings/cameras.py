@@ -6,9 +6,17 @@ Per-camera settings (stream, zones, masks, minimum area and duration, armed hour
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from watchd.settings.base import ConfigModel
+from watchd.settings.sites import Identifier
+
+ObjectClassName = Literal["person", "vehicle", "animal", "unknown"]
+# What motion of a class does: raise an event at the site's severity for motion, at this one, or nothing.
+ClassAction = Literal["alert", "normal", "major", "ignore"]
+ClassActions = dict[ObjectClassName, ClassAction]
 
 
 class MqttSettings(ConfigModel):
@@ -30,6 +38,55 @@ class MqttSettings(ConfigModel):
         1000, ge=10, le=100_000, title="Outgoing queue",
         description="Messages kept while the broker is unreachable; beyond this the oldest are dropped and counted.",
     )
+
+
+class ClassifySettings(ConfigModel):
+    """What moved: an object detector after motion (docs/detectors.md)."""
+
+    detector: str = Field(
+        "none", min_length=1, max_length=32, title="Detector",
+        description='"none": motion only, every event is 发现移动目标; "oidv4": MediaPipe SSD (person, vehicle, '
+        'dog, cat, cattle; installed by make from npm); "hog": OpenCV people detector (person only).',
+    )
+    threshold: float = Field(
+        0.4, ge=0.1, le=0.95, title="Detection threshold", description="Score (0..1) a detection needs to count."
+    )
+    model_dir: str | None = Field(
+        None, max_length=500, title="Model folder",
+        description="Folder holding the model file; empty: the one make installs it to (.venv/share/watchd/models).",
+    )
+    budget_ms: int = Field(
+        300, ge=20, le=5000, title="Time budget",
+        description="Longest wait for the detector (it is shared by all cameras); past it the event goes out as "
+        "unknown (发现移动目标) and the diagnostics say the detector falls behind.",
+    )
+    confirm_s: float = Field(
+        1.0, ge=0, le=10, title="Wait for a class",
+        description="Seconds a motion whose objects are not recognised waits for a class before it goes out as "
+        "unknown (if unknown raises events).",
+    )
+    interval_s: float = Field(
+        0.5, ge=0.1, le=10, title="Classification interval",
+        description="While motion is being classified, at most one picture per this many seconds goes to the detector.",
+    )
+    classes: ClassActions = Field(
+        default_factory=dict, title="Classes",
+        description='What each class does everywhere: "alert" (default: the site\'s severity for motion), '
+        '"normal", "major" or "ignore", e.g. { animal = "ignore" }.',
+    )
+    classes_by_site: dict[Identifier, ClassActions] = Field(
+        default_factory=dict, title="Classes per site",
+        description='The same per site, e.g. { pasture-2 = { animal = "normal" } }; a zone\'s own classes come first.',
+    )
+
+    @field_validator("detector")
+    @classmethod
+    def verify_detector(cls, value: str) -> str:
+        from watchd.vision.detectors.registry import DETECTORS  # the plugins (cv2 only; models load later)
+
+        if value != "none" and value not in DETECTORS:
+            raise ValueError(f"unknown detector {value!r}; known: none, {', '.join(sorted(DETECTORS))}")
+        return value
 
 
 class CameraWatchSettings(ConfigModel):
@@ -57,3 +114,7 @@ class CameraWatchSettings(ConfigModel):
         "Accepted so that existing configuration files stay valid.",
     )
     mqtt: MqttSettings = Field(default_factory=MqttSettings, title="MQTT", description="Publishing events.")
+    classify: ClassifySettings = Field(
+        default_factory=ClassifySettings, title="Classification",
+        description="What moved (person, vehicle, animal) and which classes raise events.",
+    )

@@ -113,6 +113,10 @@ class Settings(ConfigModel):
             seen_devices.add(device.id)
             if device.site not in site_kinds:
                 errors.append(f"devices.{i}.site: unknown site {device.site!r}")
+        errors += [
+            f"camera_watch.classify.classes_by_site.{site}: unknown site {site!r}"
+            for site in self.camera_watch.classify.classes_by_site if site not in site_kinds
+        ]
         errors += alert_reference_errors(self.alerts, set(site_kinds), {p.id: p.phone for p in self.people})
         errors += notice_reference_errors(self.notices, {p.id: p.phone for p in self.people})
         errors += duty_reference_errors(

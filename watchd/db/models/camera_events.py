@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
@@ -33,4 +34,24 @@ class CameraEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     snapshot_path: Mapped[str | None] = mapped_column(String(300), default=None)  # relative to the data dir
     clip_path: Mapped[str | None] = mapped_column(String(300), default=None)
-    media_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # snapshot + clip on disk
+    media_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # snapshots + clip on disk
+    # What moved (revision 0010): person | vehicle | animal | unknown; NULL without a detector.
+    object_class: Mapped[str | None] = mapped_column(String(20), default=None)
+    # JSON {class: {"score": .., "snapshot": "cameras/...-person.jpg" | null, "reason": ..}}
+    classes: Mapped[str | None] = mapped_column(Text, default=None)
+
+    def class_snapshots(self) -> list[str]:
+        """The files of the best snapshot of each class (relative to the data directory)."""
+        try:
+            seen = json.loads(self.classes or "{}")
+        except ValueError:
+            return []
+        return [str(v["snapshot"]) for v in seen.values() if isinstance(v, dict) and v.get("snapshot")]
+
+    def drop_class_snapshots(self) -> None:
+        """Forget the class snapshots (their files were deleted); scores stay."""
+        seen = json.loads(self.classes or "{}")
+        for v in seen.values():
+            if isinstance(v, dict):
+                v["snapshot"] = None
+        self.classes = json.dumps(seen, ensure_ascii=False)

@@ -45,4 +45,6 @@ class RetentionRepository:
         columns += [CameraEvent.snapshot_path, CameraEvent.clip_path]
         for column in columns:
             found.update(p for p in self.session.scalars(select(column).where(column.is_not(None))) if p)
+        for row in self.session.scalars(select(CameraEvent).where(CameraEvent.classes.is_not(None))):
+            found.update(row.class_snapshots())
         return found

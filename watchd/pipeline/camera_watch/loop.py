@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from devices.contracts import ClipInfo, LumaFrame, VideoStream
 from devices.registry import CameraConfig
+from watchd.pipeline.camera_watch.classify import CameraClassifier, Decision
 from watchd.pipeline.camera_watch.keyframes import KeyframeCheck
 from watchd.pipeline.camera_watch.media import media_path, write_snapshot
 from watchd.vision.motion.detector import Measurement, MotionDetector, MotionParams, Region
@@ -32,6 +33,15 @@ log = logging.getLogger(__name__)
 EventKind = Literal["motion", "tamper", "camera_offline"]
 Phase = Literal["start", "end"]
 TAMPER_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SeenClass:
+    """A class recognised during a motion event: its best score and the snapshot of that picture."""
+
+    cls: str
+    score: float
+    snapshot: Path | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +62,13 @@ class LoopEvent:
     detail: str = ""
     snapshot: Path | None = None
     clip: ClipInfo | None = None
+    # With a detector (classify.py): the class the event was raised for, why it is unknown if it is
+    # (unavailable, busy, failed, unrecognised), its severity by class ("normal"/"major"; None: as without
+    # classes) and every class seen (at the end: with each one's best snapshot).
+    object_class: str = ""
+    class_reason: str = ""
+    severity: str | None = None
+    classes: tuple[SeenClass, ...] = ()
 
 
 @dataclass(slots=True)
@@ -86,8 +103,10 @@ class CameraLoop:
         on_frame: Callable[[], None] | None = None,
         on_keyframes: Callable[[KeyframeCheck], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        classifier: CameraClassifier | None = None,
     ) -> None:
         self.config = config
+        self.classifier = classifier  # what moved; None: every event is "motion" as before
         self.monotonic = monotonic  # when the last picture came (offline detection)
         self.keyframes = KeyframeCheck(config.max_keyframe_interval_s)
         self.on_keyframes = on_keyframes  # the verdict on keyframe-only idling changed
@@ -113,6 +132,9 @@ class CameraLoop:
         self._last_activity = -1e9
         self._motion_key: str | None = None
         self._motion_snapshot: Path | None = None
+        self._motion_at: datetime | None = None
+        self._motion_class = ""
+        self._held: MotionTransition | None = None  # a start waiting for its class
         self._clip_open = False
         self._clip_started = 0.0
         self._tamper_key: str | None = None
@@ -149,6 +171,7 @@ class CameraLoop:
             self._motion_end(stream, end)
         elif self._motion_key is not None:
             self._motion_key = None
+        self._held = None
         if stream is not None and self._clip_open:
             stream.stop_clip()
             self._clip_open = False
@@ -182,10 +205,15 @@ class CameraLoop:
         if m.zone_blobs or self.events.suspecting:
             self._last_activity = t
         transition = self.events.update(m, armed=armed)
-        if transition is not None and transition.kind == "start":
+        if transition is not None and transition.kind == "start" and self.classifier is not None:
+            self._held = transition
+            self.classifier.begin(transition.t)
+        elif transition is not None and transition.kind == "start":
             self._motion_start(stream, transition, m)
         elif transition is not None:
             self._motion_end(stream, transition)
+        if self.classifier is not None and self.events.open:
+            self._classify(stream, m)
         if self._clip_open and t - self._clip_started >= self.max_clip_s:
             stream.stop_clip()  # the event goes on; its clip is long enough
             self._clip_open = False
@@ -212,11 +240,32 @@ class CameraLoop:
     def _key(self, kind: str, at: datetime) -> str:
         return f"{self.config.id}:{kind}:{at.isoformat(timespec='milliseconds')}"
 
-    def _motion_start(self, stream: VideoStream, tr: MotionTransition, m: Measurement) -> None:
+    def _classify(self, stream: VideoStream, m: Measurement) -> None:
+        """Classify the moving regions (at most every interval_s); start a held event once decided."""
+        assert self.classifier is not None
+        if m.zone_blobs and self.classifier.due(m.t):
+            picture = stream.snapshot_bgr()
+            if picture is not None:
+                self.classifier.observe(picture, m.zone_blobs, m.t)
+        held = self._held
+        if held is not None and (decision := self.classifier.decide(m.t, held.zones)) is not None:
+            self._held = None
+            self._motion_start(stream, held, m, decision)
+
+    def _motion_start(
+        self, stream: VideoStream, tr: MotionTransition, m: Measurement, decision: Decision | None = None
+    ) -> None:
         at = self._wall(tr.t)
         key = self._key("motion", at)
         self._motion_key = key
-        snapshot = self._snapshot(stream, m)
+        self._motion_at = at
+        self._motion_class = decision.cls if decision else ""
+        seen = self.classifier.seen.get(decision.cls) if self.classifier and decision else None
+        if seen is not None and self.media_dir is not None:
+            path = media_path(self.media_dir, self.config.id, at, ".jpg")
+            snapshot = write_snapshot(path, seen.picture, seen.blobs, self.zones, camera_id=self.config.id)
+        else:
+            snapshot = self._snapshot(stream, m)
         self._motion_snapshot = snapshot
         if self.clips and self.media_dir is not None:
             stream.start_clip(str(media_path(self.media_dir, self.config.id, at, "")), tr.t - self.pre_s)
@@ -227,22 +276,37 @@ class CameraLoop:
             LoopEvent(
                 camera_id=self.config.id, kind="motion", phase="start", key=key, media_s=tr.t, at=at,
                 zones=tr.zones, box=tr.box, boxes=tuple(b.box for b in m.zone_blobs), peak_area=tr.peak_area,
-                snapshot=snapshot,
+                snapshot=snapshot, **_classified(decision, self.classifier),
             )
         )
 
     def _motion_end(self, stream: VideoStream | None, tr: MotionTransition) -> None:
         key, self._motion_key = self._motion_key, None
+        if self._held is not None and self.classifier is not None:
+            self.classifier.ignored_events += 1  # only ignored classes moved: nothing was raised
+            log.debug("camera %s: motion at %.1f s ignored (%s)", self.config.id, tr.t, ", ".join(self.classifier.seen))
+        self._held = None
+        seen = self.classifier.end() if self.classifier is not None else {}
         clip = None
         if stream is not None and self._clip_open:
             clip = stream.stop_clip()
             self._clip_open = False
         if key is None:
             return
+        classes = []
+        for cls, best in sorted(seen.items(), key=lambda kv: -kv[1].score):
+            path = None
+            if self.media_dir is not None and self._motion_at is not None:
+                path = write_snapshot(
+                    media_path(self.media_dir, self.config.id, self._motion_at, f"-{cls}.jpg"), best.picture,
+                    best.blobs, self.zones, camera_id=self.config.id,
+                )
+            classes.append(SeenClass(cls, round(best.score, 3), path))
         self.emit(
             LoopEvent(
                 camera_id=self.config.id, kind="motion", phase="end", key=key, media_s=tr.t, at=self._wall(tr.t),
                 zones=tr.zones, peak_area=tr.peak_area, snapshot=self._motion_snapshot, clip=clip,
+                classes=tuple(classes), object_class=self._motion_class,
             )
         )
 
@@ -272,3 +336,12 @@ class CameraLoop:
             return None
         path = media_path(self.media_dir, self.config.id, self._wall(m.t), ".jpg")
         return write_snapshot(path, picture, m.zone_blobs, self.zones, camera_id=self.config.id)
+
+
+def _classified(decision: Decision | None, classifier: CameraClassifier | None) -> dict[str, Any]:
+    """The class fields of a start event: the deciding class and every class seen so far."""
+    if decision is None or classifier is None:
+        return {}
+    seen = tuple(SeenClass(cls, round(s.score, 3)) for cls, s in classifier.seen.items())
+    return {"object_class": decision.cls, "class_reason": decision.reason, "severity": decision.severity,
+            "classes": seen}

@@ -27,6 +27,7 @@ from watchd.ops.datafiles import file_size
 from watchd.pipeline.camera_watch.keyframes import KeyframeCheck
 from watchd.pipeline.camera_watch.loop import LoopEvent
 from watchd.pipeline.camera_watch.media import relative
+from watchd.vision.detectors.base import CLASS_TEXT
 from watchd.vision.tamper import TAMPER_TEXT
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class CameraRecorder:
                     reason=event.reason, started_at=event.at, zones=json.dumps(list(event.zones), ensure_ascii=False),
                     box=json.dumps([round(v, 4) for v in event.box]) if event.box else None,
                     peak_area=event.peak_area, detail=event.detail, snapshot_path=relative(self.data_dir, event.snapshot),
-                    media_bytes=size,
+                    media_bytes=size, object_class=event.object_class or None, classes=self._classes(event, None),
                 )
             )
         row = repo.by_key(event.key)
@@ -109,7 +110,23 @@ class CameraRecorder:
                 row.media_bytes += event.clip.size_bytes
             if event.detail and not row.detail:
                 row.detail = event.detail
+            if event.classes:
+                row.classes = self._classes(event, row.classes)
+                row.media_bytes += sum(file_size(c.snapshot) for c in event.classes)
         return row
+
+    def _classes(self, event: LoopEvent, stored: str | None) -> str | None:
+        """JSON of the classes seen: {class: {score, snapshot, reason}}; the end's snapshots added."""
+        if not event.classes and not event.object_class:
+            return stored
+        seen: dict[str, dict[str, object]] = json.loads(stored or "{}")
+        if event.object_class == "unknown":
+            seen["unknown"] = {"score": 0.0, "snapshot": None, "reason": event.class_reason}
+        for c in event.classes:
+            old = seen.get(c.cls, {})
+            seen[c.cls] = {"score": max(c.score, float(str(old.get("score", 0.0)))),
+                           "snapshot": relative(self.data_dir, c.snapshot) or old.get("snapshot")}
+        return json.dumps(seen, ensure_ascii=False)
 
     def payload(self, event: LoopEvent, row: StoredEvent | None) -> dict[str, object]:
         config = self.cameras[event.camera_id]
@@ -118,6 +135,7 @@ class CameraRecorder:
             "site": config.site, "event_id": row.id if row is not None else None, "key": event.key,
             "at": event.at.isoformat(), "zones": list(event.zones), "reason": event.reason,
             "snapshot": f"/api/cameras/events/{row.id}/snapshot" if row is not None and row.snapshot_path else None,
+            "class": event.object_class or None, "classes": {c.cls: c.score for c in event.classes},
             "clip": f"/api/cameras/events/{row.id}/clip" if row is not None and row.clip_path else None,
         }
 
@@ -129,18 +147,21 @@ class CameraRecorder:
         label = config.name or config.id
         if event.kind == "motion":
             zones = "、".join(event.zones)
-            summary = f"{label} 发现移动目标" + (f"（{zones}）" if zones else "")
+            text = CLASS_TEXT.get(event.object_class, CLASS_TEXT["unknown"])
+            summary = f"{label} {text}" + (f"（{zones}）" if zones else "")
         elif event.kind == "tamper":
             summary = f"{label} {TAMPER_TEXT.get(event.reason, '摄像机异常')}"
         else:
             summary = f"{label} 摄像机离线" if event.phase == "start" else f"{label} 摄像机恢复在线"
-        zone_severity = config.zone_severity(event.zones) if event.kind == "motion" else None
+        zone_severity = (event.severity or config.zone_severity(event.zones)) if event.kind == "motion" else None
         observation = Observation(
             kind=kind, site_id=config.site, subject=config.id, occurred_at=event.at, active=event.phase == "start",
             severity=Severity(zone_severity) if zone_severity else None, summary=summary,
             details={
                 "event_id": row.id if row is not None else None, "zones": list(event.zones),
                 "reason": event.reason, "detail": event.detail,
+                **({"class": event.object_class, "classes": {c.cls: c.score for c in event.classes}}
+                   if event.object_class else {}),
             },
             snapshot_path=row.snapshot_path if row is not None else None,
         )

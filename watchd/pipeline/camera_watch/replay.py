@@ -19,6 +19,8 @@ import numpy.typing as npt
 
 from devices.contracts import ClipInfo, DeviceError, LumaFrame, VideoStream
 from devices.registry import CameraConfig, open_video_stream
+from watchd.pipeline.camera_watch.classify import CameraClassifier
+from watchd.pipeline.camera_watch.detector_pool import DetectorPool
 from watchd.pipeline.camera_watch.loop import CameraLoop, LoopEvent
 
 
@@ -36,7 +38,7 @@ class VideoReport:
 
 def analyse_video(
     config: CameraConfig, *, out_dir: Path | None, clips: bool = False, until_s: float | None = None,
-    on_event: Callable[[dict[str, object]], None] | None = None,
+    on_event: Callable[[dict[str, object]], None] | None = None, detectors: DetectorPool | None = None,
 ) -> VideoReport:
     """Run the daemon's per-camera analysis over a file or stream URL as fast as it decodes.
 
@@ -57,6 +59,9 @@ def analyse_video(
             "zones": list(ev.zones) or (list(start.zones) if start else []),
             "snapshot": str(ev.snapshot) if ev.snapshot else None,
         }
+        if start is not None and start.object_class:
+            line["class"] = start.object_class
+            line["classes"] = {c.cls: c.score for c in ev.classes}
         if ev.kind == "motion":
             line["box"] = [round(v, 3) for v in start.box] if start and start.box else None
             line["boxes"] = [[round(v, 3) for v in b] for b in start.boxes] if start else []
@@ -71,7 +76,11 @@ def analyse_video(
 
     # Media time stands in for the clock: the video's own seconds.
     loop_now = [0.0]
-    loop = CameraLoop(config, emit=emit, clock=_epoch_clock(lambda: loop.media_now), media_dir=out_dir, clips=clips)
+    classifier = (
+        CameraClassifier(config, detectors.settings, detectors) if detectors is not None and detectors.enabled else None
+    )
+    loop = CameraLoop(config, emit=emit, clock=_epoch_clock(lambda: loop.media_now), media_dir=out_dir, clips=clips,
+                      classifier=classifier)
     halt = threading.Event()
     stream = open_video_stream(config, realtime=False, halt=halt)
     try:

@@ -31,12 +31,14 @@ from watchd.domain.observations import ObservationSink
 from watchd.events.mqtt import MqttPublisher
 from watchd.ops.heartbeat import Heartbeat, Heartbeats, staged
 from watchd.ops.retention import prune_camera_media
+from watchd.pipeline.camera_watch.classify import CameraClassifier
 from watchd.pipeline.camera_watch.connection import CameraState, online_change
+from watchd.pipeline.camera_watch.detector_pool import DetectorPool, DetectorView
 from watchd.pipeline.camera_watch.keyframes import DecodingView
 from watchd.pipeline.camera_watch.live import LiveHub, live_view
 from watchd.pipeline.camera_watch.loop import CameraLoop, LoopCounters, LoopEvent
 from watchd.pipeline.camera_watch.recorder import CameraRecorder
-from watchd.settings.cameras import CameraWatchSettings
+from watchd.settings.cameras import CameraWatchSettings, ClassifySettings
 from watchd.vision.motion.events import is_armed
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ class CameraWatchService:
         heartbeats: Heartbeats | None = None,
         notices: NoticeSink | None = None,
         timing: Timing = REAL_TIME,
+        detectors: DetectorPool | None = None,
     ) -> None:
         self.timing = timing  # reconnect backoff and offline detection (tests drive it)
         self.heartbeats = heartbeats or Heartbeats()
@@ -95,6 +98,10 @@ class CameraWatchService:
         )
         self.states: dict[str, CameraState] = {c.id: self._new_state(c) for c in self.cameras}
         self.live = LiveHub(c.id for c in self.cameras)
+        # One object detector for the node's cameras (a bounded wait each); off: "none".
+        self.detectors = detectors if detectors is not None else DetectorPool(
+            settings.classify if self.cameras else ClassifySettings(detector="none")  # no camera: no model loaded
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._running: dict[str, _Running] = {}
         self._started = False
@@ -190,6 +197,7 @@ class CameraWatchService:
             pre_s=self.settings.pre_s, quiet_s=self.settings.quiet_s, max_clip_s=self.settings.max_clip_s,
             clips=self.settings.clips, armed=armed, on_frame=beat.beat,
             on_keyframes=lambda check: self.recorder.keyframes(config, check), monotonic=self.timing.monotonic,
+            classifier=CameraClassifier(config, self.settings.classify, self.detectors) if self.detectors.enabled else None,
         )
         state.loop = cam_loop
         backoff = Backoff(1.0, config.reconnect_max_s, timing=self.timing)
@@ -278,9 +286,24 @@ class CameraWatchService:
                 "online": state.online, "reconnects": state.reconnects, "last_error": state.last_error,
                 "dropped_events": state.dropped_events, "frames": counters.frames, "analysed": counters.analysed,
                 "suspicions": counters.suspicions, "events": counters.events,
-                "stream": state.live_stats(), **_decoding(loop), "live": self.live_view(state.config.id).as_dict(),
+                "stream": state.live_stats(), **_decoding(loop), **self._classification(loop),
+                "live": self.live_view(state.config.id).as_dict(),
             })
         return out
+
+    def _classification(self, loop: CameraLoop | None) -> dict[str, object]:
+        """The detector's state as this camera sees it, and what its classification did."""
+        view = self.detectors.view()
+        classifier = loop.classifier if loop is not None else None
+        return {
+            "detector": view.detector, "detector_state": view.state, "detector_warning": view.warning,
+            "detector_ms": view.ms_per_call, "detector_failures": view.failures, "detector_busy": view.busy,
+            "ignored_events": classifier.ignored_events if classifier else 0,
+            "unknown_events": classifier.unknown_events if classifier else 0,
+        }
+
+    def detector_view(self) -> DetectorView:
+        return self.detectors.view()
 
     def decoding(self, camera_id: str) -> DecodingView | None:
         """Keyframe interval, idling and advice of a camera this node watches; None otherwise."""
