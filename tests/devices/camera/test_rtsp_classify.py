@@ -16,9 +16,10 @@ from tests.devices.camera.test_rtsp_keyframe_interval import LAWN, crossing_clip
 from tests.fakes.detectors import register_fakes
 from tests.integration import need
 from tests.watchd.camera.test_camera_events_api import CAMERA, SITES
-from watchd.app import Services
+from watchd.app import Services, build_supervisor
+from watchd.ops.heartbeat import Heartbeats
+from watchd.ops.runtime import Runtime
 from watchd.pipeline.camera_watch.watch import CameraWatchService
-from watchd.pipeline.supervisor import DeviceSupervisor
 from watchd.vision.detectors.model import OIDV4, default_model_dir
 
 
@@ -45,16 +46,12 @@ def watch_clip(  # a generous time budget: on a loaded test machine one call may
         settings.zone,
         observations=services.alerts,
     )
-    services.runtime.supervisor = DeviceSupervisor(
-        list(settings.devices),
-        services.checkins,
-        services.engine,
-        settings.liveness,
-        services.clock,
-        cameras=watch,
-        duty=services.duty_watch,
+    supervisor = build_supervisor(services, heartbeats=Heartbeats(), cameras=watch)
+    api_services = make_services(  # what the API reads: this node's devices
+        sites=SITES, devices=[camera], camera_watch={"classify": {"detector": detector, "budget_ms": 5000}},
+        runtime=Runtime(devices=supervisor),
     )
-    _, client, headers = admin_headers_for(services)
+    _, client, headers = admin_headers_for(api_services)
 
     def get(path: str) -> Any:
         return client.get(path, headers=headers).json()
