@@ -183,6 +183,8 @@ class CameraLoop:
             self._last_activity = t
         transition = self.events.update(m, armed=armed)
         if transition is not None and transition.kind == "start":
+            if transition.closes is not None:  # a new object in a new place: its own event
+                self._motion_end(stream, transition.closes)
             self._motion_start(stream, transition, m)
         elif transition is not None:
             self._motion_end(stream, transition)

@@ -59,6 +59,8 @@ class MotionParams:
     lit_cell_change: float = 0.1  # a cell whose brightness changed by more than this ...
     lit_share: float = 0.5  # ... in more than this share of the cells: a lighting transient
     ghosts: GhostParams = field(default_factory=GhostParams)  # spots that differ only from an unlearnt background
+    restless: float = 0.3  # a pixel that flips in or out of the foreground in more than this share of pictures ...
+    restless_s: float = 8.0  # ... (averaged over this long) is restless: leaves, water, a screen; not an object
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class Measurement:
     boxes_px: tuple[Box, ...] = ()  # the objects' boxes in analysis pixels (for persistence)
     lighting: bool = False  # this picture's light changed at once: re-learn the background
     ghosts: npt.NDArray[np.uint8] | None = field(default=None, repr=False)  # spots dropped as ghosts
+    raw: npt.NDArray[np.uint8] | None = field(default=None, repr=False)  # 255 over the threshold, before any filtering
 
     @property
     def zone_blobs(self) -> tuple[Blob, ...]:
@@ -143,6 +146,10 @@ class MotionDetector:
         self._lit = 0.0
         self._previous_boxes: list[Box] = []
         self.ghost_filter = GhostFilter(params.ghosts)
+        self._flips = np.zeros(shape, dtype=np.float32)  # how often each pixel flips in or out of the foreground
+        self._calm = np.full(shape, 255, dtype=np.uint8)  # 255 where not restless
+        self._last_raw: npt.NDArray[np.uint8] | None = None
+        self._pictures = 0  # learnt since the background was (re)adopted
 
     def reset(self) -> None:
         self.background = None
@@ -163,7 +170,7 @@ class MotionDetector:
         expected = np.asarray(cv2.multiply(self.background, gain_map), dtype=np.float32)
         diff = np.asarray(cv2.absdiff(frame, expected), dtype=np.float32)
         raw = cv2.bitwise_and(cv2.compare(diff, self._threshold, cv2.CMP_GT), self._watch_u8)
-        opened = cv2.morphologyEx(raw, cv2.MORPH_OPEN, _KERNEL)
+        opened = cv2.morphologyEx(cv2.bitwise_and(raw, self._calm), cv2.MORPH_OPEN, _KERNEL)
         fg = np.asarray(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, _CLOSE_KERNEL), dtype=np.uint8)
         count = cv2.countNonZero(fg)
         changed = count / self.watched
@@ -172,9 +179,9 @@ class MotionDetector:
         transient = lighting or t < self._transient_until
         moving = None if lighting else self.ghost_filter.moving(frame, self._threshold)
         if transient or count < self.min_pixels:
-            return Measurement(t, (), changed, gain, transient, frame, fg, gain_map, diff, (), lighting)
+            return Measurement(t, (), changed, gain, transient, frame, fg, gain_map, diff, (), lighting, raw=raw)
         blobs, boxes, ghosts = self._blobs(fg, moving, frame, expected)
-        return Measurement(t, blobs, changed, gain, False, frame, fg, gain_map, diff, boxes, False, ghosts)
+        return Measurement(t, blobs, changed, gain, False, frame, fg, gain_map, diff, boxes, False, ghosts, raw)
 
     def _gain(self, frame: FloatImage) -> tuple[FloatImage, float]:
         assert self.background is not None
@@ -248,15 +255,31 @@ class MotionDetector:
         cv2.accumulateWeighted(m.frame, self.background, a_fg, mask=m.foreground)
         cv2.accumulateWeighted(np.minimum(m.diff, np.float32(40.0)), self.noise, a_noise)
         self.ghost_filter.learn(m.frame, self.background, m.ghosts)
+        self._learn_restless(m, dt)
         self._refresh()
         # The gain map is relative to the background, which has moved towards the picture.
         self._last_gain = 1.0 + (m.gain - 1.0) * (1.0 - a_bg)
+
+    def _learn_restless(self, m: Measurement, dt: float) -> None:
+        """How often each pixel flips in or out of the foreground: often is restless (leaves, water, a screen).
+
+        An object that comes and stays flips a pixel twice; a passing one twice; foliage all the time. Right
+        after (re)learning the average starts from the first pictures, so leaves are known within a second."""
+        if m.raw is None:
+            return
+        self._pictures += 1
+        if self._last_raw is not None:
+            a = max(1.0 - math.exp(-dt / self.params.restless_s), 1.0 / self._pictures)
+            cv2.accumulateWeighted(cv2.bitwise_xor(m.raw, self._last_raw), self._flips, a)  # 0..255
+            self._calm = np.asarray(cv2.compare(self._flips, 255.0 * self.params.restless, cv2.CMP_LE), dtype=np.uint8)
+        self._last_raw = m.raw
 
     def _adopt(self, m: Measurement) -> None:
         self.background = m.frame.copy()
         self._last_t = m.t
         self._last_gain = 1.0
         self._previous_boxes = []
+        self._last_raw = None
         self.ghost_filter.restart(m.frame)
         self._refresh()
 
