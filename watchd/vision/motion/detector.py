@@ -57,7 +57,8 @@ class MotionParams:
     relearn_s: float = 1.5  # how long a transient suppresses reporting
     cell_px: int = 16  # illumination cells, in analysis pixels
     lit_cell_change: float = 0.1  # a cell whose brightness changed by more than this ...
-    lit_share: float = 0.5  # ... in more than this share of the cells: a lighting transient
+    lit_share: float = 0.5  # ... in more than this share of the cells: a lighting change ...
+    unexplained: float = 0.15  # ... that the gain map leaves unexplained in more than this share of the picture
     ghosts: GhostParams = field(default_factory=GhostParams)  # spots that differ only from an unlearnt background
     restless: float = 0.3  # a pixel that flips in or out of the foreground in more than this share of pictures ...
     restless_s: float = 8.0  # ... (averaged over this long) is restless: leaves, water, a screen; not an object
@@ -175,13 +176,29 @@ class MotionDetector:
         count = cv2.countNonZero(fg)
         changed = count / self.watched
         jump = abs(gain / self._last_gain - 1.0)
-        lighting = changed > self.params.global_change or jump > self.params.gain_jump or self._lit > self.params.lit_share
+        # Change around the objects of the last picture is theirs (a person filling a third of the view, and the
+        # camera's exposure following him); a lighting change is change the gain map leaves unexplained elsewhere.
+        unexplained = self._outside_objects(fg) / self.watched if count else 0.0
+        lighting = unexplained > self.params.global_change or (
+            (jump > self.params.gain_jump or self._lit > self.params.lit_share) and unexplained > self.params.unexplained
+        )
         transient = lighting or t < self._transient_until
         moving = None if lighting else self.ghost_filter.moving(frame, self._threshold)
         if transient or count < self.min_pixels:
             return Measurement(t, (), changed, gain, transient, frame, fg, gain_map, diff, (), lighting, raw=raw)
         blobs, boxes, ghosts = self._blobs(fg, moving, frame, expected)
         return Measurement(t, blobs, changed, gain, False, frame, fg, gain_map, diff, boxes, False, ghosts, raw)
+
+    def _outside_objects(self, fg: npt.NDArray[np.uint8]) -> int:
+        """Foreground pixels away from the objects of the last analysed picture (their boxes grown by half)."""
+        if not self._previous_boxes:
+            return cv2.countNonZero(fg)
+        h, w = self.shape
+        near = np.zeros(self.shape, dtype=np.uint8)
+        for x, y, bw, bh in self._previous_boxes:
+            mx, my = bw // 2 + 2, bh // 2 + 2
+            near[max(0, y - my) : min(h, y + bh + my), max(0, x - mx) : min(w, x + bw + mx)] = 255
+        return cv2.countNonZero(cv2.bitwise_and(fg, cv2.bitwise_not(near)))
 
     def _gain(self, frame: FloatImage) -> tuple[FloatImage, float]:
         assert self.background is not None

@@ -43,8 +43,7 @@ class MotionEvents:
         self.min_duration_s = min_duration_s
         self.quiet_s = quiet_s
         self.max_gap_s = max_gap_s
-        self.min_travel = min_travel
-        self.tracker = Tracker(TrackParams(max_gap_s=max_gap_s))
+        self.tracker = Tracker(TrackParams(max_gap_s=max_gap_s, min_travel=min_travel))
         self.last_seen: float | None = None
         self.open = False
         self.zones: dict[str, None] = {}
@@ -90,7 +89,7 @@ class MotionEvents:
         return None
 
     def _ready(self, k: Track, t: float) -> bool:
-        return t - k.born >= self.min_duration_s - 1e-6 and k.travel >= self.min_travel
+        return t - k.born >= self.min_duration_s - 1e-6 and k.travels
 
     def _start(self, t: float, tracks: list[Track], *, new_object: bool) -> MotionTransition:
         closes = MotionTransition("end", t, tuple(self.zones), None, self.peak_area) if new_object else None

@@ -3,8 +3,8 @@
 A moving object becomes a track. Its box in one picture continues the track whose last box it
 overlaps (grown by half the larger side: objects move between pictures); when several objects
 touch one track the largest continues it and the others are *splits* (a person getting out of a
-car, a blob that came apart). A track touched by a larger object's track merges into it (the
-older one continues, keeping what it had earned). A track unseen for longer than `max_gap_s` ends.
+car, a blob that came apart). When one object touches several tracks the largest of them
+continues and the others merge into it. A track unseen for longer than `max_gap_s` ends.
 
 Two facts per track drive the events (events.py):
 - `travel`: how far its centre has gone from where it was born, along either axis, in units of
@@ -32,6 +32,7 @@ class TrackParams:
     max_gap_s: float = 0.7  # a track unseen for longer ends
     min_size: float = 0.04  # travel is measured in units of the birth size, at least this (fraction)
     rest_s: float = 60.0  # where a reported object stopped being seen is remembered this long
+    min_travel: float = 0.5  # a track that went this far (in birth sizes) travels
 
 
 @dataclass(slots=True)
@@ -46,6 +47,13 @@ class Track:
     travel: float = 0.0
     confirmed: bool = False  # raised (or belongs to) an event
     area: float = 0.0
+    rest_t: float | None = None  # resumed where a reported object was last seen moving, at that time
+
+    @property
+    def travels(self) -> bool:
+        return self.travel >= self.min_travel
+
+    min_travel: float = 0.5
 
     @property
     def new_place(self) -> bool:
@@ -78,7 +86,11 @@ class Tracker:
         """Follow this picture's objects; returns the tracks seen in it."""
         p = self.params
         gone = [k for k in self.alive if t - k.last > p.max_gap_s + 1e-6]
-        self.rests = [r for r in self.rests if t - r[1] <= p.rest_s] + [(k.box, k.last) for k in gone if k.confirmed]
+        # A resumed object that only stirs keeps the time it was last seen travelling: the place is forgotten
+        # `rest_s` after that, whatever stirs there meanwhile.
+        self.rests = [r for r in self.rests if t - r[1] <= p.rest_s] + [
+            (k.box, k.last if k.rest_t is None or k.travels else k.rest_t) for k in gone if k.confirmed
+        ]
         self.alive = [k for k in self.alive if t - k.last <= p.max_gap_s + 1e-6]
         before = [(k, k.box) for k in self.alive]
         taken: set[int] = set()
@@ -87,20 +99,18 @@ class Tracker:
             hits = [k for k, box in before if _near(blob.box, box)]
             free = [k for k in hits if k.id not in taken]
             if free:
-                keep = min(free, key=lambda k: k.born)
-                for other in hits:  # merged into `keep`: it keeps what they had earned
-                    if other is not keep and other.id not in taken:
-                        keep.confirmed = keep.confirmed or other.confirmed
-                        if other in self.alive:
-                            self.alive.remove(other)
+                keep = max(free, key=lambda k: k.area)  # the object this region mostly is
+                for other in free:  # the others merged into it
+                    if other is not keep and other in self.alive:
+                        self.alive.remove(other)
                 self._extend(keep, blob, t)
                 taken.add(keep.id)
                 seen.append(keep)
                 continue
             # Born where a reported object stopped (it sat down, stood still, was hidden): the same one.
-            resumed = not hits and any(_near(blob.box, box) for box, _ in self.rests)
-            track = Track(self._next, t, blob.box, blob.box, t, split=bool(hits) or resumed, area=blob.area,
-                          confirmed=resumed)
+            rest = None if hits else next((since for box, since in self.rests if _near(blob.box, box)), None)
+            track = Track(self._next, t, blob.box, blob.box, t, split=bool(hits) or rest is not None, area=blob.area,
+                          confirmed=rest is not None, rest_t=rest, min_travel=p.min_travel)
             track.zones.update(dict.fromkeys(blob.zones))
             self._next += 1
             self.alive.append(track)
