@@ -194,7 +194,9 @@ class CameraLoop:
         if self.tamper is not None and (idle or t - self._last_tamper >= TAMPER_INTERVAL_S):
             self._last_tamper = t
             self._on_tamper(self.tamper.update(t, frame.luma), t)
-        quiet = not self.events.open and not self.events.suspecting and t - self._last_activity >= self.quiet_s
+        quiet = (
+            not self.events.open and not self.events.suspecting and t - self._last_activity >= self.quiet_s
+        )
         may_idle = self.config.adaptive and self.keyframes.idling_allowed
         if may_idle and not idle and (quiet or not armed) and not self.events.open:
             log.debug("camera %s: quiet at %.1f s; keyframes only", self.config.id, t)
@@ -227,8 +229,16 @@ class CameraLoop:
         self.counters.events += 1
         self.emit(
             LoopEvent(
-                camera_id=self.config.id, kind="motion", phase="start", key=key, media_s=tr.t, at=at,
-                zones=tr.zones, box=tr.box, boxes=tuple(b.box for b in m.zone_blobs), peak_area=tr.peak_area,
+                camera_id=self.config.id,
+                kind="motion",
+                phase="start",
+                key=key,
+                media_s=tr.t,
+                at=at,
+                zones=tr.zones,
+                box=tr.box,
+                boxes=tuple(b.box for b in m.zone_blobs),
+                peak_area=tr.peak_area,
                 snapshot=snapshot,
             )
         )
@@ -243,8 +253,16 @@ class CameraLoop:
             return
         self.emit(
             LoopEvent(
-                camera_id=self.config.id, kind="motion", phase="end", key=key, media_s=tr.t, at=self._wall(tr.t),
-                zones=tr.zones, peak_area=tr.peak_area, snapshot=self._motion_snapshot, clip=clip,
+                camera_id=self.config.id,
+                kind="motion",
+                phase="end",
+                key=key,
+                media_s=tr.t,
+                at=self._wall(tr.t),
+                zones=tr.zones,
+                peak_area=tr.peak_area,
+                snapshot=self._motion_snapshot,
+                clip=clip,
             )
         )
 
@@ -261,8 +279,14 @@ class CameraLoop:
             self._tamper_key = None
         self.emit(
             LoopEvent(
-                camera_id=self.config.id, kind="tamper", phase=kind, key=key, media_s=start_t, at=at,
-                reason=reason, detail=detail,
+                camera_id=self.config.id,
+                kind="tamper",
+                phase=kind,
+                key=key,
+                media_s=start_t,
+                at=at,
+                reason=reason,
+                detail=detail,
             )
         )
 

@@ -100,8 +100,9 @@ class MotionEvents:
             self.zones.update(k.zones)
         self.peak_area = max(k.area for k in tracks)
         box = union_boxes([k.box for k in tracks])
-        return MotionTransition("start", min(k.born for k in tracks), tuple(self.zones), box, self.peak_area,
-                                new_object, closes)
+        return MotionTransition(
+            "start", min(k.born for k in tracks), tuple(self.zones), box, self.peak_area, new_object, closes
+        )
 
     def finish(self) -> MotionTransition | None:
         """Close an open event at the end of a stream."""
@@ -119,7 +120,9 @@ class MotionEvents:
         self.peak_area = 0.0
 
 
-def union_boxes(boxes: Sequence[tuple[float, float, float, float]]) -> tuple[float, float, float, float] | None:
+def union_boxes(
+    boxes: Sequence[tuple[float, float, float, float]],
+) -> tuple[float, float, float, float] | None:
     if not boxes:
         return None
     x0 = min(b[0] for b in boxes)

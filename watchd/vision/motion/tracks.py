@@ -66,7 +66,12 @@ def _centre(b: FBox) -> tuple[float, float]:
 
 def _near(a: FBox, b: FBox) -> bool:
     mx, my = max(a[2], b[2]) / 2, max(a[3], b[3]) / 2
-    return a[0] - mx < b[0] + b[2] and b[0] - mx < a[0] + a[2] and a[1] - my < b[1] + b[3] and b[1] - my < a[1] + a[3]
+    return (
+        a[0] - mx < b[0] + b[2]
+        and b[0] - mx < a[0] + a[2]
+        and a[1] - my < b[1] + b[3]
+        and b[1] - my < a[1] + a[3]
+    )
 
 
 class Tracker:
@@ -109,8 +114,18 @@ class Tracker:
                 continue
             # Born where a reported object stopped (it sat down, stood still, was hidden): the same one.
             rest = None if hits else next((since for box, since in self.rests if _near(blob.box, box)), None)
-            track = Track(self._next, t, blob.box, blob.box, t, split=bool(hits) or rest is not None, area=blob.area,
-                          confirmed=rest is not None, rest_t=rest, min_travel=p.min_travel)
+            track = Track(
+                self._next,
+                t,
+                blob.box,
+                blob.box,
+                t,
+                split=bool(hits) or rest is not None,
+                area=blob.area,
+                confirmed=rest is not None,
+                rest_t=rest,
+                min_travel=p.min_travel,
+            )
             track.zones.update(dict.fromkeys(blob.zones))
             self._next += 1
             self.alive.append(track)
