@@ -145,6 +145,7 @@ class MotionDetector:
         regions = list(zones) or [Region(WHOLE_PICTURE, ((0, 0), (1, 0), (1, 1), (0, 1)))]
         self.zone_names = tuple(r.name for r in regions)
         self.zone_masks = [rasterize([r], shape) > 0 for r in regions]
+        self._whole_zones = [bool(m.all()) for m in self.zone_masks]
         self.min_pixels = max(4, round(params.min_area * self.pixels))
         self._cells = (max(1, w // params.cell_px), max(1, h // params.cell_px))
         self.background: FloatImage | None = None
@@ -263,7 +264,11 @@ class MotionDetector:
         if not keep:
             return (), (), ghosts
         h, w = self.shape
-        in_zone = [np.bincount(labels[m], minlength=count) for m in self.zone_masks]
+        # A zone covering the whole picture (no zones configured) holds each object whole: no per-pixel count.
+        in_zone = [
+            stats[:, cv2.CC_STAT_AREA] if whole else np.bincount(labels[m], minlength=count)
+            for m, whole in zip(self.zone_masks, self._whole_zones, strict=True)
+        ]
         boxes: list[Box] = []
         blobs: list[Blob] = []
         for i in keep:
