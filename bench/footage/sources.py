@@ -70,9 +70,14 @@ CLIPS: tuple[Clip, ...] = (
         licence="No licence file in the dataset or the copy; changedetection.net offers the data for research "
         "and asks for citation of the two papers. Not redistributed by this project.",
         source=GitFrames(
-            repo="ZZZZZZZJJHHH/FrameDifference", commit="07919e2e14a9e0473d26f4b079b22a7d0949a276",
-            folder="highway", frames="highway/input/in{n:06d}.jpg", first=1, last=1700,
-            groundtruth="highway/groundtruth/gt{n:06d}.png", labelled=(470, 1700),
+            repo="ZZZZZZZJJHHH/FrameDifference",
+            commit="07919e2e14a9e0473d26f4b079b22a7d0949a276",
+            folder="highway",
+            frames="highway/input/in{n:06d}.jpg",
+            first=1,
+            last=1700,
+            groundtruth="highway/groundtruth/gt{n:06d}.png",
+            labelled=(470, 1700),
         ),
         what="vehicle",
         how="CDnet masks (value 255) -> objects -> intrusions (bench/footage/labels.py); scored on the "
@@ -89,12 +94,63 @@ CLIPS: tuple[Clip, ...] = (
         licence="Microsoft Research download 54651 ('Test Images for Wallflower Paper'), under the terms of "
         "that download (research use); the copy has no licence file. Not redistributed by this project.",
         source=GitFrames(
-            repo="ZiyangS/BackgroundSubtraction", commit="c038c7b3b5246814c73395a2b34b3e0857d77f08",
-            folder="WavingTrees", frames="WavingTrees/b{n:05d}.bmp", first=0, last=286,
+            repo="ZiyangS/BackgroundSubtraction",
+            commit="c038c7b3b5246814c73395a2b34b3e0857d77f08",
+            folder="WavingTrees",
+            frames="WavingTrees/b{n:05d}.bmp",
+            first=0,
+            last=286,
         ),
         scripted=(Scripted(242, 286, "person"),),
         how="the dataset's script.txt: '00242 - John enters scene' (checked by eye: first visible at 243, "
         "in every frame after; its hand-segmented frame 247 shows him); he stays to the end",
+    ),
+    Clip(
+        name="wallflower-camouflage",
+        title="Wallflower Camouflage: a computer monitor shows rolling interference bars; a person walks in front of it",
+        scenario=("flickering screen", "person entering"),
+        fps=4.0,
+        fps_note="the Wallflower sequences were sampled at 4 Hz (Toyama et al., ICCV 1999)",
+        origin="Microsoft Research Wallflower test images (Toyama, Krumm, Brumitt, Meyers, ICCV 1999), "
+        "sequence Camouflage, 160x120, frames 0-352, as copied into github:joelloo/18660_project (data/Camouflage, "
+        "removed from that repository later; read at the commit that has it)",
+        licence="Microsoft Research download 54651 ('Test Images for Wallflower Paper'), under the terms of "
+        "that download (research use); the copy has no licence file. Not redistributed by this project.",
+        source=GitFrames(
+            repo="joelloo/18660_project",
+            commit="a72b520b2eb76f4fee1d7b4c6af1c9ba5afea9f7",
+            folder="data/Camouflage",
+            frames="data/Camouflage/b{n:05d}.bmp",
+            first=0,
+            last=352,
+        ),
+        scripted=(Scripted(241, 280, "person"),),
+        how="the dataset's script.txt: '00241 - Brian enters scene', '00280 - Brian leaves scene'",
+    ),
+    Clip(
+        name="wallflower-movedobject",
+        title="Wallflower MovedObject: a conference room; a person comes in, sits, telephones and leaves with the "
+        "chair and phone moved, then does it again",
+        scenario=("person entering", "person entering again", "objects left moved"),
+        fps=4.0,
+        fps_note="the Wallflower sequences were sampled at 4 Hz (Toyama et al., ICCV 1999)",
+        origin="Microsoft Research Wallflower test images (Toyama, Krumm, Brumitt, Meyers, ICCV 1999), "
+        "sequence MovedObject, 160x120, frames 0-1744, as copied into github:joelloo/18660_project "
+        "(data/MovedObject, at the commit that has it)",
+        licence="Microsoft Research download 54651 ('Test Images for Wallflower Paper'), under the terms of "
+        "that download (research use); the copy has no licence file. Not redistributed by this project.",
+        source=GitFrames(
+            repo="joelloo/18660_project",
+            commit="a72b520b2eb76f4fee1d7b4c6af1c9ba5afea9f7",
+            folder="data/MovedObject",
+            frames="data/MovedObject/b{n:05d}.bmp",
+            first=0,
+            last=1744,
+        ),
+        scripted=(Scripted(637, 891, "person"), Scripted(1389, 1502, "person")),
+        how="the dataset's script.txt: '00637 - John enters scene, sits, telephones', '00891 - John leaves scene "
+        "with chair and phone moved', '01389 - John re-enters, sits, telephones', '01502 - John leaves scene "
+        "with chair and phone moved'; the moved chair afterwards is no intrusion",
     ),
     Clip(
         name="opencv-tree",
@@ -106,7 +162,8 @@ CLIPS: tuple[Clip, ...] = (
         "(usr/share/doc/opencv-doc/examples/data/tree.avi); ../shared/data/video/tree_sway.avi is the same file",
         licence="Apache-2.0 AND BSD-3-Clause (Debian copyright file of OpenCV 4.6)",
         source=PackagedVideo(
-            shared="video/tree_sway.avi", package="opencv-doc",
+            shared="video/tree_sway.avi",
+            package="opencv-doc",
             member="usr/share/doc/opencv-doc/examples/data/tree.avi",
             sha256="4666099d0f704e310047b2f0a5ec9f936cb76a7271de9a2e70a0c57f82ac82dc",
         ),

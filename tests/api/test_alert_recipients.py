@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.duty.conftest import duty_config
 from watchd.app import Services
 from watchd.db.repositories.people import PeopleRepository

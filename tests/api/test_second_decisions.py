@@ -8,7 +8,7 @@ from collections.abc import Callable
 from httpx import Response
 
 from tests.api.test_duty_api import Login, login_as, setup
-from tests.conftest import FakeClock
+from tests.helpers.clocks import FakeClock
 from tests.watchd.attendance.office import MONDAY, open_office
 from watchd.app import Services
 

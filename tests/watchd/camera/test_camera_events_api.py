@@ -9,7 +9,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import BASE_CONFIG, FakeClock
+from tests.conftest import BASE_CONFIG
+from tests.helpers.clocks import FakeClock
 from watchd.app import Services
 from watchd.domain.observations import Observation
 from watchd.ops.retention import prune_camera_media

@@ -205,6 +205,8 @@ class CameraLoop:
         if m.zone_blobs or self.events.suspecting:
             self._last_activity = t
         transition = self.events.update(m, armed=armed)
+        if transition is not None and transition.kind == "start" and transition.closes is not None:
+            self._motion_end(stream, transition.closes)  # a new object in a new place: its own event
         if transition is not None and transition.kind == "start" and self.classifier is not None:
             self._held = transition
             self.classifier.begin(transition.t)
@@ -220,7 +222,9 @@ class CameraLoop:
         if self.tamper is not None and (idle or t - self._last_tamper >= TAMPER_INTERVAL_S):
             self._last_tamper = t
             self._on_tamper(self.tamper.update(t, frame.luma), t)
-        quiet = not self.events.open and not self.events.suspecting and t - self._last_activity >= self.quiet_s
+        quiet = (
+            not self.events.open and not self.events.suspecting and t - self._last_activity >= self.quiet_s
+        )
         may_idle = self.config.adaptive and self.keyframes.idling_allowed
         if may_idle and not idle and (quiet or not armed) and not self.events.open:
             log.debug("camera %s: quiet at %.1f s; keyframes only", self.config.id, t)
@@ -323,8 +327,14 @@ class CameraLoop:
             self._tamper_key = None
         self.emit(
             LoopEvent(
-                camera_id=self.config.id, kind="tamper", phase=kind, key=key, media_s=start_t, at=at,
-                reason=reason, detail=detail,
+                camera_id=self.config.id,
+                kind="tamper",
+                phase=kind,
+                key=key,
+                media_s=start_t,
+                at=at,
+                reason=reason,
+                detail=detail,
             )
         )
 

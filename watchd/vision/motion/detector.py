@@ -57,8 +57,19 @@ class MotionParams:
     relearn_s: float = 1.5  # how long a transient suppresses reporting
     cell_px: int = 16  # illumination cells, in analysis pixels
     lit_cell_change: float = 0.1  # a cell whose brightness changed by more than this ...
-    lit_share: float = 0.5  # ... in more than this share of the cells: a lighting transient
-    ghosts: GhostParams = field(default_factory=GhostParams)  # spots that differ only from an unlearnt background
+    lit_share: float = 0.5  # ... in more than this share of the cells: a lighting change ...
+    unexplained: float = (
+        0.15  # ... that the gain map leaves unexplained in more than this share of the picture
+    )
+    ghosts: GhostParams = field(
+        default_factory=GhostParams
+    )  # spots that differ only from an unlearnt background
+    restless: float = (
+        0.3  # a pixel that flips in or out of the foreground in more than this share of pictures ...
+    )
+    restless_s: float = (
+        8.0  # ... (averaged over this long) is restless: leaves, water, a screen; not an object
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +102,9 @@ class Measurement:
     boxes_px: tuple[Box, ...] = ()  # the objects' boxes in analysis pixels (for persistence)
     lighting: bool = False  # this picture's light changed at once: re-learn the background
     ghosts: npt.NDArray[np.uint8] | None = field(default=None, repr=False)  # spots dropped as ghosts
+    raw: npt.NDArray[np.uint8] | None = field(
+        default=None, repr=False
+    )  # 255 over the threshold, before any filtering
 
     @property
     def zone_blobs(self) -> tuple[Blob, ...]:
@@ -131,6 +145,7 @@ class MotionDetector:
         regions = list(zones) or [Region(WHOLE_PICTURE, ((0, 0), (1, 0), (1, 1), (0, 1)))]
         self.zone_names = tuple(r.name for r in regions)
         self.zone_masks = [rasterize([r], shape) > 0 for r in regions]
+        self._whole_zones = [bool(m.all()) for m in self.zone_masks]
         self.min_pixels = max(4, round(params.min_area * self.pixels))
         self._cells = (max(1, w // params.cell_px), max(1, h // params.cell_px))
         self.background: FloatImage | None = None
@@ -143,6 +158,12 @@ class MotionDetector:
         self._lit = 0.0
         self._previous_boxes: list[Box] = []
         self.ghost_filter = GhostFilter(params.ghosts)
+        self._flips = np.zeros(
+            shape, dtype=np.float32
+        )  # how often each pixel flips in or out of the foreground
+        self._calm = np.full(shape, 255, dtype=np.uint8)  # 255 where not restless
+        self._last_raw: npt.NDArray[np.uint8] | None = None
+        self._pictures = 0  # learnt since the background was (re)adopted
 
     def reset(self) -> None:
         self.background = None
@@ -162,25 +183,50 @@ class MotionDetector:
         gain_map, gain = self._gain(frame)
         expected = np.asarray(cv2.multiply(self.background, gain_map), dtype=np.float32)
         diff = np.asarray(cv2.absdiff(frame, expected), dtype=np.float32)
-        raw = cv2.bitwise_and(cv2.compare(diff, self._threshold, cv2.CMP_GT), self._watch_u8)
-        opened = cv2.morphologyEx(raw, cv2.MORPH_OPEN, _KERNEL)
+        raw = np.asarray(
+            cv2.bitwise_and(cv2.compare(diff, self._threshold, cv2.CMP_GT), self._watch_u8), dtype=np.uint8
+        )
+        opened = cv2.morphologyEx(cv2.bitwise_and(raw, self._calm), cv2.MORPH_OPEN, _KERNEL)
         fg = np.asarray(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, _CLOSE_KERNEL), dtype=np.uint8)
         count = cv2.countNonZero(fg)
         changed = count / self.watched
         jump = abs(gain / self._last_gain - 1.0)
-        lighting = changed > self.params.global_change or jump > self.params.gain_jump or self._lit > self.params.lit_share
+        # Change around the objects of the last picture is theirs (a person filling a third of the view, and the
+        # camera's exposure following him); a lighting change is change the gain map leaves unexplained elsewhere.
+        unexplained = self._outside_objects(fg) / self.watched if count else 0.0
+        lighting = unexplained > self.params.global_change or (
+            (jump > self.params.gain_jump or self._lit > self.params.lit_share)
+            and unexplained > self.params.unexplained
+        )
         transient = lighting or t < self._transient_until
         moving = None if lighting else self.ghost_filter.moving(frame, self._threshold)
         if transient or count < self.min_pixels:
-            return Measurement(t, (), changed, gain, transient, frame, fg, gain_map, diff, (), lighting)
+            return Measurement(
+                t, (), changed, gain, transient, frame, fg, gain_map, diff, (), lighting, raw=raw
+            )
         blobs, boxes, ghosts = self._blobs(fg, moving, frame, expected)
-        return Measurement(t, blobs, changed, gain, False, frame, fg, gain_map, diff, boxes, False, ghosts)
+        return Measurement(
+            t, blobs, changed, gain, False, frame, fg, gain_map, diff, boxes, False, ghosts, raw
+        )
+
+    def _outside_objects(self, fg: npt.NDArray[np.uint8]) -> int:
+        """Foreground pixels away from the objects of the last analysed picture (their boxes grown by half)."""
+        if not self._previous_boxes:
+            return cv2.countNonZero(fg)
+        h, w = self.shape
+        near = np.zeros(self.shape, dtype=np.uint8)
+        for x, y, bw, bh in self._previous_boxes:
+            mx, my = bw // 2 + 2, bh // 2 + 2
+            near[max(0, y - my) : min(h, y + bh + my), max(0, x - mx) : min(w, x + bw + mx)] = 255
+        return cv2.countNonZero(cv2.bitwise_and(fg, cv2.bitwise_not(near)))
 
     def _gain(self, frame: FloatImage) -> tuple[FloatImage, float]:
         assert self.background is not None
         cw, ch = self._cells
         cur = cv2.resize(frame, (cw, ch), interpolation=cv2.INTER_AREA)
-        cells = np.asarray((np.asarray(cur, dtype=np.float32) + 8.0) / self._background_cells, dtype=np.float32)
+        cells = np.asarray(
+            (np.asarray(cur, dtype=np.float32) + 8.0) / self._background_cells, dtype=np.float32
+        )
         overall = float(np.median(cells))
         # Share of the picture whose light changed: an object changes a few cells, a light most of them.
         self._lit = float(np.count_nonzero(np.abs(cells - 1.0) > self.params.lit_cell_change)) / cells.size
@@ -194,14 +240,23 @@ class MotionDetector:
         return np.asarray(gain_map, dtype=np.float32), overall
 
     def _blobs(
-        self, fg: npt.NDArray[np.uint8], moving: npt.NDArray[np.uint8] | None, frame: FloatImage, expected: FloatImage
+        self,
+        fg: npt.NDArray[np.uint8],
+        moving: npt.NDArray[np.uint8] | None,
+        frame: FloatImage,
+        expected: FloatImage,
     ) -> tuple[tuple[Blob, ...], tuple[Box, ...], npt.NDArray[np.uint8] | None]:
         count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
         keep = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= self.min_pixels]
         ghosts: npt.NDArray[np.uint8] | None = None
         if moving is not None and keep:
             dropped = self.ghost_filter.ghosts(
-                keep, np.asarray(labels, dtype=np.int32), np.asarray(stats, dtype=np.int32), moving, frame, expected
+                keep,
+                np.asarray(labels, dtype=np.int32),
+                np.asarray(stats, dtype=np.int32),
+                moving,
+                frame,
+                expected,
             )
             if dropped:
                 ghosts = np.isin(labels, list(dropped)).astype(np.uint8)
@@ -209,7 +264,11 @@ class MotionDetector:
         if not keep:
             return (), (), ghosts
         h, w = self.shape
-        in_zone = [np.bincount(labels[m], minlength=count) for m in self.zone_masks]
+        # A zone covering the whole picture (no zones configured) holds each object whole: no per-pixel count.
+        in_zone = [
+            stats[:, cv2.CC_STAT_AREA] if whole else np.bincount(labels[m], minlength=count)
+            for m, whole in zip(self.zone_masks, self._whole_zones, strict=True)
+        ]
         boxes: list[Box] = []
         blobs: list[Blob] = []
         for i in keep:
@@ -248,15 +307,31 @@ class MotionDetector:
         cv2.accumulateWeighted(m.frame, self.background, a_fg, mask=m.foreground)
         cv2.accumulateWeighted(np.minimum(m.diff, np.float32(40.0)), self.noise, a_noise)
         self.ghost_filter.learn(m.frame, self.background, m.ghosts)
+        self._learn_restless(m, dt)
         self._refresh()
         # The gain map is relative to the background, which has moved towards the picture.
         self._last_gain = 1.0 + (m.gain - 1.0) * (1.0 - a_bg)
+
+    def _learn_restless(self, m: Measurement, dt: float) -> None:
+        """How often each pixel flips in or out of the foreground: often is restless (leaves, water, a screen).
+
+        An object that comes and stays flips a pixel twice; a passing one twice; foliage all the time. Right
+        after (re)learning the average starts from the first pictures, so leaves are known within a second."""
+        if m.raw is None:
+            return
+        self._pictures += 1
+        if self._last_raw is not None:
+            a = max(1.0 - math.exp(-dt / self.params.restless_s), 1.0 / self._pictures)
+            cv2.accumulateWeighted(cv2.bitwise_xor(m.raw, self._last_raw), self._flips, a)  # 0..255
+            self._calm = np.where(self._flips <= 255.0 * self.params.restless, np.uint8(255), np.uint8(0))
+        self._last_raw = m.raw
 
     def _adopt(self, m: Measurement) -> None:
         self.background = m.frame.copy()
         self._last_t = m.t
         self._last_gain = 1.0
         self._previous_boxes = []
+        self._last_raw = None
         self.ghost_filter.restart(m.frame)
         self._refresh()
 

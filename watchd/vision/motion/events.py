@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from watchd.vision.motion.detector import Blob, Measurement
+from watchd.vision.motion.detector import Measurement
+from watchd.vision.motion.tracks import Track, Tracker, TrackParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,50 +22,87 @@ class MotionTransition:
     zones: tuple[str, ...]
     box: tuple[float, float, float, float] | None = None  # union of the zone objects at the transition
     peak_area: float = 0.0
+    new_object: bool = False  # a start while an event was open: a new object in a new place (its own alert)
+    closes: MotionTransition | None = None  # with new_object: the end of the event that was open
 
 
 class MotionEvents:
-    """Persistence and quiet timing over per-picture results (pure; media time)."""
+    """Tracks, persistence and quiet timing over per-picture results (pure; media time).
 
-    def __init__(self, *, min_duration_s: float, quiet_s: float, max_gap_s: float = 0.7) -> None:
+    An event starts when an object in a zone has been followed for `min_duration_s` and has
+    travelled at least `min_travel` of its own size (a tree, water or a screen changes in place
+    and raises nothing). While an event is open, an object born in a new place (not split from
+    one being followed) that does the same starts a new event: the open one ends there and the
+    new one gets its own alert, snapshot and clip (`new_object`). The event ends after
+    `quiet_s` without any of its objects.
+    """
+
+    def __init__(
+        self, *, min_duration_s: float, quiet_s: float, max_gap_s: float = 0.7, min_travel: float = 0.5
+    ) -> None:
         self.min_duration_s = min_duration_s
         self.quiet_s = quiet_s
         self.max_gap_s = max_gap_s
-        self.onset: float | None = None
+        self.tracker = Tracker(TrackParams(max_gap_s=max_gap_s, min_travel=min_travel))
         self.last_seen: float | None = None
         self.open = False
         self.zones: dict[str, None] = {}
         self.peak_area = 0.0
+        self._seen: list[Track] = []
+
+    @property
+    def onset(self) -> float | None:
+        """The birth of the oldest object followed while no event is open."""
+        if self.open:
+            return None
+        return min((k.born for k in self.tracker.alive), default=None)
 
     @property
     def suspecting(self) -> bool:
-        return self.onset is not None
+        return self.open or bool(self.tracker.alive)
 
     def update(self, m: Measurement, *, armed: bool = True) -> MotionTransition | None:
-        hits = [b for b in m.zone_blobs if b.persistent or self.onset is None] if armed else []
-        if hits:
-            if self.onset is None or (self.last_seen is not None and m.t - self.last_seen > self.max_gap_s
-                                      and not self.open):
-                self.onset = m.t
-                self.zones = {}
-                self.peak_area = 0.0
+        seen = self.tracker.update(m.t, m.zone_blobs if armed else ())
+        self._seen = seen
+        ready = [k for k in seen if not k.confirmed and self._ready(k, m.t)]
+        if not self.open:
+            if not ready:
+                return None
+            for k in ready:
+                k.confirmed = True
+            return self._start(m.t, ready, new_object=False)
+        fresh = [k for k in ready if k.new_place]
+        for k in ready:
+            k.confirmed = True
+        if any(k.confirmed for k in seen):
             self.last_seen = m.t
-            for blob in hits:
-                self.zones.update(dict.fromkeys(blob.zones))
-            self.peak_area = max(self.peak_area, max(b.area for b in hits))
-            if not self.open and m.t - self.onset >= self.min_duration_s - 1e-6:
-                self.open = True
-                return MotionTransition("start", self.onset, tuple(self.zones), union_box(hits), self.peak_area)
-            return None
-        if self.last_seen is None:
-            return None
-        if self.open and m.t - self.last_seen >= self.quiet_s:
+            for k in seen:
+                if k.confirmed:
+                    self.zones.update(k.zones)
+                    self.peak_area = max(self.peak_area, k.area)
+        if fresh:
+            return self._start(m.t, fresh, new_object=True)
+        if self.last_seen is not None and m.t - self.last_seen >= self.quiet_s:
             end = MotionTransition("end", self.last_seen, tuple(self.zones), None, self.peak_area)
             self._clear()
             return end
-        if not self.open and m.t - self.last_seen > self.max_gap_s:
-            self._clear()
         return None
+
+    def _ready(self, k: Track, t: float) -> bool:
+        return t - k.born >= self.min_duration_s - 1e-6 and k.travels
+
+    def _start(self, t: float, tracks: list[Track], *, new_object: bool) -> MotionTransition:
+        closes = MotionTransition("end", t, tuple(self.zones), None, self.peak_area) if new_object else None
+        self.open = True
+        self.last_seen = t
+        self.zones = {}
+        for k in tracks:
+            self.zones.update(k.zones)
+        self.peak_area = max(k.area for k in tracks)
+        box = union_boxes([k.box for k in tracks])
+        return MotionTransition(
+            "start", min(k.born for k in tracks), tuple(self.zones), box, self.peak_area, new_object, closes
+        )
 
     def finish(self) -> MotionTransition | None:
         """Close an open event at the end of a stream."""
@@ -76,20 +114,21 @@ class MotionEvents:
         return end
 
     def _clear(self) -> None:
-        self.onset = None
         self.last_seen = None
         self.open = False
         self.zones = {}
         self.peak_area = 0.0
 
 
-def union_box(blobs: Sequence[Blob]) -> tuple[float, float, float, float] | None:
-    if not blobs:
+def union_boxes(
+    boxes: Sequence[tuple[float, float, float, float]],
+) -> tuple[float, float, float, float] | None:
+    if not boxes:
         return None
-    x0 = min(b.box[0] for b in blobs)
-    y0 = min(b.box[1] for b in blobs)
-    x1 = max(b.box[0] + b.box[2] for b in blobs)
-    y1 = max(b.box[1] + b.box[3] for b in blobs)
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
     return (x0, y0, x1 - x0, y1 - y0)
 
 

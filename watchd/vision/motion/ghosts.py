@@ -56,8 +56,13 @@ class GhostFilter:
         return np.asarray(cv2.compare(change, threshold, cv2.CMP_GT), dtype=np.uint8)
 
     def ghosts(
-        self, candidates: Iterable[int], labels: npt.NDArray[np.int32], stats: npt.NDArray[np.int32], moving: Mask,
-        frame: FloatImage, background: FloatImage,
+        self,
+        candidates: Iterable[int],
+        labels: npt.NDArray[np.int32],
+        stats: npt.NDArray[np.int32],
+        moving: Mask,
+        frame: FloatImage,
+        background: FloatImage,
     ) -> set[int]:
         """The labels among `candidates` (components of `labels`, with their `stats`) that are ghosts."""
         changing = np.bincount(labels[moving > 0], minlength=len(stats))
@@ -80,10 +85,17 @@ class GhostFilter:
         self._previous = frame
 
 
-def _outline_strength(labels: npt.NDArray[np.int32], stat: npt.NDArray[np.int32], label: int, image: FloatImage) -> float:
+def _outline_strength(
+    labels: npt.NDArray[np.int32], stat: npt.NDArray[np.int32], label: int, image: FloatImage
+) -> float:
     """Mean gradient magnitude of `image` along the component's outline (a ring two pixels wide)."""
     x, y, w, h = (int(v) for v in stat[:4])
-    y0, y1, x0, x1 = max(0, y - 2), min(labels.shape[0], y + h + 2), max(0, x - 2), min(labels.shape[1], x + w + 2)
+    y0, y1, x0, x1 = (
+        max(0, y - 2),
+        min(labels.shape[0], y + h + 2),
+        max(0, x - 2),
+        min(labels.shape[1], x + w + 2),
+    )
     blob = (labels[y0:y1, x0:x1] == label).astype(np.uint8)
     ring = cv2.dilate(blob, _RING) - cv2.erode(blob, _RING)
     patch = image[y0:y1, x0:x1]

@@ -11,7 +11,9 @@ import numpy.typing as npt
 from watchd.vision.motion.detector import Blob, Region
 
 
-def outline(image: npt.NDArray[np.uint8], blobs: Sequence[Blob], zones: Sequence[Region]) -> npt.NDArray[np.uint8]:
+def outline(
+    image: npt.NDArray[np.uint8], blobs: Sequence[Blob], zones: Sequence[Region]
+) -> npt.NDArray[np.uint8]:
     """A copy of a BGR (or grey) picture with the zones drawn thin and the moving objects outlined."""
     out = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image.copy()
     h, w = out.shape[:2]
