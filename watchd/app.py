@@ -29,6 +29,7 @@ from watchd.services.people import PeopleService
 from watchd.services.punches import PunchService
 from watchd.services.reminder_outbox import OutboxReminders
 from watchd.services.visits import VisitService
+from watchd.services.worklog import WorklogService
 from watchd.settings.load import LoadedConfig
 from watchd.vision.recognition import RecognitionEngine
 
@@ -59,6 +60,7 @@ class Services:
     dashboard: Dashboard
     notices: NoticeService  # upkeep for the administrator: the NoticeSink producers report to
     holiday_notice: HolidayNoticeService  # the State Council's notice pasted on /reports
+    worklog: WorklogService  # daily work logs and the weekly plan (工作日志, 周例会)
     runtime: Runtime = field(default_factory=Runtime)  # heartbeats and running parts (/healthz, /metrics)
 
     def close(self) -> None:
@@ -101,4 +103,5 @@ def build_services(
         config, db, engine, auth, people, checkins, clock, alerts, punches, attendance, leave, visits,
         duty=duty, duty_log=duty_log, duty_watch=duty_watch, dashboard=dashboard, runtime=runtime,
         notices=notices, holiday_notice=HolidayNoticeService(db, attendance, clock),
+        worklog=WorklogService(db, settings, clock, duty, attendance.is_workday, reminders=OutboxReminders(alerts)),
     )
