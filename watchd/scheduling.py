@@ -193,7 +193,7 @@ def attendance_jobs(services: Services) -> list[Job]:
             monthly, each_slot=True),
         Job("worklog_reminders", CronTrigger(hour=services.config.settings.worklog.remind_at.hour,
                                              minute=services.config.settings.worklog.remind_at.minute, timezone=zone),
-            lambda _slot: services.worklog.send_reminders()),
+            services.worklog.send_reminders),
     ]
 
 

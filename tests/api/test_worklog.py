@@ -28,14 +28,20 @@ def office(make_services: Callable[..., Services], clock: FakeClock) -> Iterator
         yield Office(services, client, clock)
 
 
-def test_the_entry_opens_with_the_days_check_ins_visit_and_incident_and_is_written_once(office: Office) -> None:
+def test_the_entry_opens_with_the_days_check_ins_visit_and_incident_and_is_written_once(
+    office: Office,
+) -> None:
     s = office.services
     s.visits.import_pairings("p.csv", PAIRINGS)
     office.at(MONDAY, "18:30")
     office.punch("c001", MONDAY, "08:21")
     office.punch("c001", MONDAY, "17:58")
-    s.visits.record_visit(Principal(0, "admin", "admin"), NewVisit(
-        person_id="c001", household_id="H001", visited_at=local(MONDAY, "10:30"), note="了解冬季取暖"))
+    s.visits.record_visit(
+        Principal(0, "admin", "admin"),
+        NewVisit(
+            person_id="c001", household_id="H001", visited_at=local(MONDAY, "10:30"), note="了解冬季取暖"
+        ),
+    )
 
     r = office.client.get("/api/worklog/entry", headers=office.as_("c001"))
     assert r.status_code == 200, r.text
@@ -47,25 +53,35 @@ def test_the_entry_opens_with_the_days_check_ins_visit_and_incident_and_is_writt
         "走访：10:30 走访敖登户，了解冬季取暖",
     ]
 
-    r = office.write("c001", MONDAY, "\n".join(body["suggested"]), problems="取暖煤价偏高", plan="整理走访台账")
+    r = office.write(
+        "c001", MONDAY, "\n".join(body["suggested"]), problems="取暖煤价偏高", plan="整理走访台账"
+    )
     assert r.status_code == 200, r.text
     assert r.json()["version"] == 1 and r.json()["owner_name"] == "其其格"
     again = office.client.get("/api/worklog/entry", headers=office.as_("c001")).json()["entry"]
     assert again["problems"] == "取暖煤价偏高" and again["history"] == []
 
 
-def test_a_future_day_another_person_and_an_empty_entry_are_refused_and_change_nothing(office: Office) -> None:
+def test_a_future_day_another_person_and_an_empty_entry_are_refused_and_change_nothing(
+    office: Office,
+) -> None:
     office.at(MONDAY, "18:00")
     r = office.write("c001", MONDAY + timedelta(days=1), "明天的事")
     assert r.status_code == 422
     assert r.json()["detail"]["code"] == "worklog_future_day"
     assert r.json()["detail"]["message"] == "不能填写今天以后的工作日志"
 
-    r = office.client.put("/api/worklog/entry", headers=office.as_("c001"),
-                          json={"day": MONDAY.isoformat(), "done": "替他写", "person_id": "c002"})
+    r = office.client.put(
+        "/api/worklog/entry",
+        headers=office.as_("c001"),
+        json={"day": MONDAY.isoformat(), "done": "替他写", "person_id": "c002"},
+    )
     assert r.status_code == 403 and r.json()["detail"]["message"] == "只能填写本人的工作日志"
-    r = office.client.put("/api/worklog/entry", headers=office.as_("l001"),
-                          json={"day": MONDAY.isoformat(), "done": "领导代写", "person_id": "c002"})
+    r = office.client.put(
+        "/api/worklog/entry",
+        headers=office.as_("l001"),
+        json={"day": MONDAY.isoformat(), "done": "领导代写", "person_id": "c002"},
+    )
     assert r.status_code == 403
 
     r = office.write("c001", MONDAY, "   ")
@@ -83,7 +99,8 @@ def test_edits_keep_a_visible_history_and_the_day_locks_after_lock_days(office: 
     history = r.json()["history"]
     assert [(h["version"], h["done"], h["replaced_by"]) for h in history] == [(1, "上午开会", "c001")]
     assert history[0]["written_at"].startswith("2026-11-23T18:00") and history[0]["replaced_at"].startswith(
-        "2026-11-25T09:00")
+        "2026-11-25T09:00"
+    )
 
     # The leader reads the entry and its history.
     r = office.client.get("/api/worklog/entry?person=c001&date=2026-11-23", headers=office.as_("l001"))
@@ -101,7 +118,9 @@ def test_edits_keep_a_visible_history_and_the_day_locks_after_lock_days(office: 
     assert entry["writable"] is False and len(entry["entry"]["history"]) == 2
 
 
-def test_leaders_see_who_wrote_per_day_and_week_and_comment_on_their_organisation_only(office: Office) -> None:
+def test_leaders_see_who_wrote_per_day_and_week_and_comment_on_their_organisation_only(
+    office: Office,
+) -> None:
     tuesday = MONDAY + timedelta(days=1)
     office.at(MONDAY, "18:00")
     office.write("c001", MONDAY, "周一工作")
@@ -117,38 +136,61 @@ def test_leaders_see_who_wrote_per_day_and_week_and_comment_on_their_organisatio
     assert rows["c001"]["written"] == ["2026-11-23", "2026-11-24"]
     assert rows["c001"]["missing"] == ["2026-11-25", "2026-11-26", "2026-11-27"]
     assert len(rows["l001"]["due"]) == 5 and rows["l001"]["written"] == []
-    day = office.client.get("/api/worklog/status?from=2026-11-23&until=2026-11-23", headers=office.as_("l001"))
+    day = office.client.get(
+        "/api/worklog/status?from=2026-11-23&until=2026-11-23", headers=office.as_("l001")
+    )
     assert {r["person_id"]: r["missing"] for r in day.json()} == {
-        "c001": [], "c002": ["2026-11-23"], "l001": ["2026-11-23"]}
+        "c001": [],
+        "c002": ["2026-11-23"],
+        "l001": ["2026-11-23"],
+    }
     r = office.client.get(f"/api/worklog/status?organisation={FOREST}", headers=office.as_("l001"))
     assert r.status_code == 403
     assert office.client.get("/api/worklog/status", headers=office.as_("c001")).status_code == 403
 
-    log_id = office.client.get("/api/worklog/entry?person=c001&date=2026-11-24",
-                               headers=office.as_("l001")).json()["entry"]["id"]
-    r = office.client.post(f"/api/worklog/entries/{log_id}/comments", headers=office.as_("l001"),
-                           json={"text": "走访情况要写具体户数"})
+    log_id = office.client.get(
+        "/api/worklog/entry?person=c001&date=2026-11-24", headers=office.as_("l001")
+    ).json()["entry"]["id"]
+    r = office.client.post(
+        f"/api/worklog/entries/{log_id}/comments",
+        headers=office.as_("l001"),
+        json={"text": "走访情况要写具体户数"},
+    )
     assert r.status_code == 201 and r.json()["author_name"] == "乌云"
-    assert office.client.post(f"/api/worklog/entries/{log_id}/comments", headers=office.as_("l002"),
-                              json={"text": "别的单位"}).status_code == 403
+    assert (
+        office.client.post(
+            f"/api/worklog/entries/{log_id}/comments", headers=office.as_("l002"), json={"text": "别的单位"}
+        ).status_code
+        == 403
+    )
     assert office.client.get("/api/worklog/entry?person=c001", headers=office.as_("l002")).status_code == 403
     assert office.client.get("/api/worklog/entry?person=c002", headers=office.as_("c001")).status_code == 403
     mine = office.client.get("/api/worklog/entries", headers=office.as_("c001")).json()
     assert [(e["day"], [c["text"] for c in e["comments"]]) for e in mine] == [
-        ("2026-11-23", []), ("2026-11-24", ["走访情况要写具体户数"])]
+        ("2026-11-23", []),
+        ("2026-11-24", ["走访情况要写具体户数"]),
+    ]
 
 
 def test_a_departments_daily_dynamics_is_its_line_and_its_members_entries(office: Office) -> None:
     office.at(MONDAY, "18:00")
     office.write("c001", MONDAY, "整理材料")
-    r = office.client.put("/api/worklog/department", headers=office.as_("l001"),
-                          json={"day": MONDAY.isoformat(), "organisation": ORG, "line": "召开冬季防火部署会"})
+    r = office.client.put(
+        "/api/worklog/department",
+        headers=office.as_("l001"),
+        json={"day": MONDAY.isoformat(), "organisation": ORG, "line": "召开冬季防火部署会"},
+    )
     assert r.status_code == 200, r.text
-    r = office.client.put("/api/worklog/department", headers=office.as_("l002"),
-                          json={"day": MONDAY.isoformat(), "organisation": ORG, "line": "越权"})
+    r = office.client.put(
+        "/api/worklog/department",
+        headers=office.as_("l002"),
+        json={"day": MONDAY.isoformat(), "organisation": ORG, "line": "越权"},
+    )
     assert r.status_code == 403 and r.json()["detail"]["code"] == "worklog_not_your_department"
 
-    d = office.client.get(f"/api/worklog/dynamics?organisation={ORG}&date=2026-11-23", headers=office.as_("c002"))
+    d = office.client.get(
+        f"/api/worklog/dynamics?organisation={ORG}&date=2026-11-23", headers=office.as_("c002")
+    )
     assert d.status_code == 200, d.text
     body = d.json()
     assert body["line"]["done"] == "召开冬季防火部署会"

@@ -20,10 +20,22 @@ ORG, FOREST = "苏木政府", "林业站"
 MONDAY = date(2026, 11, 23)
 PASSWORD = "a-long-password"
 PEOPLE: list[dict[str, Any]] = [
-    {"id": "c001", "name": "其其格", "role": "cadre", "organisation": ORG, "villages": ["bayan"],
-     "phone": "13800000001"},
-    {"id": "c002", "name": "巴特尔", "role": "cadre", "organisation": ORG, "villages": ["hure"],
-     "phone": "13800000002"},
+    {
+        "id": "c001",
+        "name": "其其格",
+        "role": "cadre",
+        "organisation": ORG,
+        "villages": ["bayan"],
+        "phone": "13800000001",
+    },
+    {
+        "id": "c002",
+        "name": "巴特尔",
+        "role": "cadre",
+        "organisation": ORG,
+        "villages": ["hure"],
+        "phone": "13800000002",
+    },
     {"id": "l001", "name": "乌云", "role": "leader", "organisation": ORG, "phone": "13800000003"},
     {"id": "c003", "name": "阿拉坦", "role": "cadre", "organisation": FOREST, "phone": "13800000005"},
     {"id": "l002", "name": "苏和", "role": "leader", "organisation": FOREST},
@@ -55,13 +67,23 @@ class Office:
         return self.headers[username]
 
     def punch(self, person: str, day: date, hhmm: str, device: str = "kiosk-bayan") -> None:
-        self.services.checkins.record(NewCheckin(
-            key=f"{person}:{day}:{hhmm}", person_id=person, device_id=device, occurred_at=local(day, hhmm),
-            method="terminal", liveness="terminal"))
+        self.services.checkins.record(
+            NewCheckin(
+                key=f"{person}:{day}:{hhmm}",
+                person_id=person,
+                device_id=device,
+                occurred_at=local(day, hhmm),
+                method="terminal",
+                liveness="terminal",
+            )
+        )
 
     def write(self, username: str, day: date, done: str, **more: str) -> Any:
-        return self.client.put("/api/worklog/entry", headers=self.as_(username),
-                               json={"day": day.isoformat(), "done": done, **more})
+        return self.client.put(
+            "/api/worklog/entry",
+            headers=self.as_(username),
+            json={"day": day.isoformat(), "done": done, **more},
+        )
 
 
 def open_office(make_services: Callable[..., Services], clock: FakeClock, **overrides: Any) -> Services:

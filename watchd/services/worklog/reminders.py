@@ -40,11 +40,14 @@ class WorkLogReminders:
         self.is_workday = is_workday
         self.sink = sink
 
-    def send(self) -> list[ReminderMessage]:
+    def send(self, slot: datetime | None = None) -> list[ReminderMessage]:
+        """Remind for the day of `slot` (the scheduler's due time; a run caught up the next morning still
+        reminds for the day it was due), or for today once `remind_at` has passed."""
         config, zone = self.settings.worklog, self.settings.zone
         now = self.clock()
-        day = local_day(now, zone)
-        if not config.reminders or not self.is_workday(day) or now.astimezone(zone).time() < config.remind_at:
+        at = (slot or now).astimezone(zone)
+        day = at.date()
+        if not config.reminders or not self.is_workday(day) or at.time() < config.remind_at:
             return []
         roles = {r.value for r in config.roles}
         with self.db.read() as s:

@@ -119,5 +119,5 @@ class WorklogService:
             return meeting_rows(s, week, wrote, organisations)
 
     # -- the daily reminder ------------------------------------------------------------------------
-    def send_reminders(self) -> list[ReminderMessage]:
-        return self.reminder_desk.send()
+    def send_reminders(self, slot: datetime | None = None) -> list[ReminderMessage]:
+        return self.reminder_desk.send(slot)
