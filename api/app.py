@@ -39,6 +39,8 @@ from api.routes import (
     sites,
     terminals,
     visits,
+    worklog,
+    worklog_plans,
 )
 from api.routes.pages import FAVICON, STATIC
 from api.schemas import ProblemOut
@@ -136,7 +138,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
             return _problem(413, "too_large", zh("too_large"), {"reason": f"request body over {limit} bytes"})
         return await call_next(request)
 
-    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices):
+    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices, worklog, worklog_plans):
         document_permissions(module.router)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,6 +1,7 @@
-"""Monthly attendance report for 5,000 cadres × 22 workdays × 4 punches, on SQLite and PostgreSQL.
+"""Monthly attendance report for 5,000 cadres × 22 workdays × 4 punches, and the weekly meeting, on
+SQLite and PostgreSQL.
 
-    python bench/reports.py [--people 5000] [--backend sqlite|postgresql|both] [--cores 1]
+    python bench/reports.py [--people 5000] [--backend sqlite|postgresql|both] [--cores 1] [--weekly-only]
 
 Loads March 2026 (22 workdays) into a fresh database: 100 villages with a kiosk each, every cadre
 assigned to one, four punches per workday with some late arrivals, early departures, missing
@@ -8,6 +9,10 @@ punches and absences. Then it times, for the whole month:
 - `settle_month_s`: settling every day (evaluation of all punches, upsert of the settled days);
 - `report_settled_s`: the monthly report from the settled days (sums, table, XLSX and CSV bytes);
 - `report_live_s`: the same report with nothing settled (every day evaluated from the punches).
+- `weekly_report_s`: the weekly meeting (周例会) of everybody for the week of 2026-03-16, with a work-log
+  entry per cadre and workday (about 95 % written), three plan items per cadre and department for that
+  week (marked) and two for the next, as the table and its XLSX bytes (`--weekly-only`: just this,
+  with the people and no punches).
 Prints one JSON object per backend. PostgreSQL: 127.0.0.1:5432, trust auth (WATCHD_BENCH_PG_URL to
 change); a schema of its own is created and dropped.
 """
@@ -38,6 +43,7 @@ from watchd.domain.attendance.schedule import midnight
 from watchd.reports.export_csv import to_csv
 from watchd.reports.export_xlsx import to_xlsx
 from watchd.reports.monthly import monthly_table
+from watchd.reports.weekly import weekly_table
 from watchd.settings.load import LoadedConfig
 from watchd.settings.root import Settings
 
@@ -65,15 +71,19 @@ def config(people: int) -> dict[str, Any]:
     }
 
 
-def load(services: Services, people: int) -> dict[str, int]:
-    rng = random.Random(6)
-    zone = services.config.settings.zone
-    created = midnight(MONTH - timedelta(days=1), zone)
-    person_rows = [
+def people_rows(services: Services, people: int) -> list[dict[str, Any]]:
+    created = midnight(MONTH - timedelta(days=1), services.config.settings.zone)
+    return [
         {"id": f"p{i:05d}", "name": f"干部{i}", "role": "cadre", "organisation": f"第{i % 8}单位",
          "created_at": created, "phone": None, "deleted_at": None}
         for i in range(people)
     ]
+
+
+def load(services: Services, people: int) -> dict[str, int]:
+    rng = random.Random(6)
+    zone = services.config.settings.zone
+    person_rows = people_rows(services, people)
     cal = services.attendance.calendar()
     workdays = [d for d in (MONTH + timedelta(days=i) for i in range(31)) if d.month == 3 and cal.day(d).is_workday]
     punches = 0
@@ -125,15 +135,61 @@ def report(services: Services) -> tuple[int, int]:
     return len(to_xlsx([table])), len(to_csv(table))
 
 
-def run(url: str, people: int, data_dir: Path) -> dict[str, Any]:
+WEEK = date(2026, 3, 16)
+STATUSES = ("done", "done", "partly", "not_done", "open")
+
+
+def load_worklog(services: Services, people: int) -> dict[str, int]:
+    """A week of entries for every cadre (about 5 % missing), plans for this week and the next."""
+    rng = random.Random(17)
+    now = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
+    logs, items = [], []
+    days = [WEEK + timedelta(days=i) for i in range(5)]
+    owners = [("person", f"p{i:05d}") for i in range(people)] + [("department", f"第{i}单位") for i in range(8)]
+    for kind, owner in owners:
+        for day in days:
+            if kind == "person" and rng.random() < 0.05:
+                continue
+            logs.append({"owner_kind": kind, "owner_id": owner, "day": day, "done": f"{day}：入户走访{rng.randint(1, 9)}户，"
+                         "整理档案，参加例会", "problems": "", "plan": "继续走访", "version": 1, "written_by": owner,
+                         "created_at": now, "updated_at": now})
+        for week, count in ((WEEK, 3), (WEEK + timedelta(days=7), 2)):
+            for n in range(count):
+                items.append({"owner_kind": kind, "owner_id": owner, "week": week, "text": f"计划事项{n + 1}",
+                              "status": rng.choice(STATUSES) if week == WEEK else "open", "note": "",
+                              "created_by": owner, "created_at": now, "updated_by": owner, "updated_at": now})
+    with services.db.unit_of_work() as s:
+        BulkLoader(s).work_logs(logs)
+        BulkLoader(s).plan_items(items)
+    return {"work_logs": len(logs), "plan_items": len(items)}
+
+
+def weekly(services: Services) -> int:
+    """The weekly meeting of everybody as the table and its XLSX; the file's size."""
+    meeting = services.worklog.meeting(None, WEEK)
+    table = weekly_table(meeting, services.config.settings.zone, township="基准苏木", generated_at=services.clock())
+    return len(to_xlsx([table]))
+
+
+def run(url: str, people: int, data_dir: Path, *, weekly_only: bool = False) -> dict[str, Any]:
     clock = Clock(datetime(2026, 2, 27, 0, 0, tzinfo=UTC))
     settings = Settings.model_validate(config(people))
     loaded = LoadedConfig(path=data_dir / "watchd.toml", settings=settings, data_dir=data_dir, database_url=url)
     services = build_services(loaded, clock=clock, recognition_workers=0)
     times: dict[str, float] = {}
     try:
+        if weekly_only:
+            with services.db.unit_of_work() as s:
+                BulkLoader(s).people(people_rows(services, people))
+            counts = load_worklog(services, people)
+            clock.now = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
+            with timed(times, "weekly_report"):
+                xlsx_bytes = weekly(services)
+            return {"backend": services.db.dialect, "people": people, **counts, **times, "weekly_xlsx_bytes": xlsx_bytes,
+                    "cores": len(os.sched_getaffinity(0)), "load_average": round(os.getloadavg()[0], 1)}
         with timed(times, "load"):
             counts = load(services, people)
+            counts.update(load_worklog(services, people))
         clock.now = datetime(2026, 4, 2, 0, 0, tzinfo=UTC)  # April 2nd: March is over
         with timed(times, "report_live"):
             report(services)
@@ -141,6 +197,8 @@ def run(url: str, people: int, data_dir: Path) -> dict[str, Any]:
             settled = services.attendance.settle()
         with timed(times, "report_settled"):
             xlsx_bytes, csv_bytes = report(services)
+        with timed(times, "weekly_report"):
+            weekly(services)
         return {
             "backend": services.db.dialect, **counts, "settled_days": len(settled.settled), **times,
             "xlsx_bytes": xlsx_bytes, "csv_bytes": csv_bytes, "cores": len(os.sched_getaffinity(0)),
@@ -169,15 +227,17 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--cores", type=int, default=1, help="pin to this many CPU cores (0: no pinning)")
+    parser.add_argument("--weekly-only", action="store_true", help="only the weekly meeting (people, logs, plans)")
     args = parser.parse_args()
     if args.cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run(f"sqlite:///{tmp}/bench.db", args.people, Path(tmp))), flush=True)
+            print(json.dumps(run(f"sqlite:///{tmp}/bench.db", args.people, Path(tmp), weekly_only=args.weekly_only)),
+                  flush=True)
     if args.backend in ("postgresql", "both"):
         with postgres_schema() as url, tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run(url, args.people, Path(tmp))), flush=True)
+            print(json.dumps(run(url, args.people, Path(tmp), weekly_only=args.weekly_only)), flush=True)
     return 0
 
 

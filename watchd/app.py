@@ -51,6 +51,7 @@ from watchd.services.person_duties import PersonDuties
 from watchd.services.punches import PunchService
 from watchd.services.reminder_outbox import OutboxReminders
 from watchd.services.visits import VisitService
+from watchd.services.worklog import WorklogService
 from watchd.settings.load import LoadedConfig
 from watchd.vision.recognition import RecognitionEngine
 
@@ -108,6 +109,7 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
         duty_watch=duty_watch,
         notices=notices,
         holiday_notice=HolidayNoticeService(db, attendance, clock),
+        worklog=WorklogService(db, settings, clock, duty, attendance.is_workday, reminders=OutboxReminders(alerts)),
     )
 
 

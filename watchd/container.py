@@ -23,6 +23,7 @@ from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
 from watchd.services.punches import PunchService
 from watchd.services.visits import VisitService
+from watchd.services.worklog import WorklogService
 from watchd.settings.load import LoadedConfig
 from watchd.vision.recognition import RecognitionEngine
 
@@ -48,6 +49,7 @@ class Core:
     duty_watch: DutyWatch
     notices: NoticeService  # upkeep for the administrator: the NoticeSink producers report to
     holiday_notice: HolidayNoticeService  # the State Council's notice pasted on /reports
+    worklog: WorklogService  # daily work logs and the weekly plan (工作日志, 周例会)
 
     def close(self) -> None:
         self.engine.close()

@@ -191,6 +191,9 @@ def attendance_jobs(services: Services) -> list[Job]:
         Job("monthly_reports", CronTrigger(day=1, hour=config.monthly_reports_at.hour,
                                            minute=config.monthly_reports_at.minute, timezone=zone),
             monthly, each_slot=True),
+        Job("worklog_reminders", CronTrigger(hour=services.config.settings.worklog.remind_at.hour,
+                                             minute=services.config.settings.worklog.remind_at.minute, timezone=zone),
+            services.worklog.send_reminders),
     ]
 
 

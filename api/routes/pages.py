@@ -30,6 +30,7 @@ PAGES = (
     PageEntry("/duty", "值班管理", Permission.duty_read),
     PageEntry("/dashboard", "值班大屏", Permission.dashboard_read),
     PageEntry("/visits", "走访登记", Permission.self_service),
+    PageEntry("/worklog", "工作日志", Permission.self_service),
 )
 
 

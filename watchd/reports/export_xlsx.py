@@ -25,11 +25,13 @@ def _clean(value: object) -> object:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def _body_style(book: Workbook, kind: Kind) -> str:
+def _body_style(book: Workbook, kind: Kind, wrap: bool = False) -> str:
     """A named style per column kind: one style record instead of a font and border on every cell."""
-    name = f"watchd-{kind.value}"
+    name = f"watchd-{kind.value}" + ("-wrap" if wrap else "")
     if name not in book.named_styles:
         style = NamedStyle(name=name, font=Font(name=_FONT, size=10), border=_BORDER)
+        if wrap:
+            style.alignment = Alignment(wrap_text=True, vertical="top")
         if kind is not Kind.text:
             style.number_format = _FORMATS[kind]
         book.add_named_style(style)
@@ -66,7 +68,7 @@ def _sheet(book: Workbook, table: ReportTable) -> None:
     for cell in ws[3]:
         cell.font, cell.fill, cell.border, cell.alignment = head_font, _HEAD_FILL, _BORDER, center
     ws.row_dimensions[3].height = 30
-    styles = [_body_style(book, c.kind) for c in table.columns]
+    styles = [_body_style(book, c.kind, c.wrap) for c in table.columns]
     row_number = 3
     for row in table.rows:
         row_number += 1

@@ -19,6 +19,7 @@ class Column:
     header: str
     width: int = 10  # characters, for the printed sheet
     kind: Kind = Kind.text
+    wrap: bool = False  # long text: wrapped in the cell, lines kept (the printed sheet grows in height)
 
 
 Cell = str | int | float | None

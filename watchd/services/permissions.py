@@ -40,6 +40,7 @@ class Permission(StrEnum):
     # attendance, leave, visits
     self_service = "self.service"  # own days, leave, make-ups, visits, pairings, reminders
     reports_read = "reports.read"
+    worklog_review = "worklog.review"  # the organisation's work logs: who wrote, comments, the weekly meeting
     leave_decide = "leave.decide"
     attendance_manage = "attendance.manage"  # settlement, holiday calendar, watermarks, jobs
     pairings_manage = "pairings.manage"
@@ -67,7 +68,7 @@ GRANTS: Final[dict[str, frozenset[Permission]]] = {
     "admin": frozenset(Permission),
     "leader": _EVERYONE | _WATCH | {
         P.checkins_read, P.checkin_snapshots_read, P.reports_read, P.leave_decide, P.duty_swap_decide,
-        P.terminals_read,
+        P.terminals_read, P.worklog_review,
     },
     "duty_officer": _EVERYONE | _WATCH,
     "cadre": _EVERYONE,
@@ -96,6 +97,7 @@ LABELS: Final = {
     P.duty_desk_mark: "标记值班座位为空（摄像机参照画面）",
     P.self_service: "查看和办理本人的考勤、请假、补卡与走访",
     P.reports_read: "查看考勤报表",
+    P.worklog_review: "查看本单位工作日志与周例会并批注",
     P.leave_decide: "审批请假与补卡",
     P.attendance_manage: "管理考勤结算与节假日",
     P.pairings_manage: "导入结对帮扶名单",

@@ -20,6 +20,7 @@ from watchd.settings.recognition import CheckinSettings, LivenessSettings, Recog
 from watchd.settings.server import DatabaseSettings, ServerSettings
 from watchd.settings.sites import PersonSettings, SiteKind, SiteSettings
 from watchd.settings.terminals import TerminalSettings
+from watchd.settings.worklog import WorklogSettings
 
 
 class Settings(ConfigModel):
@@ -71,6 +72,10 @@ class Settings(ConfigModel):
         default_factory=NoticeSettings, title="Notices",
         description="Upkeep notices for the administrator (holiday data, disk, certificate, terminal users, nodes): "
         "who receives them and when.",
+    )
+    worklog: WorklogSettings = Field(
+        default_factory=WorklogSettings, title="Work log",
+        description="The daily work log (工作日志) and the weekly plan (周例会): reminder time, lock, who writes.",
     )
     metrics: MetricsSettings = Field(
         default_factory=MetricsSettings, title="Metrics", description="Who may read Prometheus metrics at /metrics."

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from watchd.db.models import Checkin, Person, PersonVillage
+from watchd.db.models import Checkin, Person, PersonVillage, PlanItem, WorkLog
 
 
 class BulkLoader:
@@ -23,3 +23,9 @@ class BulkLoader:
 
     def checkins(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self.session.execute(insert(Checkin), list(rows))
+
+    def work_logs(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.session.execute(insert(WorkLog), list(rows))
+
+    def plan_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.session.execute(insert(PlanItem), list(rows))

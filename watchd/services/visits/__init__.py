@@ -8,12 +8,12 @@
 """
 
 from watchd.services.visits.pairings_import import MAX_IMPORT_BYTES, ImportReport
-from watchd.services.visits.reminders import ReminderMessage, ReminderSink
+from watchd.services.visits.reminders import ReminderMessage, ReminderSink, record_reminders
 from watchd.services.visits.service import VisitService
 from watchd.services.visits.views import PairingView, ReminderView, VisitView
 from watchd.services.visits.visits import NewVisit
 
 __all__ = [
     "MAX_IMPORT_BYTES", "ImportReport", "NewVisit", "PairingView", "ReminderMessage", "ReminderSink", "ReminderView",
-    "VisitService", "VisitView",
+    "VisitService", "VisitView", "record_reminders",
 ]

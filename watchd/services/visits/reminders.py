@@ -119,22 +119,7 @@ class Reminders:
         return ReminderMessage(key=key, kind=kind, month=month, person_id=person_id, phone=phone, text=text)
 
     def _record(self, messages: Sequence[ReminderMessage]) -> list[ReminderMessage]:
-        now = self.clock()
-        fresh = []
-        with self.db.unit_of_work() as s:
-            repo = RemindersRepository(s)
-            for m in messages:
-                if repo.add(
-                    Reminder(key=m.key[:160], kind=m.kind, person_id=m.person_id, month=m.month, text=m.text,
-                             created_at=now)
-                ):
-                    fresh.append(m)
-                    if self.sink is not None:
-                        self.sink.deliver(s, m)  # queued in this transaction: recorded and queued, or neither
-        if self.sink is None:
-            for m in fresh:
-                log.info("reminder %s (no message channel configured): %s", m.key, m.text)
-        return fresh
+        return record_reminders(self.db, self.sink, self.clock(), messages)
 
     def reminders(self, actor: Principal, month: str | None = None) -> list[ReminderView]:
         with self.db.read() as s:
@@ -144,6 +129,28 @@ class Reminders:
                 ReminderView(r.key, r.kind, r.month, r.person_id, r.text, r.created_at)
                 for r in rows if allowed is None or r.person_id in allowed
             ]
+
+
+def record_reminders(
+    db: Database, sink: ReminderSink | None, now: datetime, messages: Sequence[ReminderMessage]
+) -> list[ReminderMessage]:
+    """Record each reminder once under its key and hand the new ones to `sink` in the same unit of work;
+    the ones recorded before (a re-run) are skipped. Used by the visit and the work-log reminders."""
+    fresh = []
+    with db.unit_of_work() as s:
+        repo = RemindersRepository(s)
+        for m in messages:
+            if repo.add(
+                Reminder(key=m.key[:160], kind=m.kind, person_id=m.person_id, month=m.month, text=m.text,
+                         created_at=now)
+            ):
+                fresh.append(m)
+                if sink is not None:
+                    sink.deliver(s, m)  # queued in this transaction: recorded and queued, or neither
+    if sink is None:
+        for m in fresh:
+            log.info("reminder %s (no message channel configured): %s", m.key, m.text)
+    return fresh
 
 
 def _missed_list_text(month: date, org: str, pairs: Sequence[PairingView]) -> str:
