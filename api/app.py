@@ -18,6 +18,7 @@ from api.access import PermissionDenied, document_permissions
 from api.routes import (
     ack,
     adms,
+    appraisal,
     attendance,
     auth,
     cameras,
@@ -32,10 +33,12 @@ from api.routes import (
     notices,
     pages,
     people,
+    rectification,
     reports,
     sites,
     terminals,
     visits,
+    vote,
 )
 from api.routes.pages import FAVICON, STATIC
 from api.schemas import ProblemOut
@@ -117,7 +120,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
             return _problem(413, "too_large", zh("too_large"), reason=f"request body over {limit} bytes")
         return await call_next(request)
 
-    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, duty, dashboard, notices):
+    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, duty, dashboard, notices, appraisal, vote, rectification):
         document_permissions(module.router)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -14,6 +14,8 @@ from watchd.db.migrate import upgrade
 from watchd.db.session import Database, build_engine
 from watchd.ops.runtime import Runtime
 from watchd.pipeline.duty_watch.watch import DutyWatch
+from watchd.services.appraisal import AppraisalService
+from watchd.services.appraisal.texts import OutboxCodeTexts
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
@@ -27,6 +29,7 @@ from watchd.services.leave import LeaveService
 from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
 from watchd.services.punches import PunchService
+from watchd.services.rectification import RectificationService
 from watchd.services.reminder_outbox import OutboxReminders
 from watchd.services.visits import VisitService
 from watchd.settings.load import LoadedConfig
@@ -59,6 +62,8 @@ class Services:
     dashboard: Dashboard
     notices: NoticeService  # upkeep for the administrator: the NoticeSink producers report to
     holiday_notice: HolidayNoticeService  # the State Council's notice pasted on /reports
+    appraisal: AppraisalService  # the 1135 appraisal (its work-log provider is injected here, when there is one)
+    rectification: RectificationService  # 整改台账
     runtime: Runtime = field(default_factory=Runtime)  # heartbeats and running parts (/healthz, /metrics)
 
     def close(self) -> None:
@@ -101,4 +106,6 @@ def build_services(
         config, db, engine, auth, people, checkins, clock, alerts, punches, attendance, leave, visits,
         duty=duty, duty_log=duty_log, duty_watch=duty_watch, dashboard=dashboard, runtime=runtime,
         notices=notices, holiday_notice=HolidayNoticeService(db, attendance, clock),
+        appraisal=AppraisalService(db, settings, config.data_dir, clock, texts=OutboxCodeTexts(alerts)),
+        rectification=RectificationService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts)),
     )

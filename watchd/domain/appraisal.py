@@ -8,11 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 GROUPS = ("leadership", "cadres", "committee", "villagers")
-GROUP_NAMES = {"leadership": "苏木领导", "cadres": "干部互评", "committee": "村两委及村民代表", "villagers": "村民"}
+GROUP_NAMES = {
+    "leadership": "苏木领导",
+    "cadres": "干部互评",
+    "committee": "村两委及村民代表",
+    "villagers": "村民",
+}
 CODE_GROUPS = ("committee", "villagers")  # vote with a code from an imported roll
 LOGIN_GROUPS = ("leadership", "cadres")  # vote after logging in
 #: The four grades of a 无记名 appraisal (横埠镇 practice) and their points.
-GRADES = {"excellent": ("优秀", 100), "competent": ("称职", 80), "basic": ("基本称职", 60), "incompetent": ("不称职", 40)}
+GRADES = {
+    "excellent": ("优秀", 100),
+    "competent": ("称职", 80),
+    "basic": ("基本称职", 60),
+    "incompetent": ("不称职", 40),
+}
 POINTS = {key: points for key, (_, points) in GRADES.items()}
 
 
@@ -38,7 +48,9 @@ def group_result(ballots: int, total_points: int, eligible: int, rule: GroupRule
     return GroupResult(ballots=ballots, eligible=eligible, average=average)
 
 
-def weighted_score(results: Mapping[str, GroupResult], rules: Mapping[str, GroupRule]) -> tuple[float | None, list[str]]:
+def weighted_score(
+    results: Mapping[str, GroupResult], rules: Mapping[str, GroupRule]
+) -> tuple[float | None, list[str]]:
     """Σ weight × average over the groups with a result, the weights re-scaled to those groups; and the
     groups left out (below their minimum). None when no group has a result."""
     present = [g for g in GROUPS if g in results and results[g].average is not None and rules[g].weight > 0]

@@ -31,7 +31,9 @@ class AppraisalRound(Base):
     groups: Mapped[dict[str, Any]] = mapped_column(JSON)  # group -> {weight, min_ballots}, fixed at creation
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)  # pool flushed, devices dropped
+    finalised_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, default=None
+    )  # pool flushed, devices dropped
     flags: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # device counts kept after the close
 
 
@@ -40,7 +42,9 @@ class AppraisalCadre(Base):
 
     __tablename__ = "appraisal_cadres"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("appraisal_rounds.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("appraisal_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), primary_key=True)
 
 
@@ -74,7 +78,9 @@ class AppraisalVoter(Base):
 
     __tablename__ = "appraisal_voters"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("appraisal_rounds.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("appraisal_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), primary_key=True)
     rater_group: Mapped[str] = mapped_column(String(12))
 
@@ -103,7 +109,9 @@ class AppraisalScore(Base):
     __tablename__ = "appraisal_scores"
     __table_args__ = (Index("ix_appraisal_scores_round_cadre", "round_id", "cadre_id"),)
 
-    ballot_id: Mapped[str] = mapped_column(ForeignKey("appraisal_ballots.id", ondelete="CASCADE"), primary_key=True)
+    ballot_id: Mapped[str] = mapped_column(
+        ForeignKey("appraisal_ballots.id", ondelete="CASCADE"), primary_key=True
+    )
     cadre_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     round_id: Mapped[int] = mapped_column()
     rater_group: Mapped[str] = mapped_column(String(12))
@@ -115,7 +123,9 @@ class AppraisalTally(Base):
 
     __tablename__ = "appraisal_tallies"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("appraisal_rounds.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("appraisal_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
     minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     ballots: Mapped[int] = mapped_column(default=0)
 
@@ -125,6 +135,8 @@ class AppraisalDevice(Base):
 
     __tablename__ = "appraisal_devices"
 
-    round_id: Mapped[int] = mapped_column(ForeignKey("appraisal_rounds.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("appraisal_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
     fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     codes: Mapped[int] = mapped_column(default=0)

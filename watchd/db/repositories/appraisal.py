@@ -46,17 +46,23 @@ class AppraisalRepository:
         return self.session.scalars(select(AppraisalRound).order_by(AppraisalRound.opens_at.desc())).all()
 
     def cadre_ids(self, round_id: int) -> list[str]:
-        return list(self.session.scalars(
-            select(AppraisalCadre.person_id).where(AppraisalCadre.round_id == round_id).order_by(AppraisalCadre.person_id)
-        ))
+        return list(
+            self.session.scalars(
+                select(AppraisalCadre.person_id)
+                .where(AppraisalCadre.round_id == round_id)
+                .order_by(AppraisalCadre.person_id)
+            )
+        )
 
     def cadres_of_village(self, round_id: int, site_id: str) -> list[str]:
-        return list(self.session.scalars(
-            select(AppraisalCadre.person_id)
-            .join(PersonVillage, PersonVillage.person_id == AppraisalCadre.person_id)
-            .where(AppraisalCadre.round_id == round_id, PersonVillage.site_id == site_id)
-            .order_by(AppraisalCadre.person_id)
-        ))
+        return list(
+            self.session.scalars(
+                select(AppraisalCadre.person_id)
+                .join(PersonVillage, PersonVillage.person_id == AppraisalCadre.person_id)
+                .where(AppraisalCadre.round_id == round_id, PersonVillage.site_id == site_id)
+                .order_by(AppraisalCadre.person_id)
+            )
+        )
 
     # -- rolls and codes ---------------------------------------------------------------------------
     def roll(self, round_id: int, group: str, *, site_id: str | None = None) -> Sequence[AppraisalRollEntry]:
@@ -65,14 +71,19 @@ class AppraisalRepository:
         )
         if site_id is not None:
             stmt = stmt.where(AppraisalRollEntry.site_id == site_id)
-        return self.session.scalars(stmt.order_by(AppraisalRollEntry.site_id, AppraisalRollEntry.entry_id)).all()
+        return self.session.scalars(
+            stmt.order_by(AppraisalRollEntry.site_id, AppraisalRollEntry.entry_id)
+        ).all()
 
     def roll_counts(self, round_id: int) -> dict[tuple[str, str], tuple[int, int, int]]:
         """(group, village) -> (entries, codes issued, codes used)."""
         rows = self.session.execute(
             select(
-                AppraisalRollEntry.rater_group, AppraisalRollEntry.site_id, func.count(AppraisalRollEntry.id),
-                func.count(AppraisalCode.code_hash), func.count(AppraisalCode.code_hash).filter(AppraisalCode.used),
+                AppraisalRollEntry.rater_group,
+                AppraisalRollEntry.site_id,
+                func.count(AppraisalRollEntry.id),
+                func.count(AppraisalCode.code_hash),
+                func.count(AppraisalCode.code_hash).filter(AppraisalCode.used),
             )
             .outerjoin(AppraisalCode, AppraisalCode.roll_id == AppraisalRollEntry.id)
             .where(AppraisalRollEntry.round_id == round_id)
@@ -81,17 +92,25 @@ class AppraisalRepository:
         return {(g, s): (int(n), int(issued), int(used)) for g, s, n, issued, used in rows}
 
     def used_codes(self, round_id: int, group: str) -> int:
-        return int(self.session.scalar(
-            select(func.count(AppraisalCode.code_hash))
-            .join(AppraisalRollEntry, AppraisalRollEntry.id == AppraisalCode.roll_id)
-            .where(AppraisalRollEntry.round_id == round_id, AppraisalRollEntry.rater_group == group,
-                   AppraisalCode.used)
-        ) or 0)
+        return int(
+            self.session.scalar(
+                select(func.count(AppraisalCode.code_hash))
+                .join(AppraisalRollEntry, AppraisalRollEntry.id == AppraisalCode.roll_id)
+                .where(
+                    AppraisalRollEntry.round_id == round_id,
+                    AppraisalRollEntry.rater_group == group,
+                    AppraisalCode.used,
+                )
+            )
+            or 0
+        )
 
     def replace_roll(self, round_id: int, group: str, entries: Sequence[Mapping[str, Any]]) -> None:
-        self.session.execute(delete(AppraisalRollEntry).where(
-            AppraisalRollEntry.round_id == round_id, AppraisalRollEntry.rater_group == group
-        ))
+        self.session.execute(
+            delete(AppraisalRollEntry).where(
+                AppraisalRollEntry.round_id == round_id, AppraisalRollEntry.rater_group == group
+            )
+        )
         if entries:
             self.session.execute(
                 AppraisalRollEntry.__table__.insert(),  # type: ignore[attr-defined]
@@ -108,7 +127,9 @@ class AppraisalRepository:
         self.session.execute(delete(AppraisalCode).where(AppraisalCode.roll_id == roll_id))
         self.session.add(AppraisalCode(code_hash=code_hash, roll_id=roll_id, used=False))
 
-    def code(self, code_hash: str, *, for_update: bool = False) -> tuple[AppraisalCode, AppraisalRollEntry] | None:
+    def code(
+        self, code_hash: str, *, for_update: bool = False
+    ) -> tuple[AppraisalCode, AppraisalRollEntry] | None:
         stmt = (
             select(AppraisalCode, AppraisalRollEntry)
             .join(AppraisalRollEntry, AppraisalRollEntry.id == AppraisalCode.roll_id)
@@ -122,7 +143,8 @@ class AppraisalRepository:
     def use_code(self, code_hash: str) -> bool:
         """Mark the code used; False when it already was (a concurrent second use)."""
         done = self.session.execute(
-            update(AppraisalCode).where(AppraisalCode.code_hash == code_hash, AppraisalCode.used.is_(False))
+            update(AppraisalCode)
+            .where(AppraisalCode.code_hash == code_hash, AppraisalCode.used.is_(False))
             .values(used=True)
         )
         return bool(done.rowcount)  # type: ignore[attr-defined]
@@ -133,7 +155,8 @@ class AppraisalRepository:
 
     def voters(self, round_id: int) -> dict[str, int]:
         rows = self.session.execute(
-            select(AppraisalVoter.rater_group, func.count()).where(AppraisalVoter.round_id == round_id)
+            select(AppraisalVoter.rater_group, func.count())
+            .where(AppraisalVoter.round_id == round_id)
             .group_by(AppraisalVoter.rater_group)
         )
         return {g: int(n) for g, n in rows}
@@ -149,11 +172,16 @@ class AppraisalRepository:
         return self.session.scalars(select(AppraisalPooled).where(AppraisalPooled.round_id == round_id)).all()
 
     def pool_size(self, round_id: int) -> int:
-        return int(self.session.scalar(
-            select(func.count()).select_from(AppraisalPooled).where(AppraisalPooled.round_id == round_id)
-        ) or 0)
+        return int(
+            self.session.scalar(
+                select(func.count()).select_from(AppraisalPooled).where(AppraisalPooled.round_id == round_id)
+            )
+            or 0
+        )
 
-    def store_ballots(self, ballots: Sequence[Mapping[str, Any]], scores: Sequence[Mapping[str, Any]]) -> None:
+    def store_ballots(
+        self, ballots: Sequence[Mapping[str, Any]], scores: Sequence[Mapping[str, Any]]
+    ) -> None:
         """Insert in the order given (the caller shuffled it)."""
         if ballots:
             self.session.execute(AppraisalBallot.__table__.insert(), list(ballots))  # type: ignore[attr-defined]
@@ -168,7 +196,9 @@ class AppraisalRepository:
         out: dict[str, int] = {}
         for model in (AppraisalBallot, AppraisalPooled):
             rows = self.session.execute(
-                select(model.rater_group, func.count()).where(model.round_id == round_id).group_by(model.rater_group)
+                select(model.rater_group, func.count())
+                .where(model.round_id == round_id)
+                .group_by(model.rater_group)
             )
             for g, n in rows:
                 out[g] = out.get(g, 0) + int(n)
@@ -177,17 +207,27 @@ class AppraisalRepository:
     def score_sums(self, round_id: int) -> dict[tuple[str, str], tuple[int, int]]:
         """(group, cadre) -> (ballots, total points) over the stored ballots."""
         rows = self.session.execute(
-            select(AppraisalScore.rater_group, AppraisalScore.cadre_id, func.count(), func.sum(AppraisalScore.points))
+            select(
+                AppraisalScore.rater_group,
+                AppraisalScore.cadre_id,
+                func.count(),
+                func.sum(AppraisalScore.points),
+            )
             .where(AppraisalScore.round_id == round_id)
             .group_by(AppraisalScore.rater_group, AppraisalScore.cadre_id)
         )
         return {(g, c): (int(n), int(total or 0)) for g, c, n, total in rows}
 
     def count_ballot(self, round_id: int, minute: datetime) -> None:
-        stmt = dialect_insert(self.session, AppraisalTally.__table__).values(round_id=round_id, minute=minute, ballots=1)
-        self.session.execute(stmt.on_conflict_do_update(
-            index_elements=["round_id", "minute"], set_={"ballots": AppraisalTally.__table__.c.ballots + 1}
-        ))
+        stmt = dialect_insert(self.session, AppraisalTally.__table__).values(
+            round_id=round_id, minute=minute, ballots=1
+        )
+        self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["round_id", "minute"],
+                set_={"ballots": AppraisalTally.__table__.c.ballots + 1},
+            )
+        )
 
     def tallies(self, round_id: int) -> list[tuple[datetime, int]]:
         rows = self.session.execute(
@@ -199,14 +239,20 @@ class AppraisalRepository:
         stmt = dialect_insert(self.session, AppraisalDevice.__table__).values(
             round_id=round_id, fingerprint=fingerprint, codes=1
         )
-        self.session.execute(stmt.on_conflict_do_update(
-            index_elements=["round_id", "fingerprint"], set_={"codes": AppraisalDevice.__table__.c.codes + 1}
-        ))
+        self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["round_id", "fingerprint"],
+                set_={"codes": AppraisalDevice.__table__.c.codes + 1},
+            )
+        )
 
     def device_counts(self, round_id: int) -> list[int]:
-        return [int(n) for n in self.session.scalars(
-            select(AppraisalDevice.codes).where(AppraisalDevice.round_id == round_id)
-        )]
+        return [
+            int(n)
+            for n in self.session.scalars(
+                select(AppraisalDevice.codes).where(AppraisalDevice.round_id == round_id)
+            )
+        ]
 
     def drop_devices(self, round_id: int) -> None:
         self.session.execute(delete(AppraisalDevice).where(AppraisalDevice.round_id == round_id))

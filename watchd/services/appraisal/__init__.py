@@ -17,6 +17,17 @@ from watchd.services.appraisal.views import BallotSheet, CadreResult, RoundResul
 from watchd.services.appraisal.voting import Device
 
 __all__ = [
-    "AppraisalService", "BallotSheet", "CadreResult", "CodeKey", "CodeText", "CodeTexts", "Device", "NewRound",
-    "RollReport", "RoundResults", "RoundView", "Slip", "WorkLogCompletion",
+    "AppraisalService",
+    "BallotSheet",
+    "CadreResult",
+    "CodeKey",
+    "CodeText",
+    "CodeTexts",
+    "Device",
+    "NewRound",
+    "RollReport",
+    "RoundResults",
+    "RoundView",
+    "Slip",
+    "WorkLogCompletion",
 ]

@@ -46,7 +46,12 @@ def vote_link(base_url: str, code: str) -> str:
 
 class Issuing:
     def __init__(
-        self, db: Database, rounds: Rounds, key: CodeKey, clock: Callable[[], datetime], texts: CodeTexts | None
+        self,
+        db: Database,
+        rounds: Rounds,
+        key: CodeKey,
+        clock: Callable[[], datetime],
+        texts: CodeTexts | None,
     ) -> None:
         self.db = db
         self.rounds = rounds
@@ -61,7 +66,9 @@ class Issuing:
         out: list[Slip] = []
         with self.db.unit_of_work() as s:
             for entry, code, village_name in self._issue(s, round_id, group, village, reissue, texted=False):
-                out.append(Slip(entry.entry_id, entry.name, village_name, shown(code), vote_link(base_url, code)))
+                out.append(
+                    Slip(entry.entry_id, entry.name, village_name, shown(code), vote_link(base_url, code))
+                )
         log.info("appraisal round %d: %d %s codes issued for printing", round_id, len(out), group)
         return out
 
@@ -73,10 +80,14 @@ class Issuing:
         with self.db.unit_of_work() as s:
             row = self.rounds.get(s, round_id)
             for entry, code, _ in self._issue(s, round_id, group, None, False, texted=True):
-                text = (f"【{township}驻村干部考核评议】{row.name}：请为驻村干部评议，每户一次，匿名。"
-                        f"打开 {vote_link(base_url, code)} （评议码 {shown(code)}）")
+                text = (
+                    f"【{township}驻村干部考核评议】{row.name}：请为驻村干部评议，每户一次，匿名。"
+                    f"打开 {vote_link(base_url, code)} （评议码 {shown(code)}）"
+                )
                 key = f"appraisal:{round_id}:{group}:{entry.id}:{self.key.hash(code)[:12]}"
-                sent += self.texts.deliver(s, CodeText(key=key, name=entry.name, phone=entry.phone or "", text=text))
+                sent += self.texts.deliver(
+                    s, CodeText(key=key, name=entry.name, phone=entry.phone or "", text=text)
+                )
         log.info("appraisal round %d: %d %s codes texted", round_id, sent, group)
         return sent
 
@@ -84,7 +95,9 @@ class Issuing:
         self, s: Session, round_id: int, group: str, village: str | None, reissue: bool, *, texted: bool
     ) -> list[tuple[AppraisalRollEntry, str, str]]:
         if group not in CODE_GROUPS:
-            raise Invalid("appraisal_bad_group", f"codes are issued for {CODE_GROUPS}, not {group!r}", field="group")
+            raise Invalid(
+                "appraisal_bad_group", f"codes are issued for {CODE_GROUPS}, not {group!r}", field="group"
+            )
         row = self.rounds.get(s, round_id)
         if self.clock() >= row.closes_at:
             raise Conflict("appraisal_closed", f"round {round_id} is closed")

@@ -43,8 +43,13 @@ def flush_pool(session: Session, round_id: int) -> int:
         ballot_id = secrets.token_hex(16)
         ballots.append({"id": ballot_id, "round_id": round_id, "rater_group": p.rater_group})
         scores += [
-            {"ballot_id": ballot_id, "cadre_id": cadre, "round_id": round_id, "rater_group": p.rater_group,
-             "points": points}
+            {
+                "ballot_id": ballot_id,
+                "cadre_id": cadre,
+                "round_id": round_id,
+                "rater_group": p.rater_group,
+                "points": points,
+            }
             for cadre, points in sorted(p.scores.items())
         ]
     repo.drop_pooled([p.id for p in pooled])

@@ -38,8 +38,9 @@ class Results:
             site_names = {v.id: v.name for v in SitesRepository(s).list_sites()}
             per_village: dict[str, Counter[str]] = {g: Counter() for g in CODE_GROUPS}
             for group, site_id in s.execute(
-                select(AppraisalRollEntry.rater_group, AppraisalRollEntry.site_id)
-                .where(AppraisalRollEntry.round_id == round_id)
+                select(AppraisalRollEntry.rater_group, AppraisalRollEntry.site_id).where(
+                    AppraisalRollEntry.round_id == round_id
+                )
             ):
                 per_village[group][site_id] += 1
             sums = repo.score_sums(round_id)
@@ -48,7 +49,8 @@ class Results:
         out = RoundResults(round=view)
         for c in cadres:
             eligible = {
-                "leadership": leadership, "cadres": everyone - 1,
+                "leadership": leadership,
+                "cadres": everyone - 1,
                 **{g: sum(per_village[g][v] for v in villages.get(c, [])) for g in CODE_GROUPS},
             }
             groups = {}
@@ -57,10 +59,15 @@ class Results:
                 groups[g] = group_result(n, total, eligible[g], rules[g])
             score, missing = weighted_score(groups, rules)
             person = people.get(c)
-            out.cadres.append(CadreResult(
-                person_id=c, name=person.name if person else c, organisation=person.organisation if person else "",
-                villages=[site_names.get(v, v) for v in villages.get(c, [])], groups=groups, score=score,
-                missing=missing,
-            ))
+            out.cadres.append(
+                CadreResult(
+                    person_id=c,
+                    name=person.name if person else c,
+                    organisation=person.organisation if person else "",
+                    villages=[site_names.get(v, v) for v in villages.get(c, [])],
+                    groups=groups,
+                    score=score,
+                    missing=missing,
+                )
+            )
         return out
-

@@ -48,7 +48,9 @@ class Rolls:
 
     def import_roll(self, round_id: int, group: str, filename: str, data: bytes) -> RollReport:
         if group not in CODE_GROUPS:
-            raise Invalid("appraisal_bad_group", f"rolls are imported for {CODE_GROUPS}, not {group!r}", field="group")
+            raise Invalid(
+                "appraisal_bad_group", f"rolls are imported for {CODE_GROUPS}, not {group!r}", field="group"
+            )
         labels = LABELS[group]
         try:
             rows = read_sheet(filename, data, max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_ROLL_ROWS)
@@ -59,19 +61,26 @@ class Rolls:
         if not rows:
             raise Invalid("import_empty", "the table has a header but no rows")
         headers = set(rows[0].values)
-        column_of = {f: next((normalise_header(a) for a in aliases if normalise_header(a) in headers), None)
-                     for f, aliases in COLUMNS.items()}
+        column_of = {
+            f: next((normalise_header(a) for a in aliases if normalise_header(a) in headers), None)
+            for f, aliases in COLUMNS.items()
+        }
         for required in ("entry_id", "name", "village"):
             if column_of[required] is None:
-                raise Invalid("import_missing_column", f"the table has no {labels[required]} column",
-                              column=labels[required])
+                raise Invalid(
+                    "import_missing_column",
+                    f"the table has no {labels[required]} column",
+                    column=labels[required],
+                )
         with self.db.unit_of_work() as s:
             row = self.rounds.get(s, round_id)
             if self.clock() >= row.closes_at:
                 raise Conflict("appraisal_closed", f"round {round_id} is closed")
             repo = AppraisalRepository(s)
             if repo.used_codes(round_id, group):
-                raise Conflict("appraisal_roll_in_use", f"codes of the {group} roll were used; it cannot be replaced")
+                raise Conflict(
+                    "appraisal_roll_in_use", f"codes of the {group} roll were used; it cannot be replaced"
+                )
             villages = {v.id: v for v in SitesRepository(s).list_sites() if v.kind == "village"}
             by_name = {v.name: v.id for v in villages.values()}
             staffed: dict[str, bool] = {}
@@ -79,18 +88,23 @@ class Rolls:
             seen: dict[str, int] = {}
             entries = []
             for r in rows:
+
                 def bad(column: str, problem: str, number: int = r.number) -> None:
                     problems.append({"row": number, "column": labels[column], "problem": problem})
 
                 entry_id, name, village, phone = (
-                    r.values.get(column_of[f] or "", "").strip() for f in ("entry_id", "name", "village", "phone")
+                    r.values.get(column_of[f] or "", "").strip()
+                    for f in ("entry_id", "name", "village", "phone")
                 )
                 if not entry_id:
                     bad("entry_id", "不能为空")
                 elif not ID_RE.match(entry_id):
                     bad("entry_id", "只能包含字母、数字、_ . -，最多 64 个字符")
                 elif entry_id in seen:
-                    bad("entry_id", f"{labels['entry_id']} {entry_id} 重复（第 {seen[entry_id]} 行已有），每户只能有一个评议码")
+                    bad(
+                        "entry_id",
+                        f"{labels['entry_id']} {entry_id} 重复（第 {seen[entry_id]} 行已有），每户只能有一个评议码",
+                    )
                 else:
                     seen[entry_id] = r.number
                 if not name:
@@ -109,11 +123,17 @@ class Rolls:
                         bad("village", f"嘎查（村）{village} 没有本轮考核的驻村干部")
                 if phone and not PHONE_RE.match(phone):
                     bad("phone", f"电话号码 {phone} 格式不对")
-                entries.append({"entry_id": entry_id, "name": name, "site_id": site_id, "phone": phone or None})
+                entries.append(
+                    {"entry_id": entry_id, "name": name, "site_id": site_id, "phone": phone or None}
+                )
             if problems:
-                raise Invalid("import_rejected", f"{len(problems)} problems; nothing was imported",
-                              problems=problems[:MAX_ROW_ERRORS])
+                raise Invalid(
+                    "import_rejected",
+                    f"{len(problems)} problems; nothing was imported",
+                    problems=problems[:MAX_ROW_ERRORS],
+                )
             repo.replace_roll(round_id, group, entries)
-        log.info("appraisal round %d: %s roll imported from %s, %d rows", round_id, group, filename, len(entries))
+        log.info(
+            "appraisal round %d: %s roll imported from %s, %d rows", round_id, group, filename, len(entries)
+        )
         return RollReport(rows=len(entries), villages=len({e["site_id"] for e in entries}))
-

@@ -74,26 +74,43 @@ class Rounds:
             raise Invalid("appraisal_bad_window", "the vote closes before it opens", field="closes_at")
         with self.db.unit_of_work() as s:
             stmt = (
-                select(Person.id).join(PersonVillage, PersonVillage.person_id == Person.id)
-                .where(Person.role == "cadre", Person.deleted_at.is_(None)).distinct()
+                select(Person.id)
+                .join(PersonVillage, PersonVillage.person_id == Person.id)
+                .where(Person.role == "cadre", Person.deleted_at.is_(None))
+                .distinct()
             )
             if new.organisation:
                 stmt = stmt.where(Person.organisation == new.organisation)
             cadres = sorted(s.scalars(stmt))
             if not cadres:
-                raise Invalid("appraisal_no_cadres", "no village-stationed cadre (role cadre with a village) to appraise",
-                              organisation=new.organisation)
-            groups = {g: {"weight": r.weight, "min_ballots": r.min_ballots} for g, r in self.settings.groups().items()}
+                raise Invalid(
+                    "appraisal_no_cadres",
+                    "no village-stationed cadre (role cadre with a village) to appraise",
+                    organisation=new.organisation,
+                )
+            groups = {
+                g: {"weight": r.weight, "min_ballots": r.min_ballots}
+                for g, r in self.settings.groups().items()
+            }
             row = AppraisalRepository(s).add_round(
                 AppraisalRound(
-                    name=name, period_start=new.period_start, period_end=new.period_end, opens_at=new.opens_at,
-                    closes_at=new.closes_at, organisation=new.organisation.strip(), groups=groups,
-                    created_by=actor.username, created_at=self.clock(), flags={},
+                    name=name,
+                    period_start=new.period_start,
+                    period_end=new.period_end,
+                    opens_at=new.opens_at,
+                    closes_at=new.closes_at,
+                    organisation=new.organisation.strip(),
+                    groups=groups,
+                    created_by=actor.username,
+                    created_at=self.clock(),
+                    flags={},
                 ),
                 cadres,
             )
             round_id = row.id
-        log.info("appraisal round %d %r created by %s: %d cadres", round_id, name, actor.username, len(cadres))
+        log.info(
+            "appraisal round %d %r created by %s: %d cadres", round_id, name, actor.username, len(cadres)
+        )
         return self.view(round_id)
 
     def rounds(self) -> list[RoundView]:
@@ -116,15 +133,15 @@ class Rounds:
                 return
         with self.db.unit_of_work() as s:
             repo = AppraisalRepository(s)
-            row = repo.round(round_id, for_update=True)
-            if row is None or row.finalised_at is not None:
+            locked = repo.round(round_id, for_update=True)
+            if locked is None or locked.finalised_at is not None:
                 return
             flush_pool(s, round_id)
             counts = repo.device_counts(round_id)
             over = [n for n in counts if n > self.settings.device_codes]
-            row.flags = {**row.flags, "devices_over": len(over), "device_max": max(counts, default=0)}
+            locked.flags = {**locked.flags, "devices_over": len(over), "device_max": max(counts, default=0)}
             repo.drop_devices(round_id)
-            row.finalised_at = now
+            locked.finalised_at = now
         log.info("appraisal round %d finalised", round_id)
 
     def view(self, round_id: int) -> RoundView:
@@ -139,18 +156,36 @@ class Rounds:
             used = {g: sum(u for (grp, _), (_, _, u) in counts.items() if grp == g) for g in CODE_GROUPS}
             ballots = repo.ballot_counts(round_id)
             voters = repo.voters(round_id)
-            eligible = {"leadership": len(leaders(s, row.organisation)), "cadres": len(repo.cadre_ids(round_id)), **roll}
+            eligible = {
+                "leadership": len(leaders(s, row.organisation)),
+                "cadres": len(repo.cadre_ids(round_id)),
+                **roll,
+            }
             flags = self._flags(row, repo, ballots, {**voters, **used}, eligible)
             return RoundView(
-                id=row.id, name=row.name, period_start=row.period_start, period_end=row.period_end,
-                opens_at=row.opens_at, closes_at=row.closes_at, organisation=row.organisation,
-                status=status_of(row, now), rules=rules_of(row), cadres=eligible["cadres"], roll=roll,
-                codes_issued=issued, ballots={g: ballots.get(g, 0) for g in GROUPS}, pooled=repo.pool_size(round_id),
+                id=row.id,
+                name=row.name,
+                period_start=row.period_start,
+                period_end=row.period_end,
+                opens_at=row.opens_at,
+                closes_at=row.closes_at,
+                organisation=row.organisation,
+                status=status_of(row, now),
+                rules=rules_of(row),
+                cadres=eligible["cadres"],
+                roll=roll,
+                codes_issued=issued,
+                ballots={g: ballots.get(g, 0) for g in GROUPS},
+                pooled=repo.pool_size(round_id),
                 flags=flags,
             )
 
     def _flags(
-        self, row: AppraisalRound, repo: AppraisalRepository, ballots: dict[str, int], cast: dict[str, int],
+        self,
+        row: AppraisalRound,
+        repo: AppraisalRepository,
+        ballots: dict[str, int],
+        cast: dict[str, int],
         eligible: dict[str, int],
     ) -> list[str]:
         out = []
@@ -163,12 +198,16 @@ class Rounds:
         window = timedelta(minutes=self.settings.burst_window_minutes)
         worst, start = worst_burst(repo.tallies(row.id), window)
         if worst > self.settings.burst_ballots and start is not None:
-            out.append(f"集中投票：{self.settings.burst_window_minutes}分钟内{worst}张选票（{start.astimezone(self.zone):%Y-%m-%d %H:%M} 起）")
+            out.append(
+                f"集中投票：{self.settings.burst_window_minutes}分钟内{worst}张选票（{start.astimezone(self.zone):%Y-%m-%d %H:%M} 起）"
+            )
         if row.finalised_at is None:
             counts = repo.device_counts(row.id)
             over, most = sum(1 for n in counts if n > self.settings.device_codes), max(counts, default=0)
         else:
             over, most = int(row.flags.get("devices_over", 0)), int(row.flags.get("device_max", 0))
         if over:
-            out.append(f"同一设备多次使用评议码：{over}台设备超过{self.settings.device_codes}个（最多{most}个）")
+            out.append(
+                f"同一设备多次使用评议码：{over}台设备超过{self.settings.device_codes}个（最多{most}个）"
+            )
         return out

@@ -32,8 +32,14 @@ class WorkLogCompletion(Protocol):
 
 class AppraisalService:
     def __init__(
-        self, db: Database, settings: Settings, data_dir: Path, clock: Callable[[], datetime], *,
-        texts: CodeTexts | None = None, worklog: WorkLogCompletion | None = None,
+        self,
+        db: Database,
+        settings: Settings,
+        data_dir: Path,
+        clock: Callable[[], datetime],
+        *,
+        texts: CodeTexts | None = None,
+        worklog: WorkLogCompletion | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -59,8 +65,9 @@ class AppraisalService:
     def import_roll(self, round_id: int, group: str, filename: str, data: bytes) -> RollReport:
         return self.roll_desk.import_roll(round_id, group, filename, data)
 
-    def slips(self, round_id: int, group: str, base_url: str, *, village: str | None = None,
-              reissue: bool = False) -> list[Slip]:
+    def slips(
+        self, round_id: int, group: str, base_url: str, *, village: str | None = None, reissue: bool = False
+    ) -> list[Slip]:
         return self.issuer.slips(round_id, group, base_url, village=village, reissue=reissue)
 
     def send_texts(self, round_id: int, group: str, base_url: str) -> int:

@@ -28,9 +28,17 @@ class OutboxCodeTexts:
             log.error("appraisal code %s: no enabled person channel under [alerts]; not sent", message.key)
             return False
         row = write_direct(
-            AlertsRepository(session), self.alerts.composer,
-            DirectMessage(key=message.key, purpose=PURPOSE, person_id=None, name=message.name, phone=message.phone,
-                          text=message.text),
-            chain, self.alerts.clock(),
+            AlertsRepository(session),
+            self.alerts.composer,
+            DirectMessage(
+                key=message.key,
+                purpose=PURPOSE,
+                person_id=None,
+                name=message.name,
+                phone=message.phone,
+                text=message.text,
+            ),
+            chain,
+            self.alerts.clock(),
         )
         return row is not None

@@ -40,7 +40,12 @@ class Device:
 
 class Voting:
     def __init__(
-        self, db: Database, settings: AppraisalSettings, rounds: Rounds, key: CodeKey, clock: Callable[[], datetime]
+        self,
+        db: Database,
+        settings: AppraisalSettings,
+        rounds: Rounds,
+        key: CodeKey,
+        clock: Callable[[], datetime],
     ) -> None:
         self.db = db
         self.settings = settings
@@ -61,7 +66,9 @@ class Voting:
             if not repo.use_code(code_hash):
                 raise Conflict("appraisal_code_used", "the code was used already")
             self._pool(s, sheet, scores)
-            repo.count_device(sheet.round_id, self.key.device(sheet.round_id, device.address, device.user_agent))
+            repo.count_device(
+                sheet.round_id, self.key.device(sheet.round_id, device.address, device.user_agent)
+            )
         self._mix_when_full(sheet.round_id)
 
     def _code_sheet(self, s: Session, text: str, *, lock: bool) -> tuple[BallotSheet, str]:
@@ -80,7 +87,9 @@ class Voting:
             raise Conflict("appraisal_code_used", "the code was used already")
         village = SitesRepository(s).get_site(entry.site_id)
         cadres = repo.cadres_of_village(row.id, entry.site_id)
-        return self._sheet(s, row, entry.rater_group, village.name if village else entry.site_id, cadres), code_hash
+        return self._sheet(
+            s, row, entry.rater_group, village.name if village else entry.site_id, cadres
+        ), code_hash
 
     # -- by login ----------------------------------------------------------------------------------
     def sheets_for(self, actor: Principal) -> list[BallotSheet]:
@@ -89,7 +98,9 @@ class Voting:
         out = []
         with self.db.read() as s:
             for row in AppraisalRepository(s).rounds():
-                if row.opens_at <= now < row.closes_at and not AppraisalRepository(s).has_voted(row.id, actor.username):
+                if row.opens_at <= now < row.closes_at and not AppraisalRepository(s).has_voted(
+                    row.id, actor.username
+                ):
                     sheet = self._login_sheet(s, row, actor)
                     if sheet is not None:
                         out.append(sheet)
@@ -101,10 +112,14 @@ class Voting:
             self._check_open(row)
             sheet = self._login_sheet(s, row, actor)
             if sheet is None:
-                raise Forbidden("appraisal_not_on_roll", f"{actor.username} is on no roll of round {round_id}")
+                raise Forbidden(
+                    "appraisal_not_on_roll", f"{actor.username} is on no roll of round {round_id}"
+                )
             repo = AppraisalRepository(s)
             if repo.has_voted(round_id, actor.username):
-                raise Conflict("appraisal_already_voted", f"{actor.username} voted in round {round_id} already")
+                raise Conflict(
+                    "appraisal_already_voted", f"{actor.username} voted in round {round_id} already"
+                )
             scores = self._scores(sheet, grades)
             repo.add_voter(round_id, actor.username, sheet.group)
             self._pool(s, sheet, scores)
@@ -115,7 +130,11 @@ class Voting:
         if person is None:
             return None
         cadres = AppraisalRepository(s).cadre_ids(row.id)
-        if actor.role == "leader" and person.role in LEADER_ROLES and person.id in leaders(s, row.organisation):
+        if (
+            actor.role == "leader"
+            and person.role in LEADER_ROLES
+            and person.id in leaders(s, row.organisation)
+        ):
             return self._sheet(s, row, "leadership", "", cadres)
         if person.id in cadres:
             return self._sheet(s, row, "cadres", "", [c for c in cadres if c != person.id])
@@ -129,10 +148,16 @@ class Voting:
         if now >= row.closes_at:
             raise Conflict("appraisal_closed", f"round {row.id} closed at {row.closes_at.isoformat()}")
 
-    def _sheet(self, s: Session, row: AppraisalRound, group: str, village: str, cadres: list[str]) -> BallotSheet:
+    def _sheet(
+        self, s: Session, row: AppraisalRound, group: str, village: str, cadres: list[str]
+    ) -> BallotSheet:
         people = PeopleRepository(s).many(cadres)
         return BallotSheet(
-            round_id=row.id, round_name=row.name, group=group, group_name=GROUP_NAMES[group], village_name=village,
+            round_id=row.id,
+            round_name=row.name,
+            group=group,
+            group_name=GROUP_NAMES[group],
+            village_name=village,
             closes_at=row.closes_at,
             cadres=[CadreOnSheet(c, people[c].name if c in people else c) for c in cadres],
         )
@@ -141,7 +166,9 @@ class Voting:
         allowed = {c.id for c in sheet.cadres}
         foreign = sorted(set(grades) - allowed)
         if foreign:
-            raise Invalid("appraisal_not_on_sheet", f"not on this ballot: {', '.join(foreign)}", cadres=foreign)
+            raise Invalid(
+                "appraisal_not_on_sheet", f"not on this ballot: {', '.join(foreign)}", cadres=foreign
+            )
         bad = sorted(c for c, g in grades.items() if g not in POINTS)
         if bad:
             raise Invalid("appraisal_bad_grade", f"unknown grade for {', '.join(bad)}", cadres=bad)
@@ -151,8 +178,11 @@ class Voting:
 
     def _pool(self, s: Session, sheet: BallotSheet, scores: dict[str, int]) -> None:
         repo = AppraisalRepository(s)
-        repo.pool(AppraisalPooled(id=secrets.token_hex(16), round_id=sheet.round_id, rater_group=sheet.group,
-                                  scores=scores))
+        repo.pool(
+            AppraisalPooled(
+                id=secrets.token_hex(16), round_id=sheet.round_id, rater_group=sheet.group, scores=scores
+            )
+        )
         repo.count_ballot(sheet.round_id, self.clock().replace(second=0, microsecond=0))
 
     def _mix_when_full(self, round_id: int) -> None:

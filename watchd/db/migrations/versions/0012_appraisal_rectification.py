@@ -19,7 +19,6 @@ depends_on = None
 UTC_TIME = watchd.db.base.UTCDateTime
 
 
-
 def upgrade() -> None:
     op.create_table(
         "appraisal_rounds",
@@ -41,9 +40,15 @@ def upgrade() -> None:
         "appraisal_cadres",
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["appraisal_rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_cadres_round_id_appraisal_rounds")),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_appraisal_cadres_person_id_people")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["appraisal_rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_cadres_round_id_appraisal_rounds"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_appraisal_cadres_person_id_people")
+        ),
         sa.PrimaryKeyConstraint("round_id", "person_id", name=op.f("pk_appraisal_cadres")),
     )
     op.create_table(
@@ -55,8 +60,12 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=60), nullable=False),
         sa.Column("site_id", sa.String(length=64), nullable=False),
         sa.Column("phone", sa.String(length=24), nullable=True),
-        sa.ForeignKeyConstraint(["round_id"], ["appraisal_rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_roll_round_id_appraisal_rounds")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["appraisal_rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_roll_round_id_appraisal_rounds"),
+        ),
         sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_appraisal_roll_site_id_sites")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appraisal_roll")),
         sa.UniqueConstraint("round_id", "rater_group", "entry_id", name=op.f("uq_appraisal_roll_round_id")),
@@ -66,8 +75,12 @@ def upgrade() -> None:
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("roll_id", sa.Integer(), nullable=False),
         sa.Column("used", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["roll_id"], ["appraisal_roll.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_codes_roll_id_appraisal_roll")),
+        sa.ForeignKeyConstraint(
+            ["roll_id"],
+            ["appraisal_roll.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_codes_roll_id_appraisal_roll"),
+        ),
         sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_appraisal_codes")),
         sa.UniqueConstraint("roll_id", name=op.f("uq_appraisal_codes_roll_id")),
     )
@@ -76,9 +89,15 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.String(length=64), nullable=False),
         sa.Column("rater_group", sa.String(length=12), nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["appraisal_rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_voters_round_id_appraisal_rounds")),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_appraisal_voters_person_id_people")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["appraisal_rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_voters_round_id_appraisal_rounds"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_appraisal_voters_person_id_people")
+        ),
         sa.PrimaryKeyConstraint("round_id", "person_id", name=op.f("pk_appraisal_voters")),
     )
     op.create_table(
@@ -87,8 +106,12 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("rater_group", sa.String(length=12), nullable=False),
         sa.Column("scores", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["appraisal_rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_pool_round_id_appraisal_rounds")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["appraisal_rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_pool_round_id_appraisal_rounds"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appraisal_pool")),
     )
     op.create_index(op.f("ix_appraisal_pool_round_id"), "appraisal_pool", ["round_id"], unique=False)
@@ -97,8 +120,12 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("rater_group", sa.String(length=12), nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["appraisal_rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_ballots_round_id_appraisal_rounds")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["appraisal_rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_ballots_round_id_appraisal_rounds"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appraisal_ballots")),
     )
     op.create_index("ix_appraisal_ballots_round_group", "appraisal_ballots", ["round_id", "rater_group"])
@@ -109,8 +136,12 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("rater_group", sa.String(length=12), nullable=False),
         sa.Column("points", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["ballot_id"], ["appraisal_ballots.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_scores_ballot_id_appraisal_ballots")),
+        sa.ForeignKeyConstraint(
+            ["ballot_id"],
+            ["appraisal_ballots.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_scores_ballot_id_appraisal_ballots"),
+        ),
         sa.PrimaryKeyConstraint("ballot_id", "cadre_id", name=op.f("pk_appraisal_scores")),
     )
     op.create_index("ix_appraisal_scores_round_cadre", "appraisal_scores", ["round_id", "cadre_id"])
@@ -119,8 +150,12 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("minute", UTC_TIME(), nullable=False),
         sa.Column("ballots", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["appraisal_rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_tallies_round_id_appraisal_rounds")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["appraisal_rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_tallies_round_id_appraisal_rounds"),
+        ),
         sa.PrimaryKeyConstraint("round_id", "minute", name=op.f("pk_appraisal_tallies")),
     )
     op.create_table(
@@ -128,8 +163,12 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("codes", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["appraisal_rounds.id"], ondelete="CASCADE",
-                                name=op.f("fk_appraisal_devices_round_id_appraisal_rounds")),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["appraisal_rounds.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_appraisal_devices_round_id_appraisal_rounds"),
+        ),
         sa.PrimaryKeyConstraint("round_id", "fingerprint", name=op.f("pk_appraisal_devices")),
     )
     op.create_table(
@@ -157,7 +196,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("rectifications", "appraisal_devices", "appraisal_tallies", "appraisal_scores", "appraisal_ballots",
-                  "appraisal_pool", "appraisal_voters", "appraisal_codes", "appraisal_roll", "appraisal_cadres",
-                  "appraisal_rounds"):
+    for table in (
+        "rectifications",
+        "appraisal_devices",
+        "appraisal_tallies",
+        "appraisal_scores",
+        "appraisal_ballots",
+        "appraisal_pool",
+        "appraisal_voters",
+        "appraisal_codes",
+        "appraisal_roll",
+        "appraisal_cadres",
+        "appraisal_rounds",
+    ):
         op.drop_table(table)
