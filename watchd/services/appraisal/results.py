@@ -33,7 +33,7 @@ class Results:
             if person_ids is not None:
                 wanted = set(person_ids)
                 cadres = [c for c in cadres if c in wanted]
-            people = PeopleRepository(s).many(cadres)
+            people = {p.id: (p.name, p.organisation) for p in PeopleRepository(s).many(cadres).values()}
             villages = PeopleRepository(s).villages_of(cadres)
             site_names = {v.id: v.name for v in SitesRepository(s).list_sites()}
             per_village: dict[str, Counter[str]] = {g: Counter() for g in CODE_GROUPS}
@@ -44,6 +44,10 @@ class Results:
             ):
                 per_village[group][site_id] += 1
             sums = repo.score_sums(round_id)
+            for pooled in repo.pooled(round_id):  # not mixed into storage yet: counted all the same
+                for cadre, points in pooled.scores.items():
+                    n, total = sums.get((pooled.rater_group, cadre), (0, 0))
+                    sums[(pooled.rater_group, cadre)] = (n + 1, total + int(points))
             leadership = len(leaders(s, row.organisation))
             everyone = len(repo.cadre_ids(round_id))
         out = RoundResults(round=view)
@@ -58,12 +62,12 @@ class Results:
                 n, total = sums.get((g, c), (0, 0))
                 groups[g] = group_result(n, total, eligible[g], rules[g])
             score, missing = weighted_score(groups, rules)
-            person = people.get(c)
+            name, organisation = people.get(c, (c, ""))
             out.cadres.append(
                 CadreResult(
                     person_id=c,
-                    name=person.name if person else c,
-                    organisation=person.organisation if person else "",
+                    name=name,
+                    organisation=organisation,
                     villages=[site_names.get(v, v) for v in villages.get(c, [])],
                     groups=groups,
                     score=score,
