@@ -302,6 +302,7 @@ async def appraisal_sheet(
             services.visits,
             services.appraisal.worklog,
             township=services.config.settings.township,
+            zone=services.config.settings.zone,
         )
         return results.round.name, table
 

@@ -111,8 +111,14 @@
 
   $('code-form').addEventListener('submit', open);
   $('sheet').addEventListener('submit', submit);
-  if (location.hash.length > 1) {
+  function fromLink() {
+    if (location.hash.length <= 1) { return; }
     $('code').value = decodeURIComponent(location.hash.slice(1));
+    show('done', false);
+    show('sheet', false);
+    show('code-form', true);
     open();
   }
+  window.addEventListener('hashchange', fromLink);  // another slip's link opened in the same tab
+  fromLink();
 })();

@@ -31,8 +31,14 @@ def png() -> bytes:
 
 
 def item(town: Township, headers: dict[str, str], **extra: Any) -> Any:
-    body = {"source_kind": "manual", "problem": "驻村日志记录不全", "measure": "补齐十一月驻村记录", "owner_id": "c001",
-            "deadline": "2026-11-30", **extra}
+    body = {
+        "source_kind": "manual",
+        "problem": "驻村日志记录不全",
+        "measure": "补齐十一月驻村记录",
+        "owner_id": "c001",
+        "deadline": "2026-11-30",
+        **extra,
+    }
     return town.client.post("/api/rectifications", json=body, headers=headers)
 
 
@@ -41,8 +47,18 @@ def test_a_leader_opens_items_and_people_see_what_is_theirs(town: Township) -> N
     r = item(town, leader, source_kind="attendance", source_ref="c001 2026-11-23 缺勤")
     assert r.status_code == 201, r.text
     body = r.json()
-    assert (body["owner_name"], body["status"], body["organisation"], body["overdue"]) == ("其其格", "open", "苏木政府", False)
-    assert item(town, leader, owner_id="c002", source_kind="spot_check", source_ref="抽查-2026-11-20").status_code == 201
+    assert (body["owner_name"], body["status"], body["organisation"], body["overdue"]) == (
+        "其其格",
+        "open",
+        "苏木政府",
+        False,
+    )
+    assert (
+        item(
+            town, leader, owner_id="c002", source_kind="spot_check", source_ref="抽查-2026-11-20"
+        ).status_code
+        == 201
+    )
     r = item(town, leader, source_kind="incident", source_ref="999")
     assert r.status_code == 404 and r.json()["detail"]["code"] == "incident_not_found"
     r = item(town, leader, source_kind="spot_check")
@@ -72,7 +88,10 @@ def test_reminder_before_the_deadline_then_the_overdue_list(town: Township, cloc
     assert "2天后（11月27日）到期" in sent[0].text
     assert town.services.rectification.send_reminders() == []  # once
     with town.services.db.read() as s:
-        texts = [n.text for n in s.scalars(select(Notification).where(Notification.address.contains("13800000001")))]
+        texts = [
+            n.text
+            for n in s.scalars(select(Notification).where(Notification.address.contains("13800000001")))
+        ]
     assert any(t.startswith("【整改提醒】") for t in texts)
 
     assert town.client.get("/api/rectifications", params={"overdue": "true"}, headers=leader).json() == []
@@ -92,21 +111,35 @@ def test_sign_off_with_a_note_and_a_photo(town: Township) -> None:
     leader = town.login("l001", "leader")
     item_id = item(town, leader).json()["id"]
     url = f"/api/rectifications/{item_id}/sign-off"
-    r = town.client.post(url, data={"note": "已补齐"}, files={"photo": ("p.png", b"\x89PNG not really", "image/png")},
-                         headers=leader)
+    r = town.client.post(
+        url,
+        data={"note": "已补齐"},
+        files={"photo": ("p.png", b"\x89PNG not really", "image/png")},
+        headers=leader,
+    )
     assert r.status_code == 422 and r.json()["detail"]["code"] == "not_an_image"
     assert town.client.get(f"/api/rectifications/{item_id}", headers=leader).json()["status"] == "open"
-    r = town.client.post(url, data={"note": "x"}, files={"photo": ("p.txt", b"hello", "text/plain")}, headers=leader)
+    r = town.client.post(
+        url, data={"note": "x"}, files={"photo": ("p.txt", b"hello", "text/plain")}, headers=leader
+    )
     assert r.status_code == 415
     cadre = town.login("c001", "cadre")
     assert town.client.post(url, data={"note": "我改好了"}, headers=cadre).status_code == 403
 
-    r = town.client.post(url, data={"note": "已补齐十一月驻村记录"}, files={"photo": ("p.png", png(), "image/png")},
-                         headers=leader)
+    r = town.client.post(
+        url,
+        data={"note": "已补齐十一月驻村记录"},
+        files={"photo": ("p.png", png(), "image/png")},
+        headers=leader,
+    )
     assert r.status_code == 200, r.text
     done = r.json()
     assert (done["status"], done["closed_by"], done["close_note"], done["has_photo"]) == (
-        "closed", "l001", "已补齐十一月驻村记录", True)
+        "closed",
+        "l001",
+        "已补齐十一月驻村记录",
+        True,
+    )
     photo = town.client.get(f"/api/rectifications/{item_id}/photo", headers=cadre)
     assert photo.status_code == 200 and photo.content == png()
     again = town.client.post(url, data={"note": "再次"}, headers=leader)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from watchd.domain.appraisal import GROUP_NAMES, GROUPS
 from watchd.domain.attendance.monthly import summarise
@@ -33,6 +34,7 @@ def appraisal_table(
     worklog: WorkLogCompletion | None,
     *,
     township: str,
+    zone: ZoneInfo,
 ) -> ReportTable:
     r = results.round
     ids = [c.person_id for c in results.cadres]
@@ -74,7 +76,7 @@ def appraisal_table(
         sheet=f"{r.name}考核"[:31],
         columns=columns,
         subtitle=f"考核期间：{r.period_start.isoformat()} 至 {r.period_end.isoformat()}　"
-        f"投票：{r.opens_at:%Y-%m-%d} 至 {r.closes_at:%Y-%m-%d}　状态：{ {'pending': '未开始', 'open': '投票中', 'closed': '已结束'}[r.status] }"
+        f"投票：{r.opens_at.astimezone(zone):%Y-%m-%d} 至 {r.closes_at.astimezone(zone):%Y-%m-%d}　状态：{ {'pending': '未开始', 'open': '投票中', 'closed': '已结束'}[r.status] }"
         + (f"　单位：{r.organisation}" if r.organisation else ""),
         empty="本轮没有可显示的考核对象。",
     )
