@@ -1,13 +1,15 @@
 """Monthly attendance report for 5,000 cadres × 22 workdays × 4 punches, on SQLite and PostgreSQL.
 
-    python bench/reports.py [--people 5000] [--backend sqlite|postgresql|both] [--cores 1]
+    python bench/reports.py [--people 5000] [--households 50000] [--backend sqlite|postgresql|both] [--cores 1]
 
 Loads March 2026 (22 workdays) into a fresh database: 100 villages with a kiosk each, every cadre
 assigned to one, four punches per workday with some late arrivals, early departures, missing
 punches and absences. Then it times, for the whole month:
 - `settle_month_s`: settling every day (evaluation of all punches, upsert of the settled days);
 - `report_settled_s`: the monthly report from the settled days (sums, table, XLSX and CSV bytes);
-- `report_live_s`: the same report with nothing settled (every day evaluated from the punches).
+- `report_live_s`: the same report with nothing settled (every day evaluated from the punches);
+- `appraisal_sheet_s`: the 1135 appraisal sheet for March (every cadre; `--households` households on
+  the roll, paired and visited, 60 % of them voted; bench/appraisal_load.py) with its XLSX bytes.
 Prints one JSON object per backend. PostgreSQL: 127.0.0.1:5432, trust auth (WATCHD_BENCH_PG_URL to
 change); a schema of its own is created and dropped.
 """
@@ -32,11 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, text
 
+from bench.appraisal_load import load_appraisal
 from watchd.app import Services, build_services
 from watchd.db.repositories.bulk import BulkLoader
 from watchd.domain.attendance.schedule import midnight
 from watchd.reports.export_csv import to_csv
 from watchd.reports.export_xlsx import to_xlsx
+from watchd.reports.appraisal import appraisal_table
 from watchd.reports.monthly import monthly_table
 from watchd.settings.load import LoadedConfig
 from watchd.settings.root import Settings
@@ -125,7 +129,15 @@ def report(services: Services) -> tuple[int, int]:
     return len(to_xlsx([table])), len(to_csv(table))
 
 
-def run(url: str, people: int, data_dir: Path) -> dict[str, Any]:
+def appraisal_sheet(services: Services, round_id: int) -> int:
+    """The appraisal sheet of every cadre (results, watchd's facts for the month, the table) as XLSX; its size."""
+    results = services.appraisal.results(round_id)
+    table = appraisal_table(results, services.attendance, services.visits, None,
+                            township=services.config.settings.township, zone=services.config.settings.zone)
+    return len(to_xlsx([table]))
+
+
+def run(url: str, people: int, data_dir: Path, households: int = 0) -> dict[str, Any]:
     clock = Clock(datetime(2026, 2, 27, 0, 0, tzinfo=UTC))
     settings = Settings.model_validate(config(people))
     loaded = LoadedConfig(path=data_dir / "watchd.toml", settings=settings, data_dir=data_dir, database_url=url)
@@ -141,6 +153,10 @@ def run(url: str, people: int, data_dir: Path) -> dict[str, Any]:
             settled = services.attendance.settle()
         with timed(times, "report_settled"):
             xlsx_bytes, csv_bytes = report(services)
+        if households:
+            counts.update(load_appraisal(services, households, VILLAGES, MONTH, clock.now))
+            with timed(times, "appraisal_sheet"):
+                counts["appraisal_xlsx_bytes"] = appraisal_sheet(services, counts["round_id"])
         return {
             "backend": services.db.dialect, **counts, "settled_days": len(settled.settled), **times,
             "xlsx_bytes": xlsx_bytes, "csv_bytes": csv_bytes, "cores": len(os.sched_getaffinity(0)),
@@ -167,6 +183,7 @@ def postgres_schema() -> Iterator[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--households", type=int, default=50_000, help="households on the appraisal roll (0: skip)")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--cores", type=int, default=1, help="pin to this many CPU cores (0: no pinning)")
     args = parser.parse_args()
@@ -174,10 +191,10 @@ def main() -> int:
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run(f"sqlite:///{tmp}/bench.db", args.people, Path(tmp))), flush=True)
+            print(json.dumps(run(f"sqlite:///{tmp}/bench.db", args.people, Path(tmp), args.households)), flush=True)
     if args.backend in ("postgresql", "both"):
         with postgres_schema() as url, tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run(url, args.people, Path(tmp))), flush=True)
+            print(json.dumps(run(url, args.people, Path(tmp), args.households)), flush=True)
     return 0
 
 
