@@ -8,6 +8,9 @@ from __future__ import annotations
 import random
 import secrets
 from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
 
 from watchd.app import Services
 from watchd.db.models import Household, Pairing, Visit
@@ -21,7 +24,9 @@ TURNOUT = 0.6
 RATED_PER_BALLOT = 5
 
 
-def load_appraisal(services: Services, households: int, villages: int, month: date, now: datetime) -> dict[str, int]:
+def load_appraisal(
+    services: Services, households: int, villages: int, month: date, now: datetime
+) -> dict[str, int]:
     rng = random.Random(17)
     with services.db.read() as s:
         people = PeopleRepository(s)
@@ -29,15 +34,26 @@ def load_appraisal(services: Services, households: int, villages: int, month: da
         for pid, sites in people.villages_of([r.id for r in people.rows()]).items():
             for site in sites:
                 cadres_of.setdefault(site, []).append(pid)
-    rnd = services.appraisal.create_round(Principal(0, "bench", "admin"), NewRound(
-        name="2026年3月", period_start=month, period_end=month.replace(day=31),
-        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=7),
-    ))
+    rnd = services.appraisal.create_round(
+        Principal(0, "bench", "admin"),
+        NewRound(
+            name="2026年3月",
+            period_start=month,
+            period_end=month.replace(day=31),
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=7),
+        ),
+    )
     village_ids = [f"v{i:03d}" for i in range(villages)]
-    roll = [{"entry_id": f"H{i:06d}", "name": f"户主{i}", "site_id": village_ids[i % villages], "phone": None}
-            for i in range(households)]
-    committee = [{"entry_id": f"W{v}{j}", "name": f"委员{j}", "site_id": v, "phone": None}
-                 for v in village_ids for j in range(5)]
+    roll: list[dict[str, Any]] = [
+        {"entry_id": f"H{i:06d}", "name": f"户主{i}", "site_id": village_ids[i % villages], "phone": None}
+        for i in range(households)
+    ]
+    committee: list[dict[str, Any]] = [
+        {"entry_id": f"W{v}{j}", "name": f"委员{j}", "site_id": v, "phone": None}
+        for v in village_ids
+        for j in range(5)
+    ]
     grades = list(POINTS.values())
     ballots, scores = [], []
 
@@ -45,8 +61,15 @@ def load_appraisal(services: Services, households: int, villages: int, month: da
         ballot_id = secrets.token_hex(16)
         ballots.append({"id": ballot_id, "round_id": rnd.id, "rater_group": group})
         for cadre in rng.sample(cadres_of[site], min(RATED_PER_BALLOT, len(cadres_of[site]))):
-            scores.append({"ballot_id": ballot_id, "cadre_id": cadre, "round_id": rnd.id, "rater_group": group,
-                           "points": rng.choice(grades)})
+            scores.append(
+                {
+                    "ballot_id": ballot_id,
+                    "cadre_id": cadre,
+                    "round_id": rnd.id,
+                    "rater_group": group,
+                    "points": rng.choice(grades),
+                }
+            )
 
     voted = [e for e in roll if rng.random() < TURNOUT]
     for e in voted:
@@ -58,19 +81,48 @@ def load_appraisal(services: Services, households: int, villages: int, month: da
         repo = AppraisalRepository(s)
         repo.replace_roll(rnd.id, "villagers", roll)
         repo.replace_roll(rnd.id, "committee", committee)
-        s.execute(Household.__table__.insert(), [  # type: ignore[attr-defined]
-            {"id": e["entry_id"], "name": e["name"], "site_id": e["site_id"], "address": "", "phone": None,
-             "updated_at": created} for e in roll
-        ])
-        pairs = [{"person_id": rng.choice(cadres_of[e["site_id"]]), "household_id": e["entry_id"], "created_at": created,
-                  "ended_at": None} for e in roll]
-        s.execute(Pairing.__table__.insert(), pairs)  # type: ignore[attr-defined]
-        s.execute(Visit.__table__.insert(), [  # type: ignore[attr-defined]
-            {"person_id": p["person_id"], "household_id": p["household_id"],
-             "visited_at": created + timedelta(days=rng.randint(2, 28)), "note": "", "photo_path": None,
-             "latitude": None, "longitude": None, "client_key": None, "created_at": created,
-             "recorded_by": p["person_id"]}
-            for p in pairs if rng.random() < 0.9
-        ])
+        s.execute(
+            insert(Household),
+            [
+                {
+                    "id": e["entry_id"],
+                    "name": e["name"],
+                    "site_id": e["site_id"],
+                    "address": "",
+                    "phone": None,
+                    "updated_at": created,
+                }
+                for e in roll
+            ],
+        )
+        pairs = [
+            {
+                "person_id": rng.choice(cadres_of[e["site_id"]]),
+                "household_id": e["entry_id"],
+                "created_at": created,
+                "ended_at": None,
+            }
+            for e in roll
+        ]
+        s.execute(insert(Pairing), pairs)
+        s.execute(
+            insert(Visit),
+            [
+                {
+                    "person_id": p["person_id"],
+                    "household_id": p["household_id"],
+                    "visited_at": created + timedelta(days=rng.randint(2, 28)),
+                    "note": "",
+                    "photo_path": None,
+                    "latitude": None,
+                    "longitude": None,
+                    "client_key": None,
+                    "created_at": created,
+                    "recorded_by": p["person_id"],
+                }
+                for p in pairs
+                if rng.random() < 0.9
+            ],
+        )
         repo.store_ballots(ballots, scores)
     return {"round_id": rnd.id, "households": households, "ballots": len(ballots), "scores": len(scores)}

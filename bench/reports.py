@@ -32,15 +32,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from appraisal_load import load_appraisal
 from sqlalchemy import create_engine, text
 
-from bench.appraisal_load import load_appraisal
 from watchd.app import Services, build_services
 from watchd.db.repositories.bulk import BulkLoader
 from watchd.domain.attendance.schedule import midnight
+from watchd.reports.appraisal import appraisal_table
 from watchd.reports.export_csv import to_csv
 from watchd.reports.export_xlsx import to_xlsx
-from watchd.reports.appraisal import appraisal_table
 from watchd.reports.monthly import monthly_table
 from watchd.settings.load import LoadedConfig
 from watchd.settings.root import Settings
@@ -64,7 +64,10 @@ def config(people: int) -> dict[str, Any]:
         "township": "基准苏木",
         "sites": [{"id": "office", "name": "苏木政府", "kind": "office"}, *villages],
         "devices": [{"id": f"kiosk-{v['id']}", "kind": "kiosk_web", "site": v["id"]} for v in villages],
-        "attendance": {"rules": {"grace_late_minutes": 5, "allowance_per_day": 35}, "start_date": MONTH.isoformat()},
+        "attendance": {
+            "rules": {"grace_late_minutes": 5, "allowance_per_day": 35},
+            "start_date": MONTH.isoformat(),
+        },
         "checkin": {"max_offline_days": 60},
     }
 
@@ -74,18 +77,28 @@ def load(services: Services, people: int) -> dict[str, int]:
     zone = services.config.settings.zone
     created = midnight(MONTH - timedelta(days=1), zone)
     person_rows = [
-        {"id": f"p{i:05d}", "name": f"干部{i}", "role": "cadre", "organisation": f"第{i % 8}单位",
-         "created_at": created, "phone": None, "deleted_at": None}
+        {
+            "id": f"p{i:05d}",
+            "name": f"干部{i}",
+            "role": "cadre",
+            "organisation": f"第{i % 8}单位",
+            "created_at": created,
+            "phone": None,
+            "deleted_at": None,
+        }
         for i in range(people)
     ]
     cal = services.attendance.calendar()
-    workdays = [d for d in (MONTH + timedelta(days=i) for i in range(31)) if d.month == 3 and cal.day(d).is_workday]
+    workdays = [
+        d for d in (MONTH + timedelta(days=i) for i in range(31)) if d.month == 3 and cal.day(d).is_workday
+    ]
     punches = 0
     with services.db.unit_of_work() as s:
         loader = BulkLoader(s)
         loader.people(person_rows)
-        loader.person_villages([{"person_id": p["id"], "site_id": f"v{i % VILLAGES:03d}"}
-                                for i, p in enumerate(person_rows)])
+        loader.person_villages(
+            [{"person_id": p["id"], "site_id": f"v{i % VILLAGES:03d}"} for i, p in enumerate(person_rows)]
+        )
     for day in workdays:
         rows = []
         for i, p in enumerate(person_rows):
@@ -102,12 +115,22 @@ def load(services: Services, people: int) -> dict[str, int]:
             village = f"v{i % VILLAGES:03d}"
             for h, m in times:
                 at = midnight(day, zone) + timedelta(hours=h, minutes=m, seconds=rng.randint(0, 59))
-                rows.append({
-                    "idempotency_key": uuid.uuid4().hex, "person_id": p["id"], "site_id": village,
-                    "device_id": f"kiosk-{village}", "occurred_at": at, "received_at": at + timedelta(seconds=2),
-                    "local_date": day, "method": "kiosk_face", "distance": 0.3, "second_distance": 0.7,
-                    "liveness": "passed", "snapshot_path": None,
-                })
+                rows.append(
+                    {
+                        "idempotency_key": uuid.uuid4().hex,
+                        "person_id": p["id"],
+                        "site_id": village,
+                        "device_id": f"kiosk-{village}",
+                        "occurred_at": at,
+                        "received_at": at + timedelta(seconds=2),
+                        "local_date": day,
+                        "method": "kiosk_face",
+                        "distance": 0.3,
+                        "second_distance": 0.7,
+                        "liveness": "passed",
+                        "snapshot_path": None,
+                    }
+                )
         with services.db.unit_of_work() as s:
             BulkLoader(s).checkins(rows)
         punches += len(rows)
@@ -132,15 +155,23 @@ def report(services: Services) -> tuple[int, int]:
 def appraisal_sheet(services: Services, round_id: int) -> int:
     """The appraisal sheet of every cadre (results, watchd's facts for the month, the table) as XLSX; its size."""
     results = services.appraisal.results(round_id)
-    table = appraisal_table(results, services.attendance, services.visits, None,
-                            township=services.config.settings.township, zone=services.config.settings.zone)
+    table = appraisal_table(
+        results,
+        services.attendance,
+        services.visits,
+        None,
+        township=services.config.settings.township,
+        zone=services.config.settings.zone,
+    )
     return len(to_xlsx([table]))
 
 
 def run(url: str, people: int, data_dir: Path, households: int = 0) -> dict[str, Any]:
     clock = Clock(datetime(2026, 2, 27, 0, 0, tzinfo=UTC))
     settings = Settings.model_validate(config(people))
-    loaded = LoadedConfig(path=data_dir / "watchd.toml", settings=settings, data_dir=data_dir, database_url=url)
+    loaded = LoadedConfig(
+        path=data_dir / "watchd.toml", settings=settings, data_dir=data_dir, database_url=url
+    )
     services = build_services(loaded, clock=clock, recognition_workers=0)
     times: dict[str, float] = {}
     try:
@@ -158,8 +189,13 @@ def run(url: str, people: int, data_dir: Path, households: int = 0) -> dict[str,
             with timed(times, "appraisal_sheet"):
                 counts["appraisal_xlsx_bytes"] = appraisal_sheet(services, counts["round_id"])
         return {
-            "backend": services.db.dialect, **counts, "settled_days": len(settled.settled), **times,
-            "xlsx_bytes": xlsx_bytes, "csv_bytes": csv_bytes, "cores": len(os.sched_getaffinity(0)),
+            "backend": services.db.dialect,
+            **counts,
+            "settled_days": len(settled.settled),
+            **times,
+            "xlsx_bytes": xlsx_bytes,
+            "csv_bytes": csv_bytes,
+            "cores": len(os.sched_getaffinity(0)),
             "load_average": round(os.getloadavg()[0], 1),
         }
     finally:
@@ -183,7 +219,9 @@ def postgres_schema() -> Iterator[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=5000)
-    parser.add_argument("--households", type=int, default=50_000, help="households on the appraisal roll (0: skip)")
+    parser.add_argument(
+        "--households", type=int, default=50_000, help="households on the appraisal roll (0: skip)"
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--cores", type=int, default=1, help="pin to this many CPU cores (0: no pinning)")
     args = parser.parse_args()
@@ -191,7 +229,10 @@ def main() -> int:
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run(f"sqlite:///{tmp}/bench.db", args.people, Path(tmp), args.households)), flush=True)
+            print(
+                json.dumps(run(f"sqlite:///{tmp}/bench.db", args.people, Path(tmp), args.households)),
+                flush=True,
+            )
     if args.backend in ("postgresql", "both"):
         with postgres_schema() as url, tempfile.TemporaryDirectory() as tmp:
             print(json.dumps(run(url, args.people, Path(tmp), args.households)), flush=True)
