@@ -20,6 +20,7 @@ from api.openapi_errors import document_errors
 from api.routes import (
     ack,
     adms,
+    appraisal,
     attendance,
     auth,
     cameras,
@@ -35,10 +36,12 @@ from api.routes import (
     notices,
     pages,
     people,
+    rectification,
     reports,
     sites,
     terminals,
     visits,
+    vote,
     worklog,
     worklog_plans,
 )
@@ -138,7 +141,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
             return _problem(413, "too_large", zh("too_large"), {"reason": f"request body over {limit} bytes"})
         return await call_next(request)
 
-    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices, worklog, worklog_plans):
+    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices, worklog, worklog_plans, appraisal, vote, rectification):
         document_permissions(module.router)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

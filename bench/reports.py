@@ -1,7 +1,8 @@
 """Monthly attendance report for 5,000 cadres × 22 workdays × 4 punches, and the weekly meeting, on
 SQLite and PostgreSQL.
 
-    python bench/reports.py [--people 5000] [--backend sqlite|postgresql|both] [--cores 1] [--weekly-only]
+    python bench/reports.py [--people 5000] [--households 50000] [--backend sqlite|postgresql|both] [--cores 1]
+        [--weekly-only]
 
 Loads March 2026 (22 workdays) into a fresh database: 100 villages with a kiosk each, every cadre
 assigned to one, four punches per workday with some late arrivals, early departures, missing
@@ -13,6 +14,8 @@ punches and absences. Then it times, for the whole month:
   entry per cadre and workday (about 95 % written), three plan items per cadre and department for that
   week (marked) and two for the next, as the table and its XLSX bytes (`--weekly-only`: just this,
   with the people and no punches).
+- `appraisal_sheet_s`: the 1135 appraisal sheet for March (every cadre; `--households` households on
+  the roll, paired and visited, 60 % of them voted; bench/appraisal_load.py) with its XLSX bytes.
 Prints one JSON object per backend. PostgreSQL: 127.0.0.1:5432, trust auth (WATCHD_BENCH_PG_URL to
 change); a schema of its own is created and dropped.
 """
@@ -40,12 +43,16 @@ from sqlalchemy import create_engine, text
 from watchd.app import Services, build_services
 from watchd.db.repositories.bulk import BulkLoader
 from watchd.domain.attendance.schedule import midnight
+from watchd.reports.appraisal import appraisal_table
 from watchd.reports.export_csv import to_csv
 from watchd.reports.export_xlsx import to_xlsx
 from watchd.reports.monthly import monthly_table
 from watchd.reports.weekly import weekly_table
 from watchd.settings.load import LoadedConfig
 from watchd.settings.root import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from appraisal_load import load_appraisal
 
 MONTH = date(2026, 3, 1)
 VILLAGES = 100
@@ -171,7 +178,17 @@ def weekly(services: Services) -> int:
     return len(to_xlsx([table]))
 
 
-def run(url: str, people: int, data_dir: Path, *, weekly_only: bool = False) -> dict[str, Any]:
+def appraisal_sheet(services: Services, round_id: int) -> int:
+    """The appraisal sheet of every cadre (results, watchd's facts for the month, the table) as XLSX; its size."""
+    results = services.appraisal.results(round_id)
+    table = appraisal_table(
+        results, services.attendance, services.visits, None,
+        township=services.config.settings.township, zone=services.config.settings.zone,
+    )
+    return len(to_xlsx([table]))
+
+
+def run(url: str, people: int, data_dir: Path, *, weekly_only: bool = False, households: int = 0) -> dict[str, Any]:
     clock = Clock(datetime(2026, 2, 27, 0, 0, tzinfo=UTC))
     settings = Settings.model_validate(config(people))
     loaded = LoadedConfig(path=data_dir / "watchd.toml", settings=settings, data_dir=data_dir, database_url=url)
@@ -199,6 +216,10 @@ def run(url: str, people: int, data_dir: Path, *, weekly_only: bool = False) -> 
             xlsx_bytes, csv_bytes = report(services)
         with timed(times, "weekly_report"):
             weekly(services)
+        if households:
+            counts.update(load_appraisal(services, households, VILLAGES, MONTH, clock.now))
+            with timed(times, "appraisal_sheet"):
+                counts["appraisal_xlsx_bytes"] = appraisal_sheet(services, counts["round_id"])
         return {
             "backend": services.db.dialect, **counts, "settled_days": len(settled.settled), **times,
             "xlsx_bytes": xlsx_bytes, "csv_bytes": csv_bytes, "cores": len(os.sched_getaffinity(0)),
@@ -228,16 +249,18 @@ def main() -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--cores", type=int, default=1, help="pin to this many CPU cores (0: no pinning)")
     parser.add_argument("--weekly-only", action="store_true", help="only the weekly meeting (people, logs, plans)")
+    parser.add_argument("--households", type=int, default=50_000, help="households on the appraisal roll (0: skip)")
     args = parser.parse_args()
     if args.cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run(f"sqlite:///{tmp}/bench.db", args.people, Path(tmp), weekly_only=args.weekly_only)),
+            print(json.dumps(run(f"sqlite:///{tmp}/bench.db", args.people, Path(tmp), weekly_only=args.weekly_only,
+                                 households=args.households)),
                   flush=True)
     if args.backend in ("postgresql", "both"):
         with postgres_schema() as url, tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(run(url, args.people, Path(tmp), weekly_only=args.weekly_only)), flush=True)
+            print(json.dumps(run(url, args.people, Path(tmp), weekly_only=args.weekly_only, households=args.households)), flush=True)
     return 0
 
 

@@ -35,6 +35,8 @@ from watchd.pipeline.camera_watch.watch import CameraWatchService
 from watchd.pipeline.duty_watch.watch import DutyWatch
 from watchd.pipeline.supervisor import DeviceSupervisor
 from watchd.scheduling import build_scheduler
+from watchd.services.appraisal import AppraisalService
+from watchd.services.appraisal.texts import OutboxCodeTexts
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
@@ -49,9 +51,10 @@ from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
 from watchd.services.person_duties import PersonDuties
 from watchd.services.punches import PunchService
+from watchd.services.rectification import RectificationService
 from watchd.services.reminder_outbox import OutboxReminders
 from watchd.services.visits import VisitService
-from watchd.services.worklog import WorklogService
+from watchd.services.worklog import CompletionShare, WorklogService
 from watchd.settings.load import LoadedConfig
 from watchd.vision.recognition import RecognitionEngine
 
@@ -91,6 +94,7 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
     duty_log = DutyLog(db, duty, recorder, clock)
     cameras = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
     duty_watch = DutyWatch(duty, recorder, engine, alerts, config.data_dir, clock, cameras)
+    worklog = WorklogService(db, settings, clock, duty, attendance.is_workday, reminders=OutboxReminders(alerts))
     return Core(
         config,
         db,
@@ -109,7 +113,11 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
         duty_watch=duty_watch,
         notices=notices,
         holiday_notice=HolidayNoticeService(db, attendance, clock),
-        worklog=WorklogService(db, settings, clock, duty, attendance.is_workday, reminders=OutboxReminders(alerts)),
+        worklog=worklog,
+        appraisal=AppraisalService(
+            db, settings, config.data_dir, clock, texts=OutboxCodeTexts(alerts), worklog=CompletionShare(worklog)
+        ),
+        rectification=RectificationService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts)),
     )
 
 

@@ -11,6 +11,7 @@ from watchd.alerts.service import AlertService
 from watchd.db.session import Database
 from watchd.ops.runtime import Runtime
 from watchd.pipeline.duty_watch.watch import DutyWatch
+from watchd.services.appraisal import AppraisalService
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
@@ -22,6 +23,7 @@ from watchd.services.leave import LeaveService
 from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
 from watchd.services.punches import PunchService
+from watchd.services.rectification import RectificationService
 from watchd.services.visits import VisitService
 from watchd.services.worklog import WorklogService
 from watchd.settings.load import LoadedConfig
@@ -50,6 +52,8 @@ class Core:
     notices: NoticeService  # upkeep for the administrator: the NoticeSink producers report to
     holiday_notice: HolidayNoticeService  # the State Council's notice pasted on /reports
     worklog: WorklogService  # daily work logs and the weekly plan (工作日志, 周例会)
+    appraisal: AppraisalService  # the 1135 appraisal (its work-log figures come from the work log)
+    rectification: RectificationService  # 整改台账
 
     def close(self) -> None:
         self.engine.close()

@@ -159,6 +159,33 @@ ZH: dict[str, str] = {
     "holiday_notice_year": "无法确定年份：请粘贴含标题的通知全文，或填写年份",
     "holiday_notice_bad_date": "通知中的日期有误",
     "holiday_notice_changed": "确认的日期与解析结果不一致，请重新解析后再确认",
+    # the 1135 appraisal
+    "appraisal_bad_name": "请填写考核名称（不超过 60 字）",
+    "appraisal_bad_period": "考核期间的结束日期不能早于开始日期",
+    "appraisal_bad_window": "投票截止时间必须晚于开始时间",
+    "appraisal_no_cadres": "没有可考核的驻村干部（角色为干部且有驻村嘎查（村）的人员）",
+    "appraisal_round_not_found": "考核轮次不存在",
+    "appraisal_closed": "本轮评议已结束，不能再投票或修改名册",
+    "appraisal_not_open": "本轮评议尚未开始",
+    "appraisal_roll_in_use": "该名册已有评议码被使用，不能再替换",
+    "appraisal_bad_group": "评议组别无效",
+    "appraisal_no_texts": "没有配置短信通知渠道，无法发送评议码",
+    "appraisal_code_invalid": "评议码无效，请核对纸条上的评议码",
+    "appraisal_code_used": "该评议码已经使用过，每户只能评议一次",
+    "appraisal_not_on_roll": "您不在本轮评议的名册中",
+    "appraisal_already_voted": "您已经参加过本轮评议",
+    "appraisal_not_on_sheet": "所评干部不在您的评议表中",
+    "appraisal_bad_grade": "评议等次无效",
+    "appraisal_empty_ballot": "请至少评议一名干部",
+    # the rectification ledger
+    "rectification_bad_source": "请选择整改来源并填写来源说明（警情编号、抽查或考勤问题）",
+    "rectification_text": "请填写问题和整改措施（各不超过 500 字）",
+    "rectification_deadline_past": "整改时限不能早于今天",
+    "rectification_note": "请填写销号说明（不超过 500 字）",
+    "rectification_closed": "该整改事项已经销号",
+    "rectification_not_found": "整改事项不存在",
+    "rectification_not_the_leader": "只有责任人所在单位的领导可以建立和销号整改事项",
+    "rectification_photo_not_found": "该整改事项没有照片",
 }
 
 

@@ -31,6 +31,8 @@ PAGES = (
     PageEntry("/dashboard", "值班大屏", Permission.dashboard_read),
     PageEntry("/visits", "走访登记", Permission.self_service),
     PageEntry("/worklog", "工作日志", Permission.self_service),
+    PageEntry("/appraisal", "考核评议", Permission.appraisal_vote),
+    PageEntry("/rectification", "整改台账", Permission.rectification_read),
 )
 
 

@@ -11,7 +11,7 @@ from tests.watchd.attendance.office import open_office
 from watchd.app import Services
 from watchd.services.permissions import GRANTS, Permission
 
-EVERY_PAGE = ["/admin", "/reports", "/duty", "/dashboard", "/visits", "/worklog"]
+EVERY_PAGE = ["/admin", "/reports", "/duty", "/dashboard", "/visits", "/worklog", "/appraisal", "/rectification"]
 
 
 def test_each_role_is_offered_exactly_the_pages_it_may_open(
@@ -32,6 +32,7 @@ def test_each_role_is_offered_exactly_the_pages_it_may_open(
         {"path": "/admin", "title": "签到管理"}, {"path": "/reports", "title": "考勤报表"},
         {"path": "/duty", "title": "值班管理"}, {"path": "/dashboard", "title": "值班大屏"},
         {"path": "/visits", "title": "走访登记"}, {"path": "/worklog", "title": "工作日志"},
+        {"path": "/appraisal", "title": "考核评议"}, {"path": "/rectification", "title": "整改台账"},
     ]
     assert (admin["username"], admin["role_name"], admin["name"]) == ("admin", "管理员", None)
     assert admin["permissions"] == sorted(p.value for p in Permission)
@@ -39,8 +40,8 @@ def test_each_role_is_offered_exactly_the_pages_it_may_open(
              for user, role in [("l001", "leader"), ("duty1", "duty_officer"), ("c001", "cadre")]}
     assert paths == {
         "leader": EVERY_PAGE,
-        "duty_officer": ["/duty", "/dashboard", "/visits", "/worklog"],
-        "cadre": ["/duty", "/visits", "/worklog"],
+        "duty_officer": ["/duty", "/dashboard", "/visits", "/worklog", "/appraisal", "/rectification"],
+        "cadre": ["/duty", "/visits", "/worklog", "/appraisal", "/rectification"],
     }
     # A cadre's login is their person id: the pages greet them by name, never by the id.
     cadre = me({"Authorization": office.login("c002", "cadre")["Authorization"]})
@@ -59,6 +60,7 @@ def test_every_offered_page_opens_for_its_role(
         "/admin": "/api/checkins/by-village", "/reports": "/api/reports/daily", "/duty": "/api/duty/rooms",
         "/dashboard": "/api/dashboard/state", "/visits": "/api/pairings?person=c001",
         "/worklog": "/api/worklog/me",
+        "/appraisal": "/api/appraisal/sheets", "/rectification": "/api/rectifications",
     }
     for user, role in [("l001", "leader"), ("duty1", "duty_officer"), ("c001", "cadre")]:
         headers = office.login(user, role)

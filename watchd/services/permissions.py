@@ -44,6 +44,12 @@ class Permission(StrEnum):
     leave_decide = "leave.decide"
     attendance_manage = "attendance.manage"  # settlement, holiday calendar, watermarks, jobs
     pairings_manage = "pairings.manage"
+    # the 1135 appraisal and the rectification ledger
+    appraisal_manage = "appraisal.manage"  # rounds, rolls, codes (slips and texts)
+    appraisal_read = "appraisal.read"  # rounds and the appraisal sheet (a leader: their organisation's cadres)
+    appraisal_vote = "appraisal.vote"  # vote by login (leaders, fellow cadres)
+    rectification_read = "rectification.read"  # the ledger (a cadre: their own items)
+    rectification_manage = "rectification.manage"  # open items, sign them off (销号)
     # terminals, sites, devices, audit
     sites_read = "sites.read"
     terminals_read = "terminals.read"  # terminals, their mappings and unknown device users
@@ -57,7 +63,9 @@ class Permission(StrEnum):
 P = Permission
 ROLE_NAMES: Final = {"admin": "管理员", "leader": "领导", "duty_officer": "值班员", "cadre": "干部"}
 
-_EVERYONE = frozenset({P.self_service, P.sites_read, P.duty_read, P.duty_swap_request})
+_EVERYONE = frozenset({
+    P.self_service, P.sites_read, P.duty_read, P.duty_swap_request, P.appraisal_vote, P.rectification_read,
+})
 _WATCH = frozenset({
     P.people_read, P.cameras_read, P.camera_media_read, P.incidents_read, P.incidents_respond,
     P.dashboard_read, P.duty_log_read, P.duty_log_write, P.duty_desk_mark,
@@ -68,7 +76,7 @@ GRANTS: Final[dict[str, frozenset[Permission]]] = {
     "admin": frozenset(Permission),
     "leader": _EVERYONE | _WATCH | {
         P.checkins_read, P.checkin_snapshots_read, P.reports_read, P.leave_decide, P.duty_swap_decide,
-        P.terminals_read, P.worklog_review,
+        P.terminals_read, P.worklog_review, P.appraisal_read, P.rectification_manage,
     },
     "duty_officer": _EVERYONE | _WATCH,
     "cadre": _EVERYONE,
@@ -101,6 +109,11 @@ LABELS: Final = {
     P.leave_decide: "审批请假与补卡",
     P.attendance_manage: "管理考勤结算与节假日",
     P.pairings_manage: "导入结对帮扶名单",
+    P.appraisal_manage: "组织考核评议（轮次、名册、评议码）",
+    P.appraisal_read: "查看考核评议结果",
+    P.appraisal_vote: "参加考核评议投票",
+    P.rectification_read: "查看整改台账",
+    P.rectification_manage: "建立和销号整改事项",
     P.sites_read: "查看地点",
     P.terminals_read: "查看考勤终端与人员对应",
     P.terminals_manage: "管理考勤终端",

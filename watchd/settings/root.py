@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from devices.registry import DeviceConfig
 from watchd.settings.alerts import AlertSettings, alert_reference_errors
+from watchd.settings.appraisal import AppraisalSettings, RectificationSettings
 from watchd.settings.attendance import AttendanceSettings
 from watchd.settings.base import ConfigModel
 from watchd.settings.cameras import CameraWatchSettings
@@ -76,6 +77,15 @@ class Settings(ConfigModel):
     worklog: WorklogSettings = Field(
         default_factory=WorklogSettings, title="Work log",
         description="The daily work log (工作日志) and the weekly plan (周例会): reminder time, lock, who writes.",
+    )
+    appraisal: AppraisalSettings = Field(
+        default_factory=AppraisalSettings, title="Appraisal",
+        description="The 1135 appraisal of village-stationed cadres: rater groups, weights, minimum ballots, "
+        "ballot mixing and anomaly thresholds.",
+    )
+    rectification: RectificationSettings = Field(
+        default_factory=RectificationSettings, title="Rectification ledger",
+        description="整改台账: reminders before an item's deadline.",
     )
     metrics: MetricsSettings = Field(
         default_factory=MetricsSettings, title="Metrics", description="Who may read Prometheus metrics at /metrics."

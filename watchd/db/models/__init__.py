@@ -10,6 +10,18 @@ from watchd.db.models.alerts import (
     ObservationRecord,
     RunnerLease,
 )
+from watchd.db.models.appraisal import (
+    AppraisalBallot,
+    AppraisalCadre,
+    AppraisalCode,
+    AppraisalDevice,
+    AppraisalPooled,
+    AppraisalRollEntry,
+    AppraisalRound,
+    AppraisalScore,
+    AppraisalTally,
+    AppraisalVoter,
+)
 from watchd.db.models.attendance import (
     AttendanceCursor,
     AttendanceDay,
@@ -34,6 +46,7 @@ from watchd.db.models.duty import DutyAssignment, DutyNote, DutyPresence, DutySw
 from watchd.db.models.notices import NoticeRecord
 from watchd.db.models.people import FaceTemplate, Person, PersonVillage
 from watchd.db.models.punches import RawPunch, TerminalState, TerminalUserMap
+from watchd.db.models.rectification import RectificationItem
 from watchd.db.models.sites import Device, Site
 from watchd.db.models.worklog import PlanItem, WorkLog, WorkLogComment, WorkLogRevision
 
@@ -53,3 +66,7 @@ __all__ += ["DutyAssignment", "DutyNote", "DutyPresence", "DutySwap"]
 __all__ += ["NodeRecord", "WorkLease"]
 __all__ += ["NoticeRecord"]
 __all__ += ["PlanItem", "WorkLog", "WorkLogComment", "WorkLogRevision"]
+__all__ += [
+    "AppraisalBallot", "AppraisalCadre", "AppraisalCode", "AppraisalDevice", "AppraisalPooled", "AppraisalRollEntry",
+    "AppraisalRound", "AppraisalScore", "AppraisalTally", "AppraisalVoter", "RectificationItem",
+]

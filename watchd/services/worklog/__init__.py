@@ -10,7 +10,7 @@
 
 from watchd.services.worklog.completion import work_log_completion
 from watchd.services.worklog.meeting import Meeting, MeetingRow, day_label
-from watchd.services.worklog.service import WorklogService
+from watchd.services.worklog.service import CompletionShare, WorklogService
 from watchd.services.worklog.views import (
     CommentView,
     DayEntry,
@@ -23,6 +23,7 @@ from watchd.services.worklog.views import (
 
 __all__ = [
     "CommentView",
+    "CompletionShare",
     "DayEntry",
     "Dynamics",
     "LogView",

@@ -121,3 +121,15 @@ class WorklogService:
     # -- the daily reminder ------------------------------------------------------------------------
     def send_reminders(self, slot: datetime | None = None) -> list[ReminderMessage]:
         return self.reminder_desk.send(slot)
+
+
+class CompletionShare:
+    """The work log as the appraisal sheet reads it: the share of working days each person wrote an
+    entry for (people with no working day due are left out)."""
+
+    def __init__(self, worklog: WorklogService) -> None:
+        self.worklog = worklog
+
+    def completion(self, person_ids: Sequence[str], first: date, last: date) -> dict[str, float]:
+        counts = self.worklog.completion(person_ids, first, last)
+        return {person: written / due for person, (written, due) in counts.items() if due}
