@@ -121,7 +121,7 @@ def run_backend(name: str, punches: int) -> dict[str, Any]:
     for mapped in (False, True):
         with (
             tempfile.TemporaryDirectory() as tmp,
-            FakeZKDevice(serial=f"BENCH{uuid.uuid4().hex[:6]}") as device,
+            FakeZKDevice(serial=f"BENCH{uuid.uuid4().hex[:6]}", tcp_packet_gap_s=0) as device,  # watchd, not the link
             database(name, Path(tmp)) as db_url,
         ):
             start = datetime.now(ZONE) - timedelta(minutes=punches + 5)

@@ -6,8 +6,10 @@ WATCHD_REQUIRE_INTEGRATION=1, and then every such skip is a failure (see conftes
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
+from types import ModuleType
 
 import pytest
 
@@ -33,3 +35,12 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
             return True
     except OSError:
         return False
+
+
+def need_module(module: str, package: str) -> ModuleType:
+    """Import `module` (from the pip package `package`, a dev dependency), or skip (CI: fail)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        need(False, f"the pip package {package} is not installed (pip install -e '.[dev]')")
+        raise  # need() does not return when the package is missing

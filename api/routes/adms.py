@@ -2,7 +2,9 @@
 
 The protocol authenticates a terminal by its serial number only (that is how ADMS works): a
 request is accepted only for a serial registered as a `zkteco_adms` device, and, when that device
-has `allow_ips`, only from those addresses. Replies are the plain-text bodies terminals expect;
+has `allow_ips`, only from those addresses. Every endpoint answers at its
+push-3 path (`/iclock/cdata`) and at the push-2.x one (`/iclock/cdata.aspx`, eSSL and older
+ZKTeco firmware), and takes the serial as `SN=` or `sn=`. Replies are the plain-text bodies terminals expect;
 watchd never sends a terminal a command. Errors are plain text too ("ERROR: <code>: <reason>"),
 with a status a terminal treats as failure, so it keeps its punches and retries.
 """
@@ -10,9 +12,10 @@ with a status a terminal treats as failure, so it keeps its punches and retries.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -32,7 +35,44 @@ from watchd.errors import ServiceError
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/iclock", tags=["adms"])
 MAX_BODY = 2 * 1024 * 1024
-Serial = Annotated[str | None, Query(alias="SN", description="Terminal serial number")]
+MAX_SERIAL = 64
+
+
+def _serial(request: Request) -> str | None:
+    """The serial number: `SN=` as the protocol spells it, or `sn=` as some push-2.x firmware does."""
+    return request.query_params.get("SN") or request.query_params.get("sn")
+
+
+Serial = Annotated[str | None, Depends(_serial)]
+_PLAIN = {"text/plain": {"schema": {"type": "string"}}}
+_SERIAL_PARAMETER = {
+    "name": "SN", "in": "query", "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_SERIAL},
+    "description": "Terminal serial number (lower-case `sn` is accepted too, as some firmware sends it)",
+}
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Plain-text answer the terminal expects", "content": _PLAIN},
+    400: {"description": "ERROR: bad_request: the serial number is missing or too long", "content": _PLAIN},
+    403: {"description": "ERROR: unknown_device or address_not_allowed", "content": _PLAIN},
+}
+
+
+def _iclock(
+    method: str, name: str, more: dict[int | str, dict[str, Any]] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Serve one endpoint at /iclock/<name> and at /iclock/<name>.aspx (push 2.x firmware, eSSL terminals)."""
+    route = router.get if method == "GET" else router.post
+    responses = {**_ANSWERS, **(more or {})}
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        for path in (f"/{name}", f"/{name}.aspx"):
+            handler = route(
+                path, response_class=PlainTextResponse, responses=responses,
+                openapi_extra={"parameters": [_SERIAL_PARAMETER]},
+            )(handler)
+        return handler
+
+    return register
 
 
 def _text(body: str, status: int = 200) -> PlainTextResponse:
@@ -45,8 +85,8 @@ def _error(status: int, code: str, reason: str) -> PlainTextResponse:
 
 async def _device(services: Services, serial: str | None, request: Request) -> AdmsConfig | PlainTextResponse:
     address = request.client.host if request.client else None
-    if not serial or len(serial) > 64:
-        return _error(400, "bad_request", "SN (the serial number, at most 64 characters) is missing")
+    if not serial or len(serial) > MAX_SERIAL:
+        return _error(400, "bad_request", f"SN (the serial number, at most {MAX_SERIAL} characters) is missing")
     device = find_device(services.config.settings.devices, serial)
     if device is None:
         if await run_in_threadpool(services.punches.note_unknown_serial, serial, address):
@@ -80,9 +120,9 @@ async def _read_body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-@router.get("/cdata", response_class=PlainTextResponse)
+@_iclock("GET", "cdata")
 async def cdata_options(
-    request: Request, services: ServicesDep, serial: Serial = None,
+    request: Request, services: ServicesDep, serial: Serial,
     options: Annotated[str | None, Query(max_length=20)] = None,
     pushver: Annotated[str | None, Query(max_length=40)] = None,
 ) -> PlainTextResponse:
@@ -96,9 +136,9 @@ async def cdata_options(
     return _text(options_reply(device, stamp=stamp, now=services.clock()))
 
 
-@router.post("/cdata", response_class=PlainTextResponse)
+@_iclock("POST", "cdata", {413: {"description": f"ERROR: too_large: body over {MAX_BODY} bytes", "content": _PLAIN}})
 async def cdata_upload(
-    request: Request, services: ServicesDep, serial: Serial = None,
+    request: Request, services: ServicesDep, serial: Serial,
     table: Annotated[str, Query(max_length=20)] = "",
     stamp: Annotated[str | None, Query(alias="Stamp", max_length=40)] = None,
 ) -> PlainTextResponse:
@@ -132,9 +172,9 @@ async def cdata_upload(
     return _text(f"OK: {upload.lines_taken + len(upload.bad_lines)}\n")
 
 
-@router.get("/getrequest", response_class=PlainTextResponse)
+@_iclock("GET", "getrequest")
 async def get_request(
-    request: Request, services: ServicesDep, serial: Serial = None,
+    request: Request, services: ServicesDep, serial: Serial,
     info: Annotated[str | None, Query(alias="INFO", max_length=500)] = None,
 ) -> PlainTextResponse:
     """The terminal's heartbeat, asking for commands. There never are any."""
@@ -145,8 +185,8 @@ async def get_request(
     return _text("OK\n")
 
 
-@router.post("/devicecmd", response_class=PlainTextResponse)
-async def device_command_result(request: Request, services: ServicesDep, serial: Serial = None) -> PlainTextResponse:
+@_iclock("POST", "devicecmd")
+async def device_command_result(request: Request, services: ServicesDep, serial: Serial) -> PlainTextResponse:
     """A command result (watchd sends none; acknowledged so the terminal does not retry)."""
     device = await _device(services, serial, request)
     if isinstance(device, PlainTextResponse):
@@ -156,8 +196,8 @@ async def device_command_result(request: Request, services: ServicesDep, serial:
     return _text("OK\n")
 
 
-@router.get("/ping", response_class=PlainTextResponse)
-async def ping(request: Request, services: ServicesDep, serial: Serial = None) -> PlainTextResponse:
+@_iclock("GET", "ping")
+async def ping(request: Request, services: ServicesDep, serial: Serial) -> PlainTextResponse:
     device = await _device(services, serial, request)
     if isinstance(device, PlainTextResponse):
         return device

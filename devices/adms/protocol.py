@@ -10,6 +10,9 @@ which would run shell commands on it).
     GET  /iclock/getrequest?SN=<sn>[&INFO=...]      -> "OK" (no command, ever)
     POST /iclock/devicecmd?SN=<sn>                  -> "OK"
     GET  /iclock/ping?SN=<sn>                       -> "OK"
+
+Push 2.x firmware (eSSL, older ZKTeco) calls the same endpoints with ".aspx" appended
+(/iclock/cdata.aspx, /iclock/getrequest.aspx, /iclock/devicecmd.aspx); some send `sn=`.
 """
 
 from __future__ import annotations

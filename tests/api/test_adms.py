@@ -163,3 +163,42 @@ def test_presence_follows_the_heartbeat(adms_app: Callable[..., tuple[Services, 
     assert [c.online for c in services.punches.sweep_presence()] == [False]
     (terminal,) = services.punches.terminals()
     assert terminal.online is False and "60 s" in terminal.status_detail
+
+
+@pytest.mark.parametrize("serial_key", ["SN", "sn"])
+def test_push_2x_firmware_with_aspx_paths_registers_uploads_and_heartbeats(
+    adms_app: Callable[..., tuple[Services, TestClient]], serial_key: str
+) -> None:
+    """eSSL and older ZKTeco push-2.x firmware call /iclock/*.aspx; some spell the serial `sn`."""
+    services, client = adms_app()
+    device = FakeAdmsDevice(
+        client, suffix=".aspx", serial_key=serial_key, pushver="2.0.22", firmware="Ver 6.60 Apr 7 2016"
+    )
+    r = device.boot()
+    assert r.status_code == 200, r.text
+    assert r.text.splitlines()[0] == "GET OPTION FROM: ADMS0001"
+    device.punch("c002", "2026-11-23 08:01:00")
+    assert device.upload().text == "OK: 1\n"
+    assert device.heartbeat().text == "OK\n"
+    assert device.command_result().text == "OK\n"
+    assert [c.person_id for c in services.checkins.search()] == ["c002"]
+    (terminal,) = services.punches.terminals()
+    assert terminal.firmware == "Ver 6.60 Apr 7 2016"
+    assert client.get(f"/iclock/ping?{serial_key}=ADMS0001").text == "OK\n"
+
+
+def test_a_missing_serial_is_a_documented_400(adms_app: Callable[..., tuple[Services, TestClient]]) -> None:
+    _services, client = adms_app()
+    paths = client.get("/openapi.json").json()["paths"]
+    iclock = {p: ops for p, ops in paths.items() if p.startswith("/iclock/")}
+    assert {"/iclock/cdata.aspx", "/iclock/getrequest.aspx", "/iclock/devicecmd.aspx"} <= set(iclock)
+    for path, ops in iclock.items():
+        for method, op in ops.items():
+            (serial,) = [p for p in op["parameters"] if p["name"] == "SN"]
+            assert serial["required"] is True, (method, path)
+            assert "400" in op["responses"] and "text/plain" in op["responses"]["400"]["content"], (
+                method,
+                path,
+            )
+            r = client.request(method.upper(), path)
+            assert r.status_code == 400 and r.text.startswith("ERROR: bad_request: SN"), (method, path)

@@ -21,11 +21,18 @@ class FakeAdmsDevice:
     stamp: int = 0  # how many log lines the server has confirmed
     options: dict[str, str] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)  # anything but "OK" the server ever sent
+    suffix: str = ""  # push 2.x firmware (eSSL, older ZKTeco) calls /iclock/cdata.aspx and so on
+    serial_key: str = "SN"  # some firmware spells it "sn"
+    pushver: str = "2.4.1"
+
+    def _path(self, name: str) -> str:
+        return f"/iclock/{name}{self.suffix}"
 
     def boot(self) -> httpx.Response:
         """Start-up: ask for options; resume uploading after the server's ATTLOGStamp."""
         r = self.http.get(
-            "/iclock/cdata", params={"SN": self.serial, "options": "all", "pushver": "2.4.1", "language": "83"}
+            self._path("cdata"),
+            params={self.serial_key: self.serial, "options": "all", "pushver": self.pushver, "language": "83"},
         )
         if r.status_code == 200:
             self.options = dict(line.split("=", 1) for line in r.text.splitlines() if "=" in line)
@@ -46,8 +53,8 @@ class FakeAdmsDevice:
         new_stamp = len(self.log)
         body = ("\n".join(pending) + "\n").encode(encoding)
         r = self.http.post(
-            "/iclock/cdata", params={"SN": self.serial, "table": "ATTLOG", "Stamp": str(new_stamp)}, content=body,
-            headers={"Content-Type": "text/plain"},
+            self._path("cdata"), params={self.serial_key: self.serial, "table": "ATTLOG", "Stamp": str(new_stamp)},
+            content=body, headers={"Content-Type": "text/plain"},
         )
         if r.status_code == 200 and r.text.startswith("OK"):
             self.stamp = new_stamp
@@ -55,7 +62,11 @@ class FakeAdmsDevice:
 
     def heartbeat(self) -> httpx.Response:
         info = f"{self.firmware},2,0,{len(self.log)},192.168.1.201,10,12,30,0,111"
-        r = self.http.get("/iclock/getrequest", params={"SN": self.serial, "INFO": info})
+        r = self.http.get(self._path("getrequest"), params={self.serial_key: self.serial, "INFO": info})
         if r.status_code == 200 and r.text.strip() != "OK":
             self.commands.append(r.text)
         return r
+
+    def command_result(self, body: bytes = b"ID=1&Return=0&CMD=DATA") -> httpx.Response:
+        """What the terminal posts after running a command; firmware sends no content type."""
+        return self.http.post(self._path("devicecmd"), params={self.serial_key: self.serial}, content=body)

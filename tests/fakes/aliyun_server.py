@@ -1,7 +1,12 @@
-"""A fake Aliyun Dysmsapi (SendSms, QuerySendDetails) that checks the RPC v1 signature like Aliyun does.
+"""A fake Aliyun Dysmsapi (SendSms, QuerySendDetails) that checks signatures like Aliyun does.
 
-The signature is recomputed here from the secret, written from Aliyun's documentation and
-independently of watchd's code, so a signing bug in watchd fails the tests. Business rules follow
+Both of Aliyun's signatures are accepted, as the real gateway accepts them: RPC v1 (HMAC-SHA1 over
+the parameters, GET or POST, parameters in the query string or a form body; what watchd sends) and
+V3 (`Authorization: ACS3-HMAC-SHA256`, action and version in x-acs-* headers, parameters in the
+query; what the official SDK sends by default). RegionId is optional, as it is for Dysmsapi. Each
+signature is recomputed here from the secret, written from Aliyun's documentation and independently
+of watchd's code, so a signing bug in watchd fails the tests; tests/contracts/ has the official SDK
+talk to this fake. Business rules follow
 the real service: approved sign and template only, mainland mobile numbers, template variables as
 strings, a per-number flow control, and error bodies with Aliyun's codes and HTTP statuses.
 """
@@ -23,6 +28,10 @@ from tests.fakes.http_provider import FakeProvider, RecordedRequest, Reply
 CHINA = ZoneInfo("Asia/Shanghai")
 MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$")
 SAFE = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+V3_ALGORITHM = "ACS3-HMAC-SHA256"
+V3_AUTH = re.compile(
+    r"^ACS3-HMAC-SHA256 Credential=(?P<id>[^,]+),SignedHeaders=(?P<headers>[a-z0-9;-]+),Signature=(?P<sig>[0-9a-f]{64})$"
+)
 
 
 def aliyun_encode(text: str) -> str:
@@ -69,12 +78,19 @@ class FakeAliyunSms(FakeProvider):
         return Reply(500, self._error("InternalError", "The request processing has failed due to some unknown error."))
 
     def respond(self, request: RecordedRequest) -> Reply:
-        if request.method != "POST" or request.path != "/":
+        if request.method not in ("GET", "POST") or request.path != "/":
             return Reply(404, self._error("InvalidAction.NotFound", "Specified api is not found."))
-        params = request.form()
-        if problem := self._authenticate(params):
+        params = dict(request.query)
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            params.update(request.form())
+        if request.headers.get("authorization", "").startswith(V3_ALGORITHM):
+            problem = self._authenticate_v3(request)
+            action = request.headers.get("x-acs-action")
+        else:
+            problem = self._authenticate(params, request.method)
+            action = params.get("Action")
+        if problem:
             return problem
-        action = params.get("Action")
         if action == "SendSms":
             return self._send(params)
         if action == "QuerySendDetails":
@@ -82,28 +98,22 @@ class FakeAliyunSms(FakeProvider):
         return Reply(404, self._error("InvalidAction.NotFound", "Specified api is not found."))
 
     # --- the gateway: common parameters and signature -----------------------------------------
-    def _authenticate(self, params: dict[str, str]) -> Reply | None:
-        required = ("AccessKeyId", "Action", "Format", "RegionId", "SignatureMethod", "SignatureNonce",
+    def _authenticate(self, params: dict[str, str], method: str) -> Reply | None:
+        """RPC v1: HMAC-SHA1 over the sorted, encoded parameters (RegionId is optional for Dysmsapi)."""
+        required = ("AccessKeyId", "Action", "Format", "SignatureMethod", "SignatureNonce",
                     "SignatureVersion", "Timestamp", "Version", "Signature")
         for name in required:
             if not params.get(name):
-                return Reply(400, self._error("MissingParameter", f"The input parameter \"{name}\" that is mandatory for processing this request is not supplied."))
-        if params["Version"] != "2017-05-25" or params["Format"] != "JSON":
+                return self._missing(name)
+        if params["Version"] != "2017-05-25" or params["Format"].upper() != "JSON":
             return Reply(400, self._error("InvalidParameter", "Version or Format"))
         if params["SignatureMethod"] != "HMAC-SHA1" or params["SignatureVersion"] != "1.0":
             return Reply(400, self._error("InvalidSignatureMethod", "Specified signature method is not supported."))
-        stamp = datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        if abs(stamp - datetime.now(UTC)) > timedelta(minutes=15):
-            return Reply(400, self._error("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."))
-        if params["AccessKeyId"] != self.access_key_id:
-            return Reply(404, self._error("InvalidAccessKeyId.NotFound", "Specified access key is not found."))
-        with self._state:
-            if params["SignatureNonce"] in self._nonces:
-                return Reply(400, self._error("SignatureNonceUsed", "Specified signature nonce was used already."))
-            self._nonces.add(params["SignatureNonce"])
+        if problem := self._fresh(params["Timestamp"], params["AccessKeyId"], params["SignatureNonce"]):
+            return problem
         unsigned = {k: v for k, v in params.items() if k != "Signature"}
         canonical = "&".join(f"{aliyun_encode(k)}={aliyun_encode(unsigned[k])}" for k in sorted(unsigned))
-        to_sign = "POST&%2F&" + aliyun_encode(canonical)
+        to_sign = f"{method}&%2F&" + aliyun_encode(canonical)
         expected = base64.b64encode(hmac.new((self.secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest())
         if not hmac.compare_digest(expected.decode(), params["Signature"]):
             return Reply(400, self._error(
@@ -111,6 +121,56 @@ class FakeAliyunSms(FakeProvider):
                 f"Specified signature is not matched with our calculation. server string to sign is:{to_sign}",
             ))
         return None
+
+    def _authenticate_v3(self, request: RecordedRequest) -> Reply | None:
+        """V3 (ACS3-HMAC-SHA256): a canonical request over method, path, query, signed headers, body hash."""
+        h = request.headers
+        match = V3_AUTH.match(h.get("authorization", ""))
+        if not match:
+            return Reply(400, self._error("IncompleteSignature", "The request signature does not conform to Aliyun standards."))
+        for name in ("x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"):
+            if not h.get(name):
+                return self._missing(name)
+        signed = match["headers"].split(";")
+        if signed != sorted(signed) or not {"host", "x-acs-action", "x-acs-date", "x-acs-signature-nonce"} <= set(signed):
+            return Reply(400, self._error("IncompleteSignature", "host and the x-acs-* headers must be signed, sorted."))
+        if h["x-acs-version"] != "2017-05-25":
+            return Reply(400, self._error("InvalidParameter", "x-acs-version"))
+        if h["x-acs-content-sha256"] != hashlib.sha256(request.body).hexdigest():
+            return Reply(400, self._error("InvalidParameter", "x-acs-content-sha256 is not the hash of the body"))
+        if problem := self._fresh(h["x-acs-date"], match["id"], h["x-acs-signature-nonce"]):
+            return problem
+        query = "&".join(f"{aliyun_encode(k)}={aliyun_encode(v)}" for k, v in sorted(request.query.items()))
+        headers = "".join(f"{name}:{h.get(name, '').strip()}\n" for name in signed)
+        canonical = "\n".join([
+            request.method, request.path, query, headers, match["headers"], h["x-acs-content-sha256"],
+        ])
+        to_sign = f"{V3_ALGORITHM}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        expected = hmac.new(self.secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, match["sig"]):
+            return Reply(400, self._error(
+                "SignatureDoesNotMatch",
+                f"Specified signature is not matched with our calculation. server string to sign is:{to_sign}",
+            ))
+        return None
+
+    def _fresh(self, timestamp: str, access_key_id: str, nonce: str) -> Reply | None:
+        """The checks both signatures share: a recent time stamp, a known key, a nonce used once."""
+        stamp = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if abs(stamp - datetime.now(UTC)) > timedelta(minutes=15):
+            return Reply(400, self._error("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."))
+        if access_key_id != self.access_key_id:
+            return Reply(404, self._error("InvalidAccessKeyId.NotFound", "Specified access key is not found."))
+        with self._state:
+            if nonce in self._nonces:
+                return Reply(400, self._error("SignatureNonceUsed", "Specified signature nonce was used already."))
+            self._nonces.add(nonce)
+        return None
+
+    def _missing(self, name: str) -> Reply:
+        return Reply(400, self._error(
+            "MissingParameter", f"The input parameter \"{name}\" that is mandatory for processing this request is not supplied."
+        ))
 
     # --- SendSms --------------------------------------------------------------------------------
     def _send(self, params: dict[str, str]) -> Reply:

@@ -29,6 +29,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]  # lower-case names
     body: bytes
+    raw_query: str = ""  # the query string exactly as sent (signatures cover it)
 
     def form(self) -> dict[str, str]:
         return dict(parse_qsl(self.body.decode(), keep_blank_values=True))
@@ -99,6 +100,7 @@ class FakeProvider:
             query=dict(parse_qsl(parts.query, keep_blank_values=True)),
             headers={k.lower(): v for k, v in handler.headers.items()},
             body=body,
+            raw_query=parts.query,
         )
         with self._lock:
             self.requests.append(request)

@@ -2,7 +2,9 @@
 
 Verification is written from Tencent's documentation, independently of watchd's signing code:
 whatever headers the client lists in SignedHeaders are canonicalised (names and values lower-case,
-trimmed) and the signature is recomputed from the SecretKey. Answers use Tencent's shapes: a
+trimmed) and the signature is recomputed from the SecretKey. POST carries a JSON body; GET carries
+the parameters in the query string, flattened (`PhoneNumberSet.0=...`), and signs that query
+string as sent, as the official SDK does with `HttpProfile(reqMethod="GET")`. Answers use Tencent's shapes: a
 request-level `Error`, or `SendStatusSet` with one code per number.
 """
 
@@ -35,6 +37,31 @@ class TencentSms:
     pulled: bool = False
 
 
+def unflatten(params: dict[str, str]) -> dict[str, object]:
+    """GET parameters back into the request's shape: `A.0=x&A.1=y` is the list A, `B.C=z` the object B."""
+    root: dict[str, object] = {}
+    for key, value in params.items():
+        node = root
+        *parents, last = key.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            assert isinstance(child, dict)
+            node = child
+        node[last] = value
+
+    def lists(node: object) -> object:
+        if not isinstance(node, dict):
+            return node
+        items = {k: lists(v) for k, v in node.items()}
+        if items and all(k.isdigit() for k in items):
+            return [items[k] for k in sorted(items, key=int)]
+        return items
+
+    result = lists(root)
+    assert isinstance(result, dict)
+    return result
+
+
 class FakeTencentSms(FakeProvider):
     def __init__(
         self,
@@ -65,10 +92,21 @@ class FakeTencentSms(FakeProvider):
         return Reply(502, b"<html><body>502 Bad Gateway</body></html>", {"Content-Type": "text/html"})
 
     def respond(self, request: RecordedRequest) -> Reply:
+        reply = self._answer(request)
+        # Tencent answers exactly "application/json"; the official SDK reads an Error only under that type.
+        reply.headers.setdefault("Content-Type", "application/json")
+        return reply
+
+    def _answer(self, request: RecordedRequest) -> Reply:
         action = request.headers.get("x-tc-action", "")
         if problem := self._authenticate(request):
             return problem
-        body = request.json()
+        if request.method == "GET":
+            body = unflatten(request.query)
+        elif request.method == "POST":
+            body = request.json()
+        else:
+            return self._error("InvalidParameter", f"method {request.method}")
         if action == "SendSms":
             return self._send(body)
         if action == "PullSmsSendStatusByPhoneNumber":
@@ -100,8 +138,9 @@ class FakeTencentSms(FakeProvider):
         if match["date"] != date or match["service"] != "sms":
             return self._error("AuthFailure.InvalidAuthorization", "credential scope")
         canonical_headers = "".join(f"{name}:{h.get(name, '').strip().lower()}\n" for name in signed)
+        query = request.raw_query if request.method == "GET" else ""  # POST: always empty
         canonical = "\n".join([
-            request.method, request.path, "", canonical_headers, match["headers"],
+            request.method, request.path, query, canonical_headers, match["headers"],
             hashlib.sha256(request.body).hexdigest(),
         ])
         scope = f"{date}/sms/tc3_request"

@@ -23,6 +23,12 @@ from devices.terminal import WallTime
 from devices.zkteco import protocol as p
 
 ZONE = ZoneInfo("Asia/Shanghai")
+# Commands watchd never sends but pyzk does before live capture; real terminals acknowledge them.
+CMD_STARTVERIFY = 60
+CMD_CANCELCAPTURE = 62
+# A TCP terminal hands a read larger than this over as PREPARE_DATA(size, packet), CMD_DATA packets
+# of this size, then ACK_OK (seen in pyzk's captures of real devices: 5044 bytes came as 1008-byte packets).
+TCP_DATA_PACKET = 1008
 
 
 @dataclass
@@ -60,6 +66,9 @@ class FakeZKDevice:
     commands: list[int] = field(default_factory=list)
     tcp_port: int = 0
     udp_port: int = 0
+    tcp_data_packet: int = TCP_DATA_PACKET
+    tcp_packet_gap_s: float = 0.001  # a terminal's CPU paces the packets of a split read
+    replies: list[int] = field(default_factory=list)  # the command of every packet sent, in order
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -70,6 +79,7 @@ class FakeZKDevice:
         self._ready = threading.Event()
         self._stopping: asyncio.Event | None = None
         self.connections = 0
+        self._punch_mid_read: list[tuple[str, WallTime]] = []
 
     # -- test control -------------------------------------------------------------------------
 
@@ -98,6 +108,13 @@ class FakeZKDevice:
         for s in targets:
             packet = p.Packet(p.CMD_REG_EVENT, s.session_id, 0, event)
             loop.call_soon_threadsafe(s.send, packet)
+
+    def punch_during_next_read(self, user_id: str, at: datetime | WallTime) -> None:
+        """A punch that happens while the next large TCP read is being sent: its live event
+        arrives between two data packets (and it is in the log from then on)."""
+        t = at if isinstance(at, WallTime) else WallTime.of(at)
+        with self._lock:
+            self._punch_mid_read.append((user_id, t))
 
     def device_clock(self) -> WallTime:
         return WallTime.of(datetime.now(ZONE) + self.clock_offset)
@@ -193,10 +210,11 @@ class FakeZKDevice:
         self.commands.append(packet.command)
         cmd = packet.command
 
-        def answer(command: int, data: bytes = b"", sid: int | None = None) -> None:
+        def answer(command: int, data: bytes = b"", sid: int | None = None, reply_id: int | None = None) -> None:
             if sid is None:
                 sid = session.session_id if session is not None else 0
-            send(p.Packet(command, sid, packet.reply_id, data))
+            self.replies.append(command)
+            send(p.Packet(command, sid, packet.reply_id if reply_id is None else reply_id, data))
 
         if cmd == p.CMD_CONNECT:
             sid = next(self._ids)
@@ -240,7 +258,7 @@ class FakeZKDevice:
                 fields[4], fields[8] = len(self.users), len(self.records)
                 fields[15], fields[16] = 3000, 100000
             answer(p.CMD_ACK_OK, struct.pack("<20i", *fields) + struct.pack("<3i", 0, 0, 0))
-        elif cmd in (p.CMD_DISABLEDEVICE, p.CMD_ENABLEDEVICE, p.CMD_FREE_DATA):
+        elif cmd in (p.CMD_DISABLEDEVICE, p.CMD_ENABLEDEVICE, p.CMD_FREE_DATA, CMD_STARTVERIFY, CMD_CANCELCAPTURE):
             session.buffer = b"" if cmd == p.CMD_FREE_DATA else session.buffer
             answer(p.CMD_ACK_OK)
         elif cmd == p.CMD_REG_EVENT:
@@ -268,8 +286,20 @@ class FakeZKDevice:
         elif cmd == p.CMD_READ_BUFFER:
             start, size = struct.unpack("<ii", packet.data[:8])
             chunk = session.buffer[start : start + size]
-            if not udp:
+            if not udp and len(chunk) <= self.tcp_data_packet:
                 answer(p.CMD_DATA, chunk)
+            elif not udp:  # a large read: announced, then split into paced packets, then acknowledged
+                answer(p.CMD_PREPARE_DATA, struct.pack("<II", len(chunk), self.tcp_data_packet))
+                steps: list[Callable[[], None]] = []
+                for offset in range(0, len(chunk), self.tcp_data_packet):
+                    part = chunk[offset : offset + self.tcp_data_packet]
+                    steps.append(lambda part=part: answer(p.CMD_DATA, part))  # type: ignore[misc]
+                    if offset == 0 and session.live:
+                        steps.append(lambda: self._live_mid_read(answer))
+                steps.append(lambda: answer(p.CMD_ACK_OK))
+                loop = asyncio.get_running_loop()
+                for i, step in enumerate(steps, start=1):
+                    loop.call_later(i * self.tcp_packet_gap_s, step)
             else:
                 answer(p.CMD_PREPARE_DATA, struct.pack("<I", len(chunk)))
                 for i, offset in enumerate(range(0, len(chunk), 1024)):
@@ -280,6 +310,14 @@ class FakeZKDevice:
         else:
             answer(p.CMD_ACK_UNKNOWN)
         return session
+
+
+    def _live_mid_read(self, answer: Callable[..., None]) -> None:
+        with self._lock:
+            punches, self._punch_mid_read = self._punch_mid_read, []
+        for user_id, t in punches:
+            self.add_records([(user_id, t)])
+            answer(p.CMD_REG_EVENT, p.encode_live_event(user_id, t), reply_id=0)
 
 
 class _UdpServer(asyncio.DatagramProtocol):

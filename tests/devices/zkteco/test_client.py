@@ -112,3 +112,22 @@ def test_nothing_listens(device: FakeZKDevice) -> None:
     device.stop()
     with pytest.raises(DeviceUnavailable, match="cannot connect"):
         asyncio.run(ZKClient("127.0.0.1", port, limits=ClientLimits(timeout=1)).connect())
+
+
+def test_a_large_tcp_read_arrives_split_into_packets_with_a_punch_in_between(device: FakeZKDevice) -> None:
+    """Real TCP terminals answer a large read with PREPARE_DATA, 1008-byte DATA packets and ACK_OK,
+    and a live event can come between two of them: the client assembles the table and keeps the event."""
+    device.add_records([("1001", BASE + timedelta(minutes=i)) for i in range(2000)])  # 80 KB: two reads
+    device.punch_during_next_read("1002", BASE + timedelta(days=3))
+
+    async def main() -> tuple[p.ParsedLog, list[p.LiveEvent]]:
+        async with client(device, "tcp") as c:
+            assert await c.register_live()
+            log = await c.attendance(2000, {})
+            return log, await c.live_events(wait=0)
+
+    log, events = asyncio.run(main())
+    assert len(log.records) == 2000 and log.records[-1].time.text == "2026-11-24 17:19:00"
+    assert [(e.user_id, e.time.text) for e in events] == [("1002", "2026-11-26 08:00:00")]
+    assert device.replies.count(p.CMD_PREPARE_DATA) == 2  # 65472 + 14532 bytes
+    assert device.replies.count(p.CMD_DATA) == 65 + 15

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
+from devices.zkteco import protocol as p
 from tests.fakes.zkteco_device import ZONE, FakeZKDevice
 from tests.watchd.punches.conftest import local
 from watchd.app import Services, build_supervisor
@@ -100,3 +103,35 @@ def test_a_hanging_terminal_is_one_offline_observation(make_services: Callable[.
     asyncio.run(supervise(services, lambda: len(sink.seen) >= 2, sink))
     assert [o.active for o in sink.seen] == [True, False]
     assert sink.seen[1].summary == "设备 zk-bayan 恢复在线"
+
+
+def test_a_clock_skew_is_logged_when_it_appears_changes_or_clears(
+    make_services: Callable[..., Services], zk: FakeZKDevice, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Polled every second, a terminal 20 minutes fast is one warning, not one per poll."""
+    services = zk_services(make_services, zk, live_events=False)
+    sink = ListObservations()
+
+    def polls_after(n: int) -> Callable[[], bool]:
+        start = zk.commands.count(p.CMD_GET_TIME)
+        return lambda: zk.commands.count(p.CMD_GET_TIME) >= start + n
+
+    def skew_lines() -> list[tuple[str, str]]:
+        return [(r.levelname, r.getMessage()) for r in caplog.records if "zk-bayan: clock" in r.getMessage()]
+
+    caplog.set_level(logging.INFO, logger="watchd.services.punches")
+    zk.clock_offset = timedelta(minutes=20)
+    asyncio.run(supervise(services, polls_after(4), sink))
+    (appeared,) = skew_lines()
+    assert appeared[0] == "WARNING" and re.search(r"clock off by 1(199|200) s$", appeared[1])
+
+    zk.clock_offset = timedelta(minutes=45)  # it drifts further: said once more
+    asyncio.run(supervise(services, polls_after(4), sink))
+    assert len(skew_lines()) == 2
+    assert skew_lines()[1][0] == "WARNING"
+    assert re.search(r"clock off by 2(699|700) s \(was 1(199|200) s\)$", skew_lines()[1][1])
+
+    zk.clock_offset = timedelta(0)  # someone set the clock: said once, and then nothing
+    asyncio.run(supervise(services, polls_after(4), sink))
+    assert len(skew_lines()) == 3
+    assert skew_lines()[2][0] == "INFO" and "clock back within 600 s" in skew_lines()[2][1]

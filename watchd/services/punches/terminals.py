@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 TERMINAL_KINDS = kinds_with(Role.terminal)
 PROBE_TIMEOUT_S = 30.0
 MAX_UNKNOWN_SERIALS = 100
+SKEW_CHANGE_S = 60.0  # a logged clock skew is logged again when it moves by this much
 
 
 class ProbeFailed(ServiceError):
@@ -38,6 +39,7 @@ class TerminalStates:
         self.devices: dict[str, AnyDeviceConfig] = {d.id: d for d in settings.devices}
         # ADMS calls from unregistered serials since start: serial -> (logged at, address, calls, last call)
         self._unknown_serials: dict[str, tuple[datetime, str, int, datetime]] = {}
+        self._logged_skew: dict[str, float] = {}  # device -> the clock skew last logged as too large
 
     def terminal_config(self, device_id: str) -> AnyDeviceConfig:
         """The configured terminal, or NotFound."""
@@ -52,7 +54,7 @@ class TerminalStates:
             return row.position if row else None
 
     def device_seen(self, device_id: str, info: DeviceInfo, *, skew_s: float | None) -> None:
-        """What a probe found; logged when the identity changes or the clock is far off."""
+        """What a probe found; logged when the identity changes or the clock skew appears, changes or clears."""
         now = self.clock()
         with self.db.unit_of_work() as s:
             row = TerminalStatesRepository(s).state(device_id)
@@ -60,8 +62,25 @@ class TerminalStates:
                 log.warning("device %s now reports serial %s (was %s)", device_id, info.serial, row.serial)
             row.serial, row.model, row.firmware = info.serial[:64], info.model[:100], info.firmware[:100]
             row.probed_at, row.skew_seconds = now, skew_s
-        if skew_s is not None and abs(skew_s) > self.max_future.total_seconds():
-            log.warning("device %s: clock off by %.0f s", device_id, skew_s)
+        self._log_skew(device_id, skew_s)
+
+    def _log_skew(self, device_id: str, skew_s: float | None) -> None:
+        """Probes come every poll: say a clock is off once, again when the skew moves, and when it is fixed."""
+        if skew_s is None:  # the clock could not be read: nothing new to say about it
+            return
+        limit = self.max_future.total_seconds()
+        logged = self._logged_skew.get(device_id)
+        if abs(skew_s) > limit:
+            if logged is None:
+                log.warning("device %s: clock off by %.0f s", device_id, skew_s)
+            elif abs(skew_s - logged) >= SKEW_CHANGE_S:
+                log.warning("device %s: clock off by %.0f s (was %.0f s)", device_id, skew_s, logged)
+            else:
+                return
+            self._logged_skew[device_id] = skew_s
+        elif logged is not None:
+            log.info("device %s: clock back within %.0f s (off by %.0f s)", device_id, limit, skew_s)
+            del self._logged_skew[device_id]
 
     def device_status(self, device_id: str, *, online: bool, at: datetime, detail: str = "") -> StatusChange | None:
         """Record a driver's online/offline report; the change when it is a transition, else None."""
