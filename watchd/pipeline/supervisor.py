@@ -29,9 +29,9 @@ from watchd.pipeline.camera_kiosk import CameraKioskTracker, Observed
 from watchd.pipeline.camera_watch.keyframes import DecodingView
 from watchd.pipeline.camera_watch.watch import CameraWatchService
 from watchd.pipeline.duty_watch.watch import DutyWatch
+from watchd.pipeline.terminal_events import TerminalRouter
 from watchd.services.checkins import CheckinService, NewCheckin
 from watchd.services.punches import PunchService
-from watchd.services.terminal_events import TerminalRouter
 from watchd.settings.recognition import LivenessSettings
 from watchd.vision.faces import DetectedFace
 from watchd.vision.recognition import RecognitionEngine

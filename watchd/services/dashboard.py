@@ -29,9 +29,7 @@ from watchd.db.session import Database
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
 from watchd.ops.runtime import Runtime
-from watchd.services.duty import DutyService
-from watchd.services.duty_log import DutyLog
-from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.duty import DutyLog, DutyService, PresenceRecorder
 from watchd.vision.tamper import TAMPER_TEXT
 
 CACHE_SECONDS = 1.0
