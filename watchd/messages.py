@@ -135,6 +135,13 @@ ZH: dict[str, str] = {
     "holiday_notice_changed": "确认的日期与解析结果不一致，请重新解析后再确认",
 }
 
+# The status of anything one person asks for and another decides: leave, make-ups, duty swaps.
+REQUEST_STATUS_TEXT = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤销"}
+
+
+def request_status_text(status: str) -> str:
+    return REQUEST_STATUS_TEXT.get(status, status)
+
 
 def zh(code: str) -> str:
     return ZH.get(code, code)

@@ -35,12 +35,12 @@ from watchd.domain.leave import (
     month_bounds,
 )
 from watchd.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from watchd.messages import request_status_text
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import Principal
 
 log = logging.getLogger(__name__)
 LEADER_ROLES = frozenset({"leader", "principal_leader"})
-STATUS_NAMES = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤销"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +305,7 @@ def _leave_view(r: LeaveRequest, name: str) -> LeaveView:
     return LeaveView(
         id=r.id, person_id=r.person_id, person_name=name, kind=r.kind,
         kind_label=LEAVE_NAMES.get(LeaveKind(r.kind), r.kind), start_at=r.start_at, end_at=r.end_at,
-        reason=r.reason, status=r.status, status_label=STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
+        reason=r.reason, status=r.status, status_label=request_status_text(r.status), requested_by=r.requested_by, created_at=r.created_at,
         decided_by=r.decided_by, decided_at=r.decided_at, decision_note=r.decision_note,
     )
 
@@ -313,6 +313,6 @@ def _leave_view(r: LeaveRequest, name: str) -> LeaveView:
 def _makeup_view(r: MakeupRequest, name: str) -> MakeupView:
     return MakeupView(
         id=r.id, person_id=r.person_id, person_name=name, punch_at=r.punch_at, site_id=r.site_id, reason=r.reason,
-        status=r.status, status_label=STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
+        status=r.status, status_label=request_status_text(r.status), requested_by=r.requested_by, created_at=r.created_at,
         decided_by=r.decided_by, decided_at=r.decided_at, decision_note=r.decision_note,
     )

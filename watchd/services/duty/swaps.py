@@ -27,12 +27,12 @@ from watchd.domain.duty import (
     check_swap,
 )
 from watchd.errors import Conflict, Forbidden, Invalid, NotFound
+from watchd.messages import request_status_text
 from watchd.services.auth import Principal
 from watchd.services.duty.roster import DutyRoster, check_people, refused, swap_of
 from watchd.services.duty.views import PersonRef, SwapView
 
 log = logging.getLogger(__name__)
-SWAP_STATUS_TEXT = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤回"}
 
 
 class Swaps:
@@ -129,7 +129,7 @@ class Swaps:
             from_person=PersonRef(row.from_person, names.get(row.from_person, row.from_person)),
             to_person=PersonRef(row.to_person, names.get(row.to_person, row.to_person)),
             back_day=row.back_day, reason=row.reason, status=row.status,
-            status_text=SWAP_STATUS_TEXT.get(row.status, row.status), requested_by=row.requested_by,
+            status_text=request_status_text(row.status), requested_by=row.requested_by,
             requested_at=row.requested_at, decided_by=row.decided_by, decided_at=row.decided_at,
             decision_note=row.decision_note,
             approve_by=approval_deadline(swap_of(row), self.roster.shifts, self.roster.notice),
