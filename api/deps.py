@@ -8,14 +8,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from watchd.app import Services
-from watchd.errors import ServiceError, Unauthorized
+from watchd.errors import Forbidden, Unauthorized
 from watchd.services.auth import KioskIdentity, Principal
 
 bearer = HTTPBearer(auto_error=False, description="Login token (POST /api/auth/login) or a kiosk device token.")
-
-
-class Forbidden(ServiceError):
-    status = 403
 
 
 def get_services(request: Request) -> Services:

@@ -36,7 +36,7 @@ from devices.zkteco.config import ZKTecoConfig
 from devices.zkteco.driver import ZKTecoDriver
 from tests.fakes.zkteco_device import ZONE, FakeZKDevice
 from watchd.app import Services, build_services
-from watchd.services.terminal_events import TerminalSink
+from watchd.pipeline.terminal_events import TerminalSink
 from watchd.settings.load import LoadedConfig
 from watchd.settings.root import Settings
 

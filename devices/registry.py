@@ -16,6 +16,7 @@ from typing import Annotated, assert_never, get_args
 from pydantic import Field, TypeAdapter
 
 from devices.adms.config import AdmsConfig
+from devices.backoff import REAL_TIME, Timing
 from devices.camera.config import CameraConfig as CameraConfig
 from devices.contracts import Driver, LiveSink, VideoStream
 from devices.duty_camera.config import DutyCameraConfig
@@ -68,19 +69,20 @@ ROLES: dict[type[AnyDeviceConfig], frozenset[Role]] = {
 _DRIVERLESS_KINDS = frozenset({"kiosk_web", "camera", "zkteco_adms"})
 
 
-def create_driver(config: AnyDeviceConfig) -> Driver | None:
-    """The driver for one configured device, or None for a kind that has no driver (kiosk_web)."""
+def create_driver(config: AnyDeviceConfig, *, timing: Timing = REAL_TIME) -> Driver | None:
+    """The driver for one configured device, or None for a kind that has no driver (kiosk_web).
+    `timing` is the clock and the waits of its reconnects and polls (tests pass a driven one)."""
     match config:
         case CameraKioskConfig():
-            return CameraKioskDriver(config)
+            return CameraKioskDriver(config, timing=timing)
         case FakeTerminalConfig():
             return FakeTerminalDriver(config)
         case ZKTecoConfig():
-            return ZKTecoDriver(config)
+            return ZKTecoDriver(config, timing=timing)
         case HikvisionConfig():
-            return HikvisionDriver(config)
+            return HikvisionDriver(config, timing=timing)
         case DutyCameraConfig():
-            return DutyCameraDriver(config)
+            return DutyCameraDriver(config, timing=timing)
         case WebKioskConfig() | CameraConfig() | AdmsConfig():
             return None
         case _:

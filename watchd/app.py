@@ -41,10 +41,7 @@ from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
 from watchd.services.dashboard import Dashboard
-from watchd.services.duty import DutyService
-from watchd.services.duty_log import DutyLog
-from watchd.services.duty_oncall import RosterOnCall
-from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.duty import DutyLog, DutyService, PresenceRecorder, RosterOnCall
 from watchd.services.holiday_notice import HolidayNoticeService
 from watchd.services.leave import LeaveService
 from watchd.services.notices import NoticeService
@@ -52,8 +49,7 @@ from watchd.services.people import PeopleService
 from watchd.services.person_duties import PersonDuties
 from watchd.services.punches import PunchService
 from watchd.services.rectification import RectificationService
-from watchd.services.reminder_outbox import OutboxReminders
-from watchd.services.visits import VisitService
+from watchd.services.visits import OutboxReminders, VisitService
 from watchd.services.worklog import CompletionShare, WorklogService
 from watchd.settings.load import LoadedConfig
 from watchd.vision.recognition import RecognitionEngine

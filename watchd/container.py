@@ -16,8 +16,7 @@ from watchd.services.attendance import AttendanceService
 from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
 from watchd.services.dashboard import Dashboard
-from watchd.services.duty import DutyService
-from watchd.services.duty_log import DutyLog
+from watchd.services.duty import DutyLog, DutyService
 from watchd.services.holiday_notice import HolidayNoticeService
 from watchd.services.leave import LeaveService
 from watchd.services.notices import NoticeService

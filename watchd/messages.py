@@ -188,6 +188,13 @@ ZH: dict[str, str] = {
     "rectification_photo_not_found": "该整改事项没有照片",
 }
 
+# The status of anything one person asks for and another decides: leave, make-ups, duty swaps.
+REQUEST_STATUS_TEXT = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤销"}
+
+
+def request_status_text(status: str) -> str:
+    return REQUEST_STATUS_TEXT.get(status, status)
+
 
 def zh(code: str) -> str:
     return ZH.get(code, code)

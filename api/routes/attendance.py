@@ -10,13 +10,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import P, allowed
-from api.deps import Forbidden, KioskDep, ServicesDep, UserDep
+from api.deps import KioskDep, ServicesDep, UserDep
 from api.params import IsoDate
 from api.views import shown
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.scheduler import SchedulerRepository
 from watchd.domain.attendance.calendar_day import CalendarDay
 from watchd.domain.leave import month_bounds
+from watchd.errors import Forbidden
 from watchd.reports.daily import day_heading
 from watchd.reports.directory import Directory, load_directory
 from watchd.reports.labels import KIND_NAMES, STATUS_NAMES, status_label

@@ -19,9 +19,8 @@ from api.routes.pages import STATIC
 from api.views import shown
 from watchd.domain.duty import DutyRole
 from watchd.errors import Invalid, TooLarge
-from watchd.services.duty import OnDutyView, ShiftView, SwapView
+from watchd.services.duty import DutyLogView, OnDutyView, ShiftView, SwapView
 from watchd.services.duty.roster_file import MAX_BYTES
-from watchd.services.duty_log import DutyLogView
 from watchd.settings.sites import Identifier
 
 router = APIRouter(tags=["duty"])

@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from api.deps import Forbidden, ServicesDep
+from api.deps import ServicesDep
 from devices.secrets import MissingSecret, read_secret
 from watchd.app import Services
-from watchd.errors import Unauthorized
+from watchd.errors import Forbidden, Unauthorized
 from watchd.ops.metrics import build_registry
 
 router = APIRouter(tags=["health"])

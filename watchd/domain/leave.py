@@ -43,14 +43,6 @@ class RequestStatus(StrEnum):
     cancelled = "cancelled"
 
 
-REQUEST_STATUS_NAMES: dict[str, str] = {
-    RequestStatus.pending: "待审批",
-    RequestStatus.approved: "已批准",
-    RequestStatus.rejected: "已驳回",
-    RequestStatus.cancelled: "已撤销",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class LeaveSpan:
     kind: LeaveKind

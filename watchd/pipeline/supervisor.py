@@ -32,9 +32,9 @@ from watchd.pipeline.camera_watch.keyframes import DecodingView
 from watchd.pipeline.camera_watch.live import LiveChannel
 from watchd.pipeline.camera_watch.watch import CameraWatchService
 from watchd.pipeline.duty_watch.watch import DutyWatch
+from watchd.pipeline.terminal_events import TerminalRouter
 from watchd.services.checkins import CheckinService, NewCheckin
 from watchd.services.punches import PunchService
-from watchd.services.terminal_events import TerminalRouter
 from watchd.settings.recognition import LivenessSettings
 from watchd.vision.faces import DetectedFace
 from watchd.vision.recognition import RecognitionEngine
@@ -84,7 +84,7 @@ class DeviceSupervisor:
         leased: bool = False, timing: Timing = REAL_TIME,
     ) -> None:
         """Every collaborator comes built (watchd/app.py builds them); nothing is made up here."""
-        self.timing = timing  # monotonic time and waits of the driver restarts (tests drive them)
+        self.timing = timing  # monotonic time and waits of driver restarts and of the drivers' own reconnects
         self.heartbeats = heartbeats
         self.devices = [d for d in devices if d.enabled]
         self.duty = duty  # duty-room desk cameras: frames go to the duty watch, not to the check-in tracker
@@ -212,7 +212,7 @@ class DeviceSupervisor:
         self._items.setdefault(item, []).append(asyncio.create_task(coro, name=name))
 
     def _start_device(self, config: AnyDeviceConfig) -> None:
-        driver = create_driver(config)
+        driver = create_driver(config, timing=self.timing)
         if driver is None:
             return
         rt = self.runtimes[config.id] = DeviceRuntime(config.id)

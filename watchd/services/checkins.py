@@ -18,6 +18,7 @@ from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
 from watchd.domain.checkin import CaptureTimeRejected, RepeatWindow, accept_capture_time, local_day
 from watchd.errors import Invalid, NotFound
+from watchd.ops.datafiles import delete_data_file
 from watchd.services.auth import KioskIdentity
 from watchd.settings.root import Settings
 from watchd.vision.images import ImageRejected
@@ -180,8 +181,8 @@ class CheckinService:
                 person = PeopleRepository(s).get(found.person_id, include_deleted=True) or person
             site = sites.get_site(found.site_id)
             view = _view(found, person.name, site.name if site else found.site_id)
-        if status == "duplicate" and snapshot_path:
-            (self.data_dir / snapshot_path).unlink(missing_ok=True)
+        if status == "duplicate":
+            delete_data_file(self.data_dir, snapshot_path, "check-in replay")
         log.info(
             "check-in %s: %s at %s via %s (%s)", status, view.person_id, view.site_id, view.device_id, view.occurred_at
         )

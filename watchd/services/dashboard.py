@@ -30,9 +30,7 @@ from watchd.domain.live import LiveView, live_text
 from watchd.domain.observations import ObservationKind
 from watchd.domain.presence import STATE_NAMES, DeskState
 from watchd.ops.runtime import Runtime
-from watchd.services.duty import DutyService
-from watchd.services.duty_log import DutyLog
-from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.duty import DutyLog, DutyService, PresenceRecorder
 from watchd.vision.detectors.base import CLASS_TEXT
 from watchd.vision.tamper import TAMPER_TEXT
 

@@ -25,7 +25,6 @@ from watchd.domain.attendance.schedule import midnight
 from watchd.domain.checkin import local_day
 from watchd.domain.leave import (
     LEAVE_NAMES,
-    REQUEST_STATUS_NAMES,
     LeaveKind,
     LeaveRefused,
     LeaveSpan,
@@ -36,6 +35,7 @@ from watchd.domain.leave import (
     month_bounds,
 )
 from watchd.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, already_decided
+from watchd.messages import request_status_text
 from watchd.services.attendance import AttendanceService
 from watchd.services.auth import Principal
 
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 
 def _decided(what: str, request_id: int, state: str) -> ServiceError:
-    return already_decided("already_decided", f"{what} {request_id} is {state}", state, REQUEST_STATUS_NAMES[state])
+    return already_decided("already_decided", f"{what} {request_id} is {state}", state, request_status_text(state))
 
 
 LEADER_ROLES = frozenset({"leader", "principal_leader"})
@@ -311,7 +311,7 @@ def _leave_view(r: LeaveRequest, name: str) -> LeaveView:
     return LeaveView(
         id=r.id, person_id=r.person_id, person_name=name, kind=r.kind,
         kind_label=LEAVE_NAMES.get(LeaveKind(r.kind), r.kind), start_at=r.start_at, end_at=r.end_at,
-        reason=r.reason, status=r.status, status_label=REQUEST_STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
+        reason=r.reason, status=r.status, status_label=request_status_text(r.status), requested_by=r.requested_by, created_at=r.created_at,
         decided_by=r.decided_by, decided_at=r.decided_at, decision_note=r.decision_note,
     )
 
@@ -319,6 +319,6 @@ def _leave_view(r: LeaveRequest, name: str) -> LeaveView:
 def _makeup_view(r: MakeupRequest, name: str) -> MakeupView:
     return MakeupView(
         id=r.id, person_id=r.person_id, person_name=name, punch_at=r.punch_at, site_id=r.site_id, reason=r.reason,
-        status=r.status, status_label=REQUEST_STATUS_NAMES[r.status], requested_by=r.requested_by, created_at=r.created_at,
+        status=r.status, status_label=request_status_text(r.status), requested_by=r.requested_by, created_at=r.created_at,
         decided_by=r.decided_by, decided_at=r.decided_at, decision_note=r.decision_note,
     )

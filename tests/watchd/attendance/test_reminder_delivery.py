@@ -23,8 +23,7 @@ from tests.watchd.attendance.conftest import ADMIN, ORG, Township, local
 from watchd.alerts.notifiers.base import InboundReply
 from watchd.app import Services
 from watchd.scheduling import JobRunner, attendance_jobs, lock_for
-from watchd.services.reminder_outbox import OutboxReminders
-from watchd.services.visits import NewVisit, ReminderMessage, ReminderSink, VisitService
+from watchd.services.visits import NewVisit, OutboxReminders, ReminderMessage, ReminderSink, VisitService
 
 QIQIGE, BATER, LEADER, PRINCIPAL = "13800000001", "13800000002", "13800000003", "13800000004"
 PEOPLE: list[dict[str, Any]] = [

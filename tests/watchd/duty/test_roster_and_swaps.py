@@ -119,6 +119,16 @@ def test_a_rejected_swap_changes_nothing_and_cannot_be_decided_again(duty_servic
     assert again.value.code == "swap_already_decided"
 
 
+def test_a_withdrawn_swap_reads_like_withdrawn_leave_and_changes_nothing(duty_services: Services) -> None:
+    plan(duty_services, FRIDAY, ["d001"], ["l001"])
+    request = duty_services.duty.request_swap(
+        officer("d001"), room_id="duty", day=FRIDAY, role=DutyRole.officer, from_person="d001", to_person="d002",
+    )
+    withdrawn = duty_services.duty.cancel_swap(officer("d001"), request.id)
+    assert (withdrawn.status, withdrawn.status_text) == ("cancelled", "已撤销")  # the leave pages' word too
+    assert officers_on(duty_services, FRIDAY) == ["张三"]
+
+
 def test_who_may_ask_and_who_may_decide(duty_services: Services) -> None:
     plan(duty_services, FRIDAY, ["d001"], ["l001"])
     with pytest.raises(ServiceError) as not_mine:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from devices.backoff import REAL_TIME
 from devices.contracts import CheckIn
 from tests.helpers.clocks import FakeClock
 from tests.helpers.driven_time import DrivenTime
@@ -41,14 +42,19 @@ async def run_for(services: Services, seconds: float) -> DeviceSupervisor:
     return sup
 
 
-async def run_until(services: Services, condition: Callable[[DeviceSupervisor], bool]) -> DeviceSupervisor:
-    sup = build_supervisor(services, heartbeats=Heartbeats())
+async def run_until(
+    services: Services, condition: Callable[[DeviceSupervisor], bool], time: DrivenTime | None = None
+) -> DeviceSupervisor:
+    """Run until `condition` holds; with `time`, the drivers' reconnect waits are skipped, not slept."""
+    sup = build_supervisor(services, heartbeats=Heartbeats(), timing=time.timing if time else REAL_TIME)
     sup.start()
     deadline = asyncio.get_running_loop().time() + 10
     await asyncio.sleep(0.05)
     while not condition(sup):
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
+        assert asyncio.get_running_loop().time() < deadline, f"timed out; waits: {time.waits if time else '-'}"
+        if time is not None and time.sleeping:
+            time.skip()
+        await asyncio.sleep(0.02)
     await sup.stop()
     return sup
 
@@ -73,12 +79,16 @@ def test_a_dead_camera_does_not_stop_the_terminal(make_services: Callable[..., S
     dead = {"id": "cam-1", "kind": "kiosk_camera", "site": "bayan", "source": "rtsp://127.0.0.1:1/none"}
     services = make_services(devices=devices([dead]))
 
+    time = DrivenTime()
+
     def settled(sup: DeviceSupervisor) -> bool:
         cam, term = sup.runtimes.get("cam-1"), sup.runtimes.get("term-1")
         stored = len(services.checkins.search()) == 3
-        return stored and cam is not None and cam.online is False and term is not None and term.online is True
+        retried = len(time.waits) >= 3
+        return retried and stored and cam is not None and cam.online is False and term is not None and term.online is True
 
-    sup = asyncio.run(run_until(services, settled))
+    sup = asyncio.run(run_until(services, settled, time))
+    assert time.waits[:3] == [1.0, 2.0, 4.0]  # the camera keeps retrying, backing off, on the driven clock
     assert len(services.checkins.search()) == 3
     assert sup.runtimes["cam-1"].online is False
     assert sup.runtimes["term-1"].online is True
@@ -138,7 +148,7 @@ def test_a_crashing_driver_is_restarted_with_backoff_and_the_crash_logged_once(
         def diagnostics(self) -> dict[str, object]:
             return {}
 
-    monkeypatch.setattr(supervisor_module, "create_driver", lambda c: CrashingDriver() if c.id == "term-1" else None)
+    monkeypatch.setattr(supervisor_module, "create_driver", lambda c, **_: CrashingDriver() if c.id == "term-1" else None)
     services = make_services(devices=devices())
     time = DrivenTime()
 

@@ -12,6 +12,7 @@ import pytest
 
 from devices.zkteco import protocol as p
 from tests.fakes.zkteco_device import ZONE, FakeZKDevice
+from tests.helpers.driven_time import DrivenTime
 from tests.watchd.punches.conftest import local
 from watchd.app import Services, build_supervisor
 from watchd.domain.observations import Observation, ObservationKind
@@ -46,18 +47,24 @@ def zk_services(make_services: Callable[..., Services], dev: FakeZKDevice, **zk:
     return make_services(devices=[device], checkin={"dedup_window_minutes": 0})
 
 
-async def supervise(services: Services, until: Callable[[], bool], sink: ListObservations, *, during: Callable[[], None] | None = None, limit: float = 15) -> None:
-    sup = build_supervisor(services, heartbeats=Heartbeats(), observations=sink)
+async def supervise(services: Services, until: Callable[[], bool], sink: ListObservations, *, during: Callable[[], None] | None = None, limit: float = 15) -> DrivenTime:
+    """Run the supervisor until `until()` holds; the driver's polls and reconnect waits are skipped,
+    not slept (its socket timeouts stay real). The driven time is returned with every wait asked for."""
+    time = DrivenTime()
+    sup = build_supervisor(services, heartbeats=Heartbeats(), observations=sink, timing=time.timing)
     sup.start()
     try:
         deadline = asyncio.get_running_loop().time() + limit
         while not await asyncio.to_thread(until):
-            assert asyncio.get_running_loop().time() < deadline, "timed out"
+            assert asyncio.get_running_loop().time() < deadline, f"timed out; waits asked: {time.waits}"
             if during is not None:
                 during()
-            await asyncio.sleep(0.05)
+            if time.sleeping:
+                time.skip()
+            await asyncio.sleep(0.01)
     finally:
         await sup.stop()
+    return time
 
 
 def test_punches_from_the_terminal_become_checkins_once(make_services: Callable[..., Services], zk: FakeZKDevice) -> None:
@@ -93,7 +100,8 @@ def test_a_hanging_terminal_is_one_offline_observation(make_services: Callable[.
             zk.faults.hang = True
             hung.append(True)
 
-    asyncio.run(supervise(services, lambda: len(sink.seen) >= 1, sink, during=hang_once_online))
+    time = asyncio.run(supervise(services, lambda: len(sink.seen) >= 1, sink, during=hang_once_online))
+    assert time.waits and set(time.waits) == {1.0}  # the poll interval, the reconnect delay: skipped, not slept
     (offline,) = sink.seen
     assert (offline.kind, offline.site_id, offline.subject, offline.active) == (
         ObservationKind.device_offline, "bayan", "zk-bayan", True,

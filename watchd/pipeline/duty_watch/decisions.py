@@ -17,8 +17,7 @@ from watchd.domain.observations import Observation, ObservationKind, Observation
 from watchd.domain.presence import Change, DeskState, unwatched_since, wrong_person
 from watchd.pipeline.duty_watch.files import DeskFiles
 from watchd.pipeline.duty_watch.state import UNKNOWN_FACE, RoomRuntime
-from watchd.services.duty import DutyService
-from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.duty import DutyService, PresenceRecorder
 
 log = logging.getLogger(__name__)
 CHECK_EVERY = timedelta(seconds=30)  # how often the open presence stretch is confirmed in the database

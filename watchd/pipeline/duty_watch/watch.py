@@ -31,8 +31,7 @@ from watchd.pipeline.duty_watch.decisions import RoomDecisions
 from watchd.pipeline.duty_watch.faces import SeatFaces
 from watchd.pipeline.duty_watch.files import DeskFiles
 from watchd.pipeline.duty_watch.state import EPOCH, UNKNOWN_FACE, CameraRuntime, RoomRuntime, presence_rules
-from watchd.services.duty import DutyService
-from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.duty import DutyService, PresenceRecorder
 from watchd.vision.presence import DeskAnalyzer, DeskParams, shrink_gray
 from watchd.vision.recognition import RecognitionEngine
 

@@ -4,10 +4,19 @@
 - `roster_edits`: an administrator sets a day or imports the office's 值班表 (`roster_file` parses it);
 - `swaps`: an officer asks, a leader or an administrator decides;
 - `ical`: the roster as an iCalendar file; `views`: what all of these answer with;
-- `service`: `DutyService`, the roster with its edits and swaps, the one object the rest of watchd holds.
+- `service`: `DutyService`, the roster with its edits and swaps, the one object the rest of watchd holds;
+- `presence`: the desk's presence timeline as stored (`PresenceRecorder`, written by the duty watch);
+- `log`: the duty log (值班日志) of a room and shift and the daily report (`DutyLog`);
+- `oncall`: escalation's `OnCallDirectory` answered from the roster (`RosterOnCall`).
 """
 
+from watchd.services.duty.log import DutyLog, DutyLogView
+from watchd.services.duty.oncall import RosterOnCall
+from watchd.services.duty.presence import PresenceRecorder
 from watchd.services.duty.service import DutyService
 from watchd.services.duty.views import ImportReport, OnDutyView, PersonRef, ShiftView, SwapView
 
-__all__ = ["DutyService", "ImportReport", "OnDutyView", "PersonRef", "ShiftView", "SwapView"]
+__all__ = [
+    "DutyLog", "DutyLogView", "DutyService", "ImportReport", "OnDutyView", "PersonRef", "PresenceRecorder",
+    "RosterOnCall", "ShiftView", "SwapView",
+]

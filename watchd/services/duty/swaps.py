@@ -27,12 +27,12 @@ from watchd.domain.duty import (
     check_swap,
 )
 from watchd.errors import Forbidden, Invalid, NotFound, already_decided
+from watchd.messages import request_status_text
 from watchd.services.auth import Principal
 from watchd.services.duty.roster import DutyRoster, check_people, refused, swap_of
 from watchd.services.duty.views import PersonRef, SwapView
 
 log = logging.getLogger(__name__)
-SWAP_STATUS_TEXT = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回", "cancelled": "已撤回"}
 
 
 class Swaps:
@@ -80,7 +80,7 @@ class Swaps:
             if actor.username in (row.from_person, row.to_person):
                 raise Forbidden("not_the_leader", f"{actor.username} may not decide their own swap")
             if row.status != SwapStatus.pending.value:
-                raise already_decided("swap_already_decided", f"swap {swap_id} is {row.status}", row.status, SWAP_STATUS_TEXT[row.status])
+                raise already_decided("swap_already_decided", f"swap {swap_id} is {row.status}", row.status, request_status_text(row.status))
             if approve:
                 swap = swap_of(row)
                 try:  # against the roster as it is now, which may have changed since the request
@@ -107,7 +107,7 @@ class Swaps:
             if actor.role != "admin" and actor.username not in (row.requested_by, row.from_person):
                 raise Forbidden("forbidden", f"{actor.username} did not ask for swap {swap_id}")
             if row.status != SwapStatus.pending.value:
-                raise already_decided("swap_already_decided", f"swap {swap_id} is {row.status}", row.status, SWAP_STATUS_TEXT[row.status])
+                raise already_decided("swap_already_decided", f"swap {swap_id} is {row.status}", row.status, request_status_text(row.status))
             row.status = SwapStatus.cancelled.value
             row.decided_by, row.decided_at = actor.username, self.roster.clock()
             return self._view(s, row)
@@ -129,7 +129,7 @@ class Swaps:
             from_person=PersonRef(row.from_person, names.get(row.from_person, row.from_person)),
             to_person=PersonRef(row.to_person, names.get(row.to_person, row.to_person)),
             back_day=row.back_day, reason=row.reason, status=row.status,
-            status_text=SWAP_STATUS_TEXT.get(row.status, row.status), requested_by=row.requested_by,
+            status_text=request_status_text(row.status), requested_by=row.requested_by,
             requested_at=row.requested_at, decided_by=row.decided_by, decided_at=row.decided_at,
             decision_note=row.decision_note,
             approve_by=approval_deadline(swap_of(row), self.roster.shifts, self.roster.notice),

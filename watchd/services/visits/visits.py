@@ -18,6 +18,7 @@ from watchd.db.repositories.visits import VisitsRepository
 from watchd.db.session import Database
 from watchd.domain.checkin import local_day
 from watchd.errors import Invalid, NotFound
+from watchd.ops.datafiles import delete_data_file
 from watchd.services.auth import Principal
 from watchd.services.leave import check_may_file, narrow, person_or_404, visible_people
 from watchd.services.visits.pairings import month_span
@@ -92,8 +93,7 @@ class Visits:
             )
             visit_id = row.id if row is not None else None
         if visit_id is None:  # the same key arrived twice at once
-            if photo_path:
-                (self.data_dir / photo_path).unlink(missing_ok=True)
+            delete_data_file(self.data_dir, photo_path, "visit replay")
             with self.db.read() as s:
                 found = VisitsRepository(s).by_key(new.person_id, new.client_key or "")
                 assert found is not None

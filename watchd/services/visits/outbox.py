@@ -17,7 +17,7 @@ from watchd.alerts.direct import DirectMessage, write_direct
 from watchd.alerts.service import AlertService
 from watchd.db.repositories.alerts import AlertsRepository
 from watchd.db.repositories.people import PeopleRepository
-from watchd.services.visits import ReminderMessage
+from watchd.services.visits.reminders import ReminderMessage
 
 log = logging.getLogger(__name__)
 PURPOSE = "reminder"

@@ -28,8 +28,9 @@ from watchd.db.session import Database
 from watchd.domain.presence import STATE_NAMES, DeskState, Segment, clip_timeline, longest, totals
 from watchd.errors import Forbidden, Invalid
 from watchd.services.auth import Principal
-from watchd.services.duty import DutyService, PersonRef, ShiftView
-from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.duty.presence import PresenceRecorder
+from watchd.services.duty.roster import DutyRoster
+from watchd.services.duty.views import PersonRef, ShiftView
 
 log = logging.getLogger(__name__)
 NOTE_ROLES = frozenset({"admin", "leader", "duty_officer"})
@@ -81,7 +82,7 @@ def _minutes(delta: timedelta) -> float:
 
 class DutyLog:
     def __init__(
-        self, db: Database, duty: DutyService, recorder: PresenceRecorder, clock: Callable[[], datetime]
+        self, db: Database, duty: DutyRoster, recorder: PresenceRecorder, clock: Callable[[], datetime]
     ) -> None:
         self.db = db
         self.duty = duty

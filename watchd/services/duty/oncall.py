@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from watchd.alerts.oncall import Contact, OnCall, OnCallDirectory
-from watchd.services.duty import DutyService
+from watchd.services.duty.roster import DutyRoster
 
 
 class RosterOnCall:
-    def __init__(self, duty: DutyService, fallback: OnCallDirectory) -> None:
+    def __init__(self, duty: DutyRoster, fallback: OnCallDirectory) -> None:
         self.duty = duty
         self.fallback = fallback
         self.principals = {r.site: r.principal for r in duty.config.rooms if r.principal}
