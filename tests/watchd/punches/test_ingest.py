@@ -65,7 +65,7 @@ def test_each_punch_keeps_device_time_receive_time_and_skew(
     assert (row.serial, row.device_user, row.device_time) == ("ZK0001", "c001", "2026-11-23 08:01:00")
     assert row.received_at == clock.now
     assert local(row.occurred_at) == "2026-11-23 08:01:00"
-    assert (row.skew_seconds, row.cursor, row.source) == (-42.5, 17, "zkteco")
+    assert (row.clock_skew_seconds, row.cursor, row.source) == (-42.5, 17, "zkteco")
 
 
 def test_implausible_times_are_quarantined_for_review(terminal_services: Callable[..., Services]) -> None:
