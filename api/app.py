@@ -37,6 +37,7 @@ from api.routes import (
     people,
     reports,
     sites,
+    spotchecks,
     terminals,
     visits,
 )
@@ -136,7 +137,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
             return _problem(413, "too_large", zh("too_large"), {"reason": f"request body over {limit} bytes"})
         return await call_next(request)
 
-    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices):
+    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices, spotchecks):
         document_permissions(module.router)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

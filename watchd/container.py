@@ -22,6 +22,7 @@ from watchd.services.leave import LeaveService
 from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
 from watchd.services.punches import PunchService
+from watchd.services.spot_checks import SpotCheckService
 from watchd.services.visits import VisitService
 from watchd.settings.load import LoadedConfig
 from watchd.vision.recognition import RecognitionEngine
@@ -48,6 +49,7 @@ class Core:
     duty_watch: DutyWatch
     notices: NoticeService  # upkeep for the administrator: the NoticeSink producers report to
     holiday_notice: HolidayNoticeService  # the State Council's notice pasted on /reports
+    spot_checks: SpotCheckService  # 查岗: random checks that the officer on duty is at the desk
 
     def close(self) -> None:
         self.engine.close()

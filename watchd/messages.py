@@ -137,6 +137,13 @@ ZH: dict[str, str] = {
     "holiday_notice_year": "无法确定年份：请粘贴含标题的通知全文，或填写年份",
     "holiday_notice_bad_date": "通知中的日期有误",
     "holiday_notice_changed": "确认的日期与解析结果不一致，请重新解析后再确认",
+    # spot checks (查岗)
+    "spot_check_not_found": "查岗不存在或已结束",
+    "spot_check_closed": "查岗已结束，无法再应答",
+    "spot_check_wrong_code": "查岗码不正确",
+    "spot_check_not_screen": "只能在值班室屏幕上（值班员账号）应答查岗",
+    "spot_check_not_leader": "只有当班带班领导可以发起查岗",
+    "spot_check_nobody": "当班没有可查岗的值班人员",
 }
 
 

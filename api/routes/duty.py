@@ -22,6 +22,7 @@ from watchd.errors import Invalid, TooLarge
 from watchd.services.duty import OnDutyView, ShiftView, SwapView
 from watchd.services.duty.roster_file import MAX_BYTES
 from watchd.services.duty_log import DutyLogView
+from watchd.services.spot_checks import SpotCheckView
 from watchd.settings.sites import Identifier
 
 router = APIRouter(tags=["duty"])
@@ -183,6 +184,7 @@ class DutyLogOut(BaseModel):
     incidents: list[IncidentRefOut]
     notes: list[NoteOut]
     complete: bool
+    spot_checks: list[SpotCheckView] = Field(description="The shift's spot checks (查岗) that have come")
 
 
 class NoteIn(BaseModel):

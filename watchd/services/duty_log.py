@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from watchd.errors import Forbidden, Invalid
 from watchd.services.auth import Principal
 from watchd.services.duty import DutyService, PersonRef, ShiftView
 from watchd.services.duty_presence import PresenceRecorder
+from watchd.services.spot_checks import SpotCheckService, SpotCheckView
 
 log = logging.getLogger(__name__)
 NOTE_ROLES = frozenset({"admin", "leader", "duty_officer"})
@@ -73,6 +74,7 @@ class DutyLogView:
     incidents: list[IncidentView]
     notes: list[NoteView]
     complete: bool  # the shift is over
+    spot_checks: list[SpotCheckView] = field(default_factory=list)  # 查岗 that have come, answered or not
 
 
 def _minutes(delta: timedelta) -> float:
@@ -81,8 +83,10 @@ def _minutes(delta: timedelta) -> float:
 
 class DutyLog:
     def __init__(
-        self, db: Database, duty: DutyService, recorder: PresenceRecorder, clock: Callable[[], datetime]
+        self, db: Database, duty: DutyService, recorder: PresenceRecorder, clock: Callable[[], datetime],
+        *, spot_checks: SpotCheckService | None = None,
     ) -> None:
+        self.spot_checks = spot_checks
         self.db = db
         self.duty = duty
         self.recorder = recorder
@@ -140,6 +144,7 @@ class DutyLog:
             timeline=[view(seg) for seg in timeline], minutes={k.value: _minutes(v) for k, v in sums.items()},
             longest_absence=view(worst) if worst is not None else None, incidents=incident_views, notes=notes,
             complete=now >= shift.end,
+            spot_checks=self.spot_checks.of_shift(room_id, day) if self.spot_checks is not None else [],
         )
 
     def add_note(
@@ -232,7 +237,24 @@ def render_report(entry: DutyLogView, *, township: str, zone: ZoneInfo) -> str:
             who = f"{i.acknowledged_by} {hm(i.acknowledged_at)} 确认"
             status = who if i.status == "acknowledged" else f"{status}，{who}"
         lines.append(f"  {hm(i.opened_at)} {i.site_name} {i.event_text}（{status}）")
+    lines.append(f"查岗（{len(entry.spot_checks)}）：" + ("无" if not entry.spot_checks else ""))
+    for c in entry.spot_checks:
+        lines.append(f"  {hm(c.issued_at or c.planned_at)} {spot_check_line(c)}")
     lines.append(f"备注（{len(entry.notes)}）：" + ("无" if not entry.notes else ""))
     for n in entry.notes:
         lines.append(f"  {hm(n.at)} {n.author}：{n.text}")
     return "\n".join(lines) + "\n"
+
+
+def spot_check_line(c: SpotCheckView) -> str:
+    """"屏幕 已应答，用时 1分12秒" / "短信（乌云 138****0003）未应答" / "屏幕 未进行（未排班）"."""
+    how = c.channel_text + (f"（{c.texted}）" if c.texted else "")
+    if c.started_by:
+        how += f"，{c.started_by} 发起"
+    text = f"{how} {c.status_text}"
+    if c.answer_seconds is not None:
+        m, sec = divmod(c.answer_seconds, 60)
+        text += f"，用时 {m}分{sec:02d}秒" if m else f"，用时 {sec}秒"
+    if c.note:
+        text += f"（{c.note}）"
+    return text

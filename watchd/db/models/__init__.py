@@ -35,6 +35,7 @@ from watchd.db.models.notices import NoticeRecord
 from watchd.db.models.people import FaceTemplate, Person, PersonVillage
 from watchd.db.models.punches import RawPunch, TerminalState, TerminalUserMap
 from watchd.db.models.sites import Device, Site
+from watchd.db.models.spot_checks import SpotCheck, SpotCheckPlan
 
 __all__ = [
     "DeliveryAttempt", "InboundReplyRecord", "Incident", "IncidentEvent", "Notification", "NotificationIncident",
@@ -51,3 +52,4 @@ __all__ += ["CameraEvent"]
 __all__ += ["DutyAssignment", "DutyNote", "DutyPresence", "DutySwap"]
 __all__ += ["NodeRecord", "WorkLease"]
 __all__ += ["NoticeRecord"]
+__all__ += ["SpotCheck", "SpotCheckPlan"]
