@@ -68,7 +68,7 @@ class SpotCheckSettings(ConfigModel):
     )
     answer_minutes: float = Field(
         5.0,
-        ge=1,
+        ge=0.5,
         le=60,
         title="Countdown on screen",
         description="Minutes the officer has to answer a check on the screen before it counts as missed.",
