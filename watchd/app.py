@@ -49,6 +49,7 @@ from watchd.services.people import PeopleService
 from watchd.services.person_duties import PersonDuties
 from watchd.services.punches import PunchService
 from watchd.services.rectification import RectificationService
+from watchd.services.spot_checks import SpotCheckService
 from watchd.services.visits import OutboxReminders, VisitService
 from watchd.services.worklog import CompletionShare, WorklogService
 from watchd.settings.load import LoadedConfig
@@ -87,7 +88,9 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
     leave = LeaveService(db, attendance, clock, duty=duty)
     visits = VisitService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts))
     recorder = PresenceRecorder(db)
-    duty_log = DutyLog(db, duty, recorder, clock)
+    spot_checks = SpotCheckService(db, duty, alerts, clock)
+    alerts.replies.claimer = spot_checks  # a reply quoting a spot check's code answers it
+    duty_log = DutyLog(db, duty, recorder, clock, spot_checks=spot_checks)
     cameras = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
     duty_watch = DutyWatch(duty, recorder, engine, alerts, config.data_dir, clock, cameras)
     worklog = WorklogService(db, settings, clock, duty, attendance.is_workday, reminders=OutboxReminders(alerts))
@@ -114,6 +117,7 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
             db, settings, config.data_dir, clock, texts=OutboxCodeTexts(alerts), worklog=CompletionShare(worklog)
         ),
         rectification=RectificationService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts)),
+        spot_checks=spot_checks,
     )
 
 

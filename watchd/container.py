@@ -23,6 +23,7 @@ from watchd.services.notices import NoticeService
 from watchd.services.people import PeopleService
 from watchd.services.punches import PunchService
 from watchd.services.rectification import RectificationService
+from watchd.services.spot_checks import SpotCheckService
 from watchd.services.visits import VisitService
 from watchd.services.worklog import WorklogService
 from watchd.settings.load import LoadedConfig
@@ -53,6 +54,7 @@ class Core:
     worklog: WorklogService  # daily work logs and the weekly plan (工作日志, 周例会)
     appraisal: AppraisalService  # the 1135 appraisal (its work-log figures come from the work log)
     rectification: RectificationService  # 整改台账
+    spot_checks: SpotCheckService  # 查岗: random checks that the officer on duty is at the desk
 
     def close(self) -> None:
         self.engine.close()

@@ -9,6 +9,7 @@ around it and says READY once the server listens.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from watchd.ops.watchdog import SystemdWatchdog, start_watchdog
 from watchd.pipeline.supervisor import DeviceSupervisor
 from watchd.scheduling import AttendanceScheduler
 from watchd.services.config_audit import audit_config
+from watchd.services.spot_checks import TICK_SECONDS, SpotCheckService
 from watchd.systemd import Notifier
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class Daemon:
             self.scheduler.start()
         self._spawn(self.alert_runner.run(alerts_stop), "alerts")
         self._spawn(beat_event_loop(services.runtime.heartbeats, alerts_stop), "event-loop")
+        self._spawn(run_spot_checks(services.spot_checks, alerts_stop), "spot-checks")
         self._watchdog = start_watchdog(self.systemd, services.runtime.heartbeats)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
@@ -79,7 +82,7 @@ class Daemon:
         if self._leases_stop is None or self._alerts_stop is None:
             return  # never started
         self._leases_stop.set()  # the lease keeper hands its devices back, the gallery follower ends
-        leases, gallery, alerts, loop = self._tasks
+        leases, gallery, alerts, loop, spot_checks = self._tasks
         await leases
         await gallery
         await self.supervisor.stop()
@@ -88,6 +91,19 @@ class Daemon:
         self._alerts_stop.set()
         await alerts
         await loop
+        await spot_checks
 
     def close(self) -> None:
         self.services.close()
+
+
+async def run_spot_checks(spot_checks: SpotCheckService, stop: asyncio.Event) -> None:
+    """Every few seconds: draw new shifts' checks, issue the due ones, settle the missed ones. Several
+    processes may run it: each change is a compare-and-set in the database."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(spot_checks.tick)
+        except Exception:  # a database blip must not end the spot checks for good
+            log.exception("spot checks: tick failed; trying again")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=TICK_SECONDS)

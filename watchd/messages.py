@@ -186,6 +186,13 @@ ZH: dict[str, str] = {
     "rectification_not_found": "整改事项不存在",
     "rectification_not_the_leader": "只有责任人所在单位的领导可以建立和销号整改事项",
     "rectification_photo_not_found": "该整改事项没有照片",
+    # spot checks (查岗)
+    "spot_check_not_found": "查岗不存在或已结束",
+    "spot_check_closed": "查岗已结束，无法再应答",
+    "spot_check_wrong_code": "查岗码不正确",
+    "spot_check_not_screen": "只能在值班室屏幕上（值班员账号）应答查岗",
+    "spot_check_not_leader": "只有当班带班领导可以发起查岗",
+    "spot_check_nobody": "当班没有可查岗的值班人员",
 }
 
 # The status of anything one person asks for and another decides: leave, make-ups, duty swaps.

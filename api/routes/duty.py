@@ -21,6 +21,7 @@ from watchd.domain.duty import DutyRole
 from watchd.errors import Invalid, TooLarge
 from watchd.services.duty import DutyLogView, OnDutyView, ShiftView, SwapView
 from watchd.services.duty.roster_file import MAX_BYTES
+from watchd.services.spot_checks import SpotCheckView
 from watchd.settings.sites import Identifier
 
 router = APIRouter(tags=["duty"])
@@ -182,6 +183,7 @@ class DutyLogOut(BaseModel):
     incidents: list[IncidentRefOut]
     notes: list[NoteOut]
     complete: bool
+    spot_checks: list[SpotCheckView] = Field(description="The shift's spot checks (查岗) that have come")
 
 
 class NoteIn(BaseModel):

@@ -16,6 +16,7 @@ from api.params import IsoDate
 from api.routes.attendance import OptionalMonth
 from api.routes.pages import STATIC
 from watchd.reports.daily import daily_tables
+from watchd.reports.duty_monthly import spot_check_table
 from watchd.reports.files import Format, render
 from watchd.reports.monthly import month_of, monthly_table
 from watchd.reports.pairings import pairing_table
@@ -70,6 +71,17 @@ async def monthly_report(
         generated_at=services.clock(),
     )
     return _respond([table], fmt, f"考勤汇总-{the_month:%Y-%m}")
+
+
+@router.get("/api/reports/duty", dependencies=[allowed(P.reports_read)], response_class=Response)
+async def duty_report(services: ServicesDep, fmt: FormatQuery = Format.json, month: OptionalMonth = None) -> Response:
+    """The month's spot checks (查岗) per duty officer: checks, answered, 查岗响应率 and the median answer time."""
+    the_month = month_of(month) if month else services.attendance.today().replace(day=1)
+    table = await run_in_threadpool(
+        spot_check_table, services.spot_checks, services.db, the_month,
+        township=services.config.settings.township, generated_at=services.clock(),
+    )
+    return _respond([table], fmt, f"值班查岗-{the_month:%Y-%m}")
 
 
 @router.get("/api/reports/pairings", dependencies=[allowed(P.reports_read)], response_class=Response)

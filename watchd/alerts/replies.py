@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from watchd.alerts.escalator import Escalator
@@ -41,6 +42,15 @@ log = logging.getLogger(__name__)
 REPLY_WINDOW = timedelta(hours=24)  # a bare "1" acknowledges what this phone was told in the last day
 
 
+class ReplyClaimer(Protocol):
+    """Takes replies that answer something other than an incident (a spot check's code) before the
+    incident rules see them. Idempotent: the same reply twice gives the same result."""
+
+    def claim_reply(self, sender: str, text: str, received_at: datetime) -> str | None:
+        """What the reply did (recorded with it), or None when it is not for this claimer."""
+        ...
+
+
 class Replies:
     def __init__(
         self, settings: AlertSettings, writes: WriteTurns, escalator: Escalator, outbox: Outbox, signer: Signer,
@@ -55,6 +65,7 @@ class Replies:
         self.zone = zone
         self.base_url = base_url
         self.callback_channels = callback_channels
+        self.claimer: ReplyClaimer | None = None  # the spot checks, set by the composition root
 
     def handle_reply(self, reply: InboundReply) -> ReplyOutcome:
         """An SMS reply (modem inbox, provider uplink): '1' acknowledges every open incident this phone
@@ -64,6 +75,15 @@ class Replies:
         sender = normalize_phone(reply.sender)
         text = reply.text.strip()[:500]
         intent = parse_reply(text)
+        claimed = self.claimer.claim_reply(sender, text, min(received, now)) if self.claimer is not None else None
+        if claimed is not None:
+            with self.writes.unit() as repo:
+                record = InboundReplyRecord(
+                    sender=sender, text=text, received_at=received, recorded_at=now, result=claimed[:200]
+                )
+                duplicate = not InboundRepliesRepository(repo.session).insert(record)
+            log.info("reply from %s: %s", mask_address(sender), claimed)
+            return ReplyOutcome(understood=True, acknowledged=[], duplicate=duplicate)
         with self.writes.unit() as repo:
             record = InboundReplyRecord(sender=sender, text=text, received_at=received, recorded_at=now, result="")
             if not InboundRepliesRepository(repo.session).insert(record):

@@ -20,6 +20,7 @@ KIND_TEXT: dict[str, str] = {
     ObservationKind.wrong_person_on_duty: "值班人员与排班不符",
     ObservationKind.missing_checkins: "有人员未签到",
     ObservationKind.device_offline: "设备离线",
+    ObservationKind.spot_check_missed: "查岗未应答",
     "calendar_missing": "节假日日历未更新",  # incidents written before it became a notice (revision 0009)
 }
 STATUS_TEXT = {"open": "待确认", "acknowledged": "已确认", "resolved": "已解除"}

@@ -23,6 +23,7 @@ class ObservationKind(StrEnum):
     wrong_person_on_duty = "wrong_person_on_duty"
     missing_checkins = "missing_checkins"
     device_offline = "device_offline"  # a terminal or kiosk stopped reporting
+    spot_check_missed = "spot_check_missed"  # the officer on duty did not answer a spot check (查岗) in time
     # calendar_missing was one until 0.1 (database revision 0009): it is an administrator's notice now
     # (watchd/domain/notices.py); old incident rows of that kind stay readable.
 

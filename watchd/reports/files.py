@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from watchd.reports.duty_monthly import spot_check_table
 from watchd.reports.export_csv import to_csv
 from watchd.reports.export_xlsx import to_xlsx
 from watchd.reports.monthly import monthly_table
@@ -54,15 +55,18 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def write_monthly_reports(services: Core, month: date, now: datetime) -> list[Path]:
-    """Last month's attendance summary and pairing compliance into <data_dir>/reports/."""
+    """Last month's attendance summary, pairing compliance and spot checks into <data_dir>/reports/."""
     folder = services.config.data_dir / "reports"
     settings = services.config.settings
     monthly = monthly_table(services.attendance, services.db, month, generated_at=now)
     pairings = pairing_table(
         services.visits.pairings(month), month, settings.zone, township=settings.township, generated_at=now
     )
+    checks = spot_check_table(services.spot_checks, services.db, month, township=settings.township, generated_at=now)
     written = []
-    for name, table in ((f"{month:%Y-%m}-考勤汇总", monthly), (f"{month:%Y-%m}-走访情况", pairings)):
+    for name, table in (
+        (f"{month:%Y-%m}-考勤汇总", monthly), (f"{month:%Y-%m}-走访情况", pairings), (f"{month:%Y-%m}-值班查岗", checks)
+    ):
         for fmt in (Format.xlsx, Format.csv):
             path = folder / f"{name}.{fmt.value}"
             write_atomically(path, render([table], fmt)[0])

@@ -37,6 +37,8 @@ class Permission(StrEnum):
     duty_log_read = "duty.log.read"
     duty_log_write = "duty.log.write"
     duty_desk_mark = "duty.desk.mark"  # "the desk is empty now" for the duty-room cameras
+    spot_checks_answer = "duty.spotchecks.answer"  # the duty-room screen: see and answer a spot check (查岗)
+    spot_checks_start = "duty.spotchecks.start"  # the leader on duty starts a spot check
     # attendance, leave, visits
     self_service = "self.service"  # own days, leave, make-ups, visits, pairings, reminders
     reports_read = "reports.read"
@@ -76,9 +78,9 @@ GRANTS: Final[dict[str, frozenset[Permission]]] = {
     "admin": frozenset(Permission),
     "leader": _EVERYONE | _WATCH | {
         P.checkins_read, P.checkin_snapshots_read, P.reports_read, P.leave_decide, P.duty_swap_decide,
-        P.terminals_read, P.worklog_review, P.appraisal_read, P.rectification_manage,
+        P.terminals_read, P.worklog_review, P.appraisal_read, P.rectification_manage, P.spot_checks_start,
     },
-    "duty_officer": _EVERYONE | _WATCH,
+    "duty_officer": _EVERYONE | _WATCH | {P.spot_checks_answer},
     "cadre": _EVERYONE,
 }
 
@@ -103,6 +105,8 @@ LABELS: Final = {
     P.duty_log_read: "查看值班日志",
     P.duty_log_write: "填写值班日志",
     P.duty_desk_mark: "标记值班座位为空（摄像机参照画面）",
+    P.spot_checks_answer: "在值班室屏幕上应答查岗",
+    P.spot_checks_start: "发起查岗（当班带班领导）",
     P.self_service: "查看和办理本人的考勤、请假、补卡与走访",
     P.reports_read: "查看考勤报表",
     P.worklog_review: "查看本单位工作日志与周例会并批注",

@@ -77,6 +77,8 @@ DEFAULT_KIND_RULES: dict[ObservationKind, KindRule] = {
     ObservationKind.duty_room_unwatched: KindRule(severity=Severity.normal, resolve_quiet_minutes=60),
     ObservationKind.wrong_person_on_duty: KindRule(severity=Severity.normal),
     ObservationKind.missing_checkins: KindRule(severity=Severity.normal, resolve_quiet_minutes=720),
+    # each miss its own incident; the spot-check service marks the shift's third miss major itself
+    ObservationKind.spot_check_missed: KindRule(severity=Severity.normal, resolve_quiet_minutes=60),
 }
 
 

@@ -15,6 +15,7 @@ from devices.geometry import polygon_problem
 from devices.registry import Role, has_role
 from watchd.settings.base import ConfigModel
 from watchd.settings.sites import Identifier
+from watchd.settings.spot_checks import SpotCheckSettings
 
 Point = tuple[float, float]
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -132,6 +133,10 @@ class DutySettings(ConfigModel):
     rooms: list[DutyRoomSettings] = Field(
         default_factory=list, max_length=50, title="Duty rooms", description="Rooms with a roster and a watch."
     )
+    spot_checks: SpotCheckSettings = Field(
+        default_factory=SpotCheckSettings, title="Spot checks",
+        description="Random checks (查岗) that the officer on duty is awake at the desk (docs/duty.md).",
+    )
 
     @field_validator("shift_start", mode="before")
     @classmethod
@@ -175,4 +180,7 @@ def duty_reference_errors(
                 errors.append(f"{where}.covers.{j}: unknown site {site_id!r}")
         if room.principal is not None and room.principal not in people:
             errors.append(f"{where}.principal: unknown person {room.principal!r}")
+    for i, room_id in enumerate(duty.spot_checks.rooms):
+        if room_id not in rooms:
+            errors.append(f"duty.spot_checks.rooms.{i}: {room_id!r} is not a room under [[duty.rooms]]")
     return errors

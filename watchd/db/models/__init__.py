@@ -48,6 +48,7 @@ from watchd.db.models.people import FaceTemplate, Person, PersonVillage
 from watchd.db.models.punches import RawPunch, TerminalState, TerminalUserMap
 from watchd.db.models.rectification import RectificationItem
 from watchd.db.models.sites import Device, Site
+from watchd.db.models.spot_checks import SpotCheck, SpotCheckPlan
 from watchd.db.models.worklog import PlanItem, WorkLog, WorkLogComment, WorkLogRevision
 
 __all__ = [
@@ -70,3 +71,4 @@ __all__ += [
     "AppraisalBallot", "AppraisalCadre", "AppraisalCode", "AppraisalDevice", "AppraisalPooled", "AppraisalRollEntry",
     "AppraisalRound", "AppraisalScore", "AppraisalTally", "AppraisalVoter", "RectificationItem",
 ]
+__all__ += ["SpotCheck", "SpotCheckPlan"]

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from watchd.alerts.views import IncidentView, incident_view
@@ -26,6 +27,7 @@ from watchd.db.repositories.duty_notes import DutyNotesRepository
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.session import Database
 from watchd.domain.presence import STATE_NAMES, DeskState, Segment, clip_timeline, longest, totals
+from watchd.domain.spot_checks import SpotCheckView
 from watchd.errors import Forbidden, Invalid
 from watchd.services.auth import Principal
 from watchd.services.duty.presence import PresenceRecorder
@@ -74,16 +76,25 @@ class DutyLogView:
     incidents: list[IncidentView]
     notes: list[NoteView]
     complete: bool  # the shift is over
+    spot_checks: list[SpotCheckView] = field(default_factory=list)  # 查岗 that have come, answered or not
 
 
 def _minutes(delta: timedelta) -> float:
     return round(delta.total_seconds() / 60.0, 1)
 
 
+class ShiftSpotChecks(Protocol):
+    """The spot checks of a shift, as the duty log lists them (watchd.services.spot_checks)."""
+
+    def of_shift(self, room_id: str, day: date) -> list[SpotCheckView]: ...
+
+
 class DutyLog:
     def __init__(
-        self, db: Database, duty: DutyRoster, recorder: PresenceRecorder, clock: Callable[[], datetime]
+        self, db: Database, duty: DutyRoster, recorder: PresenceRecorder, clock: Callable[[], datetime],
+        *, spot_checks: ShiftSpotChecks | None = None,
     ) -> None:
+        self.spot_checks = spot_checks
         self.db = db
         self.duty = duty
         self.recorder = recorder
@@ -141,6 +152,7 @@ class DutyLog:
             timeline=[view(seg) for seg in timeline], minutes={k.value: _minutes(v) for k, v in sums.items()},
             longest_absence=view(worst) if worst is not None else None, incidents=incident_views, notes=notes,
             complete=now >= shift.end,
+            spot_checks=self.spot_checks.of_shift(room_id, day) if self.spot_checks is not None else [],
         )
 
     def add_note(
@@ -233,7 +245,24 @@ def render_report(entry: DutyLogView, *, township: str, zone: ZoneInfo) -> str:
             who = f"{i.acknowledged_by} {hm(i.acknowledged_at)} 确认"
             status = who if i.status == "acknowledged" else f"{status}，{who}"
         lines.append(f"  {hm(i.opened_at)} {i.site_name} {i.event_text}（{status}）")
+    lines.append(f"查岗（{len(entry.spot_checks)}）：" + ("无" if not entry.spot_checks else ""))
+    for c in entry.spot_checks:
+        lines.append(f"  {hm(c.issued_at or c.planned_at)} {spot_check_line(c)}")
     lines.append(f"备注（{len(entry.notes)}）：" + ("无" if not entry.notes else ""))
     for n in entry.notes:
         lines.append(f"  {hm(n.at)} {n.author}：{n.text}")
     return "\n".join(lines) + "\n"
+
+
+def spot_check_line(c: SpotCheckView) -> str:
+    """"屏幕 已应答，用时 1分12秒" / "短信（乌云 138****0003）未应答" / "屏幕 未进行（未排班）"."""
+    how = c.channel_text + (f"（{c.texted}）" if c.texted else "")
+    if c.started_by:
+        how += f"，{c.started_by} 发起"
+    text = f"{how} {c.status_text}"
+    if c.answer_seconds is not None:
+        m, sec = divmod(c.answer_seconds, 60)
+        text += f"，用时 {m}分{sec:02d}秒" if m else f"，用时 {sec}秒"
+    if c.note:
+        text += f"（{c.note}）"
+    return text
