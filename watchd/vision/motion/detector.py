@@ -323,7 +323,8 @@ class MotionDetector:
             a = max(1.0 - math.exp(-dt / self.params.restless_s), 1.0 / self._pictures)
             cv2.accumulateWeighted(cv2.bitwise_xor(m.raw, self._last_raw), self._flips, a)  # 0..255
             self._calm = np.asarray(
-                cv2.compare(self._flips, 255.0 * self.params.restless, cv2.CMP_LE), dtype=np.uint8
+                cv2.compare(self._flips, 255.0 * self.params.restless, cv2.CMP_LE),  # type: ignore[call-overload]
+                dtype=np.uint8,
             )
         self._last_raw = m.raw
 
