@@ -151,6 +151,20 @@ def idle_cost(path: Path) -> tuple[float, int, float]:
     return took, n, last
 
 
+def keyframe_decode_ms(path: Path, options: dict[str, str]) -> float:
+    """CPU ms to decode one keyframe alone (as while idle) with these FFmpeg decoder options."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        ctx = stream.codec_context
+        ctx.thread_count, ctx.options, ctx.skip_frame = 1, options, "NONKEY"
+        keys = [p for p in container.demux(stream) if p.is_keyframe and p.size]
+        t0 = cpu()
+        for packet in keys:
+            [*ctx.decode(packet), *ctx.decode(None)]
+            ctx.flush_buffers()
+        return round((cpu() - t0) / len(keys) * 1000, 2)
+
+
 def substreams(video_dir: Path) -> dict[str, object]:
     source = video_dir / "vtest.avi"
     if not source.exists():
@@ -168,6 +182,8 @@ def substreams(video_dir: Path) -> dict[str, object]:
             out[f"gop_{gop:g}s"] = {
                 "media_s": round(media, 1),
                 "keyframes": keys,
+                "keyframe_decode_ms": keyframe_decode_ms(path, {}),
+                "keyframe_decode_ms_skip_loop_filter": keyframe_decode_ms(path, {"skip_loop_filter": "all"}),
                 "idle_cpu_s": round(idle_cpu, 3),
                 "full_cpu_s": full["cpu_s"],
                 "full_analysed": full["analysed"],

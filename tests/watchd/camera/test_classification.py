@@ -26,7 +26,7 @@ def run(
     detector: str,
     *,
     zones: list[dict[str, Any]],
-    until_s: float = 40,
+    until_s: float = 20,  # one person enters the left zone (18.4 s); more do from 20.6 s on
     classify: dict[str, Any] | None = None,
     stuck: bool = False,
 ) -> tuple[Services, ListSink, CameraWatchService, CameraLoop]:
@@ -134,3 +134,19 @@ def test_a_detector_that_cannot_load_is_reported_and_motion_goes_on(
     assert motion(sink) == [("3号沙坑 发现移动目标（坑口）", None)]
     status = watch.status()[0]
     assert status["detector_state"] == "unavailable" and "fake.tflite" in str(status["detector_warning"])
+
+
+def test_a_recognised_person_walking_on_is_not_sent_to_the_detector_again_but_each_newcomer_is(
+    make_services: Callable[..., Services],
+) -> None:
+    # One person enters the left zone at 18.4 s and walks on: recognised once, then followed, not re-classified
+    # every half second. Until 40 s two more enter: each is a new event, recognised as a person on its own.
+    _, sink, watch, _ = run(make_services, "fake-person", zones=[{"name": "坑口", "points": LEFT_ZONE}])
+    first = watch.detectors.view().calls
+    assert motion(sink) == [("3号沙坑 发现人员（坑口）", None)]
+    assert first == 1
+    _, sink, watch, _ = run(
+        make_services, "fake-person", zones=[{"name": "坑口", "points": LEFT_ZONE}], until_s=40
+    )
+    assert motion(sink) == [("3号沙坑 发现人员（坑口）", None)] * 3
+    assert 3 <= watch.detectors.view().calls <= 6

@@ -20,10 +20,12 @@ from devices.registry import CameraConfig
 from watchd.pipeline.camera_watch.detector_pool import DetectorPool, Failure
 from watchd.settings.cameras import ClassifySettings
 from watchd.vision.detectors.base import CLASS_TEXT, ObjectClass, Picture
-from watchd.vision.detectors.regions import classify_regions
+from watchd.vision.detectors.regions import Box, classify_regions
 from watchd.vision.motion.detector import Blob
+from watchd.vision.motion.tracks import near
 
 PRIORITY: tuple[ObjectClass, ...] = ("person", "vehicle", "animal", "unknown")
+CONFIDENT = 0.6  # a region recognised with this score is not sent to the detector again while it moves on
 TEXT = CLASS_TEXT
 SEVERITY_RANK = {"alert": 0, "normal": 1, "major": 2}
 
@@ -59,6 +61,7 @@ class _Event:
     seen: dict[str, Seen] = field(default_factory=dict)
     failure: Failure | None = None
     last_t: float = -1e9
+    known: list[Box] = field(default_factory=list)  # where confidently recognised objects are now
 
 
 class CameraClassifier:
@@ -86,8 +89,27 @@ class CameraClassifier:
     def due(self, t: float) -> bool:
         return self._event is not None and t - self._event.last_t >= self.settings.interval_s - 1e-6
 
-    def observe(self, picture: Picture, blobs: Sequence[Blob], t: float) -> None:
-        """Classify the moving regions of this picture; remember the best picture of each class."""
+    def unknown(self, blobs: Sequence[Blob]) -> list[Blob]:
+        """The moving regions not yet recognised: those away from every confidently recognised object (which
+        is followed to where it moved, so a person walking on is not sent to the detector again)."""
+        event = self._event
+        if event is None:
+            return []
+        fresh = []
+        for blob in blobs:
+            hit = next((i for i, box in enumerate(event.known) if near(blob.box, box)), None)
+            if hit is None:
+                fresh.append(blob)
+            else:
+                event.known[hit] = blob.box
+        return fresh
+
+    def observe(
+        self, picture: Picture, blobs: Sequence[Blob], t: float, *, outline: Sequence[Blob] | None = None
+    ) -> None:
+        """Classify the moving regions of this picture (all in one call); remember the best picture of each
+        class, and where confidently recognised objects are (`unknown`). `outline`: every moving region of the
+        picture, outlined on its snapshot (default: `blobs`)."""
         event = self._event
         if event is None or not blobs:
             return
@@ -102,10 +124,12 @@ class CameraClassifier:
         ):
             if region.cls == "unknown":
                 continue
+            if region.score >= CONFIDENT:
+                event.known.append(blob.box)
             best = event.seen.get(region.cls)
             if best is None or region.score > best.score:
                 event.seen[region.cls] = Seen(
-                    region.score, np.array(picture, copy=True), tuple(blobs), blob.zones
+                    region.score, np.array(picture, copy=True), tuple(outline or blobs), blob.zones
                 )
 
     def _action(self, cls: str, zones: Sequence[str]) -> str:

@@ -247,10 +247,11 @@ class CameraLoop:
     def _classify(self, stream: VideoStream, m: Measurement) -> None:
         """Classify the moving regions (at most every interval_s); start a held event once decided."""
         assert self.classifier is not None
-        if m.zone_blobs and self.classifier.due(m.t):
+        fresh = self.classifier.unknown(m.zone_blobs)  # regions not yet recognised; known ones are followed
+        if fresh and self.classifier.due(m.t):
             picture = stream.snapshot_bgr()
             if picture is not None:
-                self.classifier.observe(picture, m.zone_blobs, m.t)
+                self.classifier.observe(picture, fresh, m.t, outline=m.zone_blobs)
         held = self._held
         if held is not None and (decision := self.classifier.decide(m.t, held.zones)) is not None:
             self._held = None

@@ -64,7 +64,7 @@ def _centre(b: FBox) -> tuple[float, float]:
     return b[0] + b[2] / 2, b[1] + b[3] / 2
 
 
-def _near(a: FBox, b: FBox) -> bool:
+def near(a: FBox, b: FBox) -> bool:
     mx, my = max(a[2], b[2]) / 2, max(a[3], b[3]) / 2
     return (
         a[0] - mx < b[0] + b[2]
@@ -101,7 +101,7 @@ class Tracker:
         taken: set[int] = set()
         seen: list[Track] = []
         for blob in sorted(blobs, key=lambda b: -b.area):
-            hits = [k for k, box in before if _near(blob.box, box)]
+            hits = [k for k, box in before if near(blob.box, box)]
             free = [k for k in hits if k.id not in taken]
             if free:
                 keep = max(free, key=lambda k: k.area)  # the object this region mostly is
@@ -113,7 +113,7 @@ class Tracker:
                 seen.append(keep)
                 continue
             # Born where a reported object stopped (it sat down, stood still, was hidden): the same one.
-            rest = None if hits else next((since for box, since in self.rests if _near(blob.box, box)), None)
+            rest = None if hits else next((since for box, since in self.rests if near(blob.box, box)), None)
             track = Track(
                 self._next,
                 t,
