@@ -63,7 +63,6 @@ def counts(report: Path, output: str) -> dict[str, Any]:
     """Operations, calls (and how many followed a link), checks and failures per check, from
     schemathesis' NDJSON event stream; the links covered from its summary."""
     calls = linked = errors = 0
-    operations: set[str] = set()
     checked: Counter[str] = Counter()
     failures: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -73,7 +72,6 @@ def counts(report: Path, output: str) -> dict[str, Any]:
             errors += 1
         recorder = (event.get("ScenarioFinished") or {}).get("recorder") or {}
         for case in recorder.get("cases", {}).values():
-            operations.add(f"{case['value']['method']} {case['value']['path']}")
             linked += bool(case.get("is_transition_applied"))
         for interaction in recorder.get("interactions", {}).values():
             calls += 1
@@ -83,9 +81,11 @@ def counts(report: Path, output: str) -> dict[str, Any]:
             for check in results:
                 checked[check["name"]] += 1
                 failures[check["name"]] += check["status"] == "failure"
+    tested = re.search(r"API Operations:\s+Selected: (\d+)/\d+\s+Tested: (\d+)", output)
     links = re.search(r"API Links:\s+(\d+) covered / (\d+) selected", output)
     return {
-        "operations": len(operations), "calls": calls, "calls_following_a_link": linked,
+        "operations_selected": int(tested.group(1)) if tested else None,
+        "operations_tested": int(tested.group(2)) if tested else None, "calls": calls, "calls_following_a_link": linked,
         "links_covered": int(links.group(1)) if links else None, "links": int(links.group(2)) if links else None,
         "answers": dict(sorted(statuses.items())), "checks_run": dict(checked),
         "failures": {name: failures[name] for name in CHECKS}, "errors": errors,
