@@ -102,3 +102,6 @@ def document_errors(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> None
             for code in error_codes(route, method.lower(), operation):
                 documented = responses.setdefault(str(code), {"description": DESCRIPTIONS[code]})
                 documented.setdefault("content", _response(code, plain)["content"])
+            for code, documented in responses.items():  # a route's own, e.g. the login's 401
+                if code.isdigit() and int(code) in DESCRIPTIONS:
+                    documented.setdefault("content", _response(int(code), plain)["content"])

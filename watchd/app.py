@@ -22,7 +22,7 @@ from devices.registry import CameraConfig, Role, has_role
 from watchd.alerts.oncall import ConfiguredOnCall
 from watchd.alerts.runner import AlertRunner
 from watchd.alerts.service import AlertService
-from watchd.cluster import LeaseKeeper
+from watchd.cluster import LeaseKeeper, node_name
 from watchd.container import Core, Services
 from watchd.daemon import Daemon
 from watchd.db.migrate import upgrade
@@ -167,6 +167,7 @@ def build_supervisor(
             heartbeats=heartbeats,
             notices=core.notices if notices is None else notices,
             timing=timing,
+            node=node_name(settings.cluster),
         )
     return DeviceSupervisor(
         list(settings.devices),

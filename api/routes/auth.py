@@ -11,7 +11,10 @@ from watchd.services.permissions import GRANTS, ROLE_NAMES
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=LoginResponse)
+@router.post(
+    "/login", response_model=LoginResponse,
+    responses={401: {"description": "Wrong user name or password (code bad_credentials)"}},
+)
 def login(body: LoginRequest, services: ServicesDep) -> LoginResponse:
     issued = services.auth.login(body.username, body.password)
     return LoginResponse(

@@ -60,3 +60,11 @@ def test_the_documented_422_is_the_problem_body_the_api_sends(client: TestClient
     assert {"code", "message"} <= set(detail["required"])
     sent = client.get("/api/incidents/x", headers=admin_headers).json()["detail"]
     assert set(sent) <= set(detail["properties"]) and sent["code"] == "bad_request"
+
+
+def test_a_wrong_password_is_a_documented_401(client: TestClient) -> None:
+    """Found by bench/fuzz.py against `make run`: the open login route answered an undocumented 401."""
+    r = client.post("/api/auth/login", json={"username": "admin", "password": "not-the-password"})
+    assert r.status_code == 401 and r.json()["detail"]["code"] == "bad_credentials"
+    documented = client.get("/openapi.json").json()["paths"]["/api/auth/login"]["post"]["responses"]
+    assert "401" in documented and "content" in documented["401"]

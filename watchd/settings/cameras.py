@@ -31,9 +31,14 @@ class MqttSettings(ConfigModel):
     )
     topic_prefix: str = Field(
         "watchd", min_length=1, max_length=100, pattern=r"^[^#+]+$", title="Topic prefix",
-        description="Events go to PREFIX/cameras/CAMERA_ID/events, status to PREFIX/cameras/CAMERA_ID/status.",
+        description="Events go to PREFIX/cameras/CAMERA_ID/events, status to PREFIX/cameras/CAMERA_ID/status, "
+        "motion ON/OFF to PREFIX/CAMERA_ID/motion, the service's availability to PREFIX/status (docs/mqtt.md).",
     )
-    client_id: str = Field("watchd", min_length=1, max_length=64, title="Client id", description="MQTT client id.")
+    client_id: str | None = Field(
+        None, min_length=1, max_length=64, title="Client id",
+        description="MQTT client id. Default: watchd-NODE-xxxxxx, unique per node and per run; a fixed id must "
+        "differ on every node, or the broker drops one connection each time the other connects.",
+    )
     queue_limit: int = Field(
         1000, ge=10, le=100_000, title="Outgoing queue",
         description="Messages kept while the broker is unreachable; beyond this the oldest are dropped and counted.",

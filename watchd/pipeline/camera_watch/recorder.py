@@ -65,6 +65,8 @@ class CameraRecorder:
             self.publisher.publish_event(event.camera_id, self.payload(event, row))
             if event.kind == "camera_offline":
                 self.publisher.publish_status(event.camera_id, event.phase == "end")
+            elif event.kind == "motion":
+                self.publisher.publish_motion(event.camera_id, event.phase == "start")
         self._observe(config, event, row)
         return row
 
@@ -72,6 +74,15 @@ class CameraRecorder:
         """A camera's status without an event (it came online and had not been offline)."""
         if self.publisher is not None:
             self.publisher.publish_status(camera_id, online)
+
+    def watching(self, camera_id: str, watched: bool) -> None:
+        """This node starts watching a camera (no motion yet) or stops (nobody vouches for it now)."""
+        if self.publisher is None:
+            return
+        if watched:
+            self.publisher.publish_motion(camera_id, False)
+        else:
+            self.publisher.release_camera(camera_id)
 
     def _store(self, config: CameraConfig, event: LoopEvent) -> StoredEvent:
         with self.db.unit_of_work() as s:

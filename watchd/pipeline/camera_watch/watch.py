@@ -79,6 +79,7 @@ class CameraWatchService:
         notices: NoticeSink | None = None,
         timing: Timing = REAL_TIME,
         detectors: DetectorPool | None = None,
+        node: str = "watchd",
     ) -> None:
         self.timing = timing  # reconnect backoff and offline detection (tests drive it)
         self.heartbeats = heartbeats or Heartbeats()
@@ -90,7 +91,7 @@ class CameraWatchService:
         self.clock = clock
         self.zone = zone
         self.publisher = publisher if publisher is not None else (
-            MqttPublisher(settings.mqtt) if settings.mqtt.enabled else None
+            MqttPublisher(settings.mqtt, node) if settings.mqtt.enabled else None
         )
         self.recorder = CameraRecorder(
             {c.id: c for c in self.cameras}, db, data_dir, clock, observations=observations,
@@ -140,6 +141,7 @@ class CameraWatchService:
         beat = self.heartbeats.register(f"camera:{config.id}", max(CAMERA_BEAT_S, config.open_timeout_s))
         thread = threading.Thread(target=self._worker, args=(state, beat), name=f"camera-watch-{config.id}", daemon=True)
         thread.start()
+        self.recorder.watching(camera_id, True)
         check = self.heartbeats.register(f"camera-events:{config.id}", CAMERA_BEAT_S)
         self._running[camera_id] = _Running(state.halt, thread, [
             asyncio.create_task(staged(check, self._watch_online(state, check)), name=f"camera-events:{config.id}"),
@@ -153,6 +155,7 @@ class CameraWatchService:
         await asyncio.sleep(0)
         await _cancel(running.tasks)
         await asyncio.to_thread(running.thread.join, 2.0)
+        self.recorder.watching(camera_id, False)  # never blocks
 
     async def stop(self) -> None:
         for camera_id in list(self._running):
