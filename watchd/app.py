@@ -50,6 +50,7 @@ from watchd.services.people import PeopleService
 from watchd.services.person_duties import PersonDuties
 from watchd.services.punches import PunchService
 from watchd.services.reminder_outbox import OutboxReminders
+from watchd.services.review_staffing import DeskStaffing
 from watchd.services.visits import VisitService
 from watchd.settings.load import LoadedConfig
 from watchd.vision.recognition import RecognitionEngine
@@ -80,13 +81,14 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
     oncall = RosterOnCall(duty, ConfiguredOnCall(db, settings.alerts.on_call))
     people.check_free = PersonDuties(duty).check_free
     alerts = AlertService(db, settings, config.data_dir, clock, oncall=oncall)
+    recorder = PresenceRecorder(db)
+    alerts.review.staffing = DeskStaffing(db, duty, recorder)
     punches = PunchService(db, settings, checkins, clock)
     notices = NoticeService(db, settings, clock, alerts)
     attendance = AttendanceService(db, settings, clock, notices=notices, duty=duty)
     notices.workday = attendance.is_workday
     leave = LeaveService(db, attendance, clock, duty=duty)
     visits = VisitService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts))
-    recorder = PresenceRecorder(db)
     duty_log = DutyLog(db, duty, recorder, clock)
     cameras = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
     duty_watch = DutyWatch(duty, recorder, engine, alerts, config.data_dir, clock, cameras)
