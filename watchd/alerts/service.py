@@ -140,6 +140,9 @@ class AlertService:
     def link_snapshot(self, token: str, incident_id: int) -> Path:
         return self.acks.link_snapshot(token, incident_id)
 
+    def link_clip(self, token: str, incident_id: int) -> Path:
+        return self.acks.link_clip(token, incident_id)
+
     # -- replies, receipts, callbacks --------------------------------------------------------------
     def handle_reply(self, reply: InboundReply) -> ReplyOutcome:
         return self.replies.handle_reply(reply)

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     duty_log_read = "duty.log.read"
     duty_log_write = "duty.log.write"
     duty_desk_mark = "duty.desk.mark"  # "the desk is empty now" for the duty-room cameras
+    review_decide = "review.decide"  # video verification: claim a camera event, say real / false alarm / handled
     # attendance, leave, visits
     self_service = "self.service"  # own days, leave, make-ups, visits, pairings, reminders
     reports_read = "reports.read"
@@ -69,7 +70,7 @@ GRANTS: Final[dict[str, frozenset[Permission]]] = {
         P.checkins_read, P.checkin_snapshots_read, P.reports_read, P.leave_decide, P.duty_swap_decide,
         P.terminals_read,
     },
-    "duty_officer": _EVERYONE | _WATCH,
+    "duty_officer": _EVERYONE | _WATCH | {P.review_decide},
     "cadre": _EVERYONE,
 }
 
@@ -94,6 +95,7 @@ LABELS: Final = {
     P.duty_log_read: "查看值班日志",
     P.duty_log_write: "填写值班日志",
     P.duty_desk_mark: "标记值班座位为空（摄像机参照画面）",
+    P.review_decide: "视频复核（领取事件，判定属实、误报或已处置）",
     P.self_service: "查看和办理本人的考勤、请假、补卡与走访",
     P.reports_read: "查看考勤报表",
     P.leave_decide: "审批请假与补卡",

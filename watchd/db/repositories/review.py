@@ -78,6 +78,12 @@ class ReviewRepository:
             stmt = stmt.where(ReviewItem.camera_id == camera_id)
         return self.session.scalars(stmt).all()
 
+    def in_period(self, since: datetime, until: datetime) -> Sequence[ReviewItem]:
+        return self.session.scalars(
+            select(ReviewItem).where(ReviewItem.occurred_at >= since, ReviewItem.occurred_at < until)
+            .order_by(ReviewItem.id)
+        ).all()
+
     def verdict_counts(self, since: datetime, until: datetime) -> dict[str, int]:
         rows = self.session.execute(
             select(ReviewItem.status, func.count()).where(
