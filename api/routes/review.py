@@ -37,20 +37,29 @@ class VerdictIn(BaseModel):
 
 @router.get("", dependencies=[allowed(P.dashboard_read)], response_model=list[ReviewItemView])
 def items(
-    services: ServicesDep, user: UserDep,
-    open_only: Annotated[bool, Query(description="false: also the items decided in the last 12 hours")] = True,
+    services: ServicesDep,
+    user: UserDep,
+    open_only: Annotated[
+        bool, Query(description="false: also the items decided in the last 12 hours")
+    ] = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ReviewItemView]:
-    return shown(services.alerts.review.items(open_only=open_only, limit=limit), services.config.settings.zone)
+    return shown(
+        services.alerts.review.items(open_only=open_only, limit=limit), services.config.settings.zone
+    )
 
 
 @router.get("/report", dependencies=[allowed(P.reports_read)], response_class=Response)
-async def month_report(services: ServicesDep, fmt: FormatQuery = Format.json, month: OptionalMonth = None) -> Response:
+async def month_report(
+    services: ServicesDep, fmt: FormatQuery = Format.json, month: OptionalMonth = None
+) -> Response:
     """The monthly duty report's verification sheet: per camera the events, verdicts, false-alarm rate,
     the zone that caused most false alarms, and the median time to a verdict."""
     the_month = month_of(month) if month else services.attendance.today().replace(day=1)
     settings = services.config.settings
-    table = await run_in_threadpool(review_month_table, services.db, the_month, settings.zone, settings.township)
+    table = await run_in_threadpool(
+        review_month_table, services.db, the_month, settings.zone, settings.township
+    )
     return respond([table], fmt, f"值班视频复核-{the_month:%Y-%m}")
 
 
@@ -77,7 +86,9 @@ async def viewed(item_id: RowId, services: ServicesDep, user: UserDep) -> Review
 @router.post("/{item_id}/verdict", dependencies=[allowed(P.review_decide)], response_model=ReviewItemView)
 async def verdict(item_id: RowId, body: VerdictIn, services: ServicesDep, user: UserDep) -> ReviewItemView:
     """real / false_alarm / handled with an optional note; 409 when decided already or claimed by another."""
-    view = await run_in_threadpool(services.alerts.review.decide, item_id, user.username, body.verdict, body.note)
+    view = await run_in_threadpool(
+        services.alerts.review.decide, item_id, user.username, body.verdict, body.note
+    )
     services.dashboard.invalidate()
     return shown(view, services.config.settings.zone)
 

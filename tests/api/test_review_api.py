@@ -54,7 +54,12 @@ def test_the_officer_claims_plays_and_marks_real_and_the_leader_gets_the_clip_li
     incident = township.alerts.record(camera_event(township, clock, clip=clip)).incident_id
     officer = login(township, http, "d001", "duty_officer")
     [item] = http.get("/api/review", headers=officer).json()
-    assert (item["status"], item["status_text"], item["camera_name"], item["zones"]) == ("unreviewed", "待复核", "坑口东", ["坑口"])
+    assert (item["status"], item["status_text"], item["camera_name"], item["zones"]) == (
+        "unreviewed",
+        "待复核",
+        "坑口东",
+        ["坑口"],
+    )
     assert item["has_clip"] and item["has_snapshot"] and item["hold"] == "held"
     assert item["hold_until"].startswith("2026-11-23T08:33:00+08:00")  # the township's time
     video = http.get(f"/api/review/{item['id']}/clip", headers=officer)
@@ -64,7 +69,9 @@ def test_the_officer_claims_plays_and_marks_real_and_the_leader_gets_the_clip_li
     claimed = http.post(f"/api/review/{item['id']}/claim", headers=officer).json()
     assert claimed["status"] == "claimed" and claimed["claimed_by"] == "d001"
     assert http.post(f"/api/review/{item['id']}/viewed", headers=officer).json()["viewed_at"] is not None
-    r = http.post(f"/api/review/{item['id']}/verdict", headers=officer, json={"verdict": "real", "note": "有人翻越围栏"})
+    r = http.post(
+        f"/api/review/{item['id']}/verdict", headers=officer, json={"verdict": "real", "note": "有人翻越围栏"}
+    )
     assert r.status_code == 200 and r.json()["status"] == "real" and r.json()["note"] == "有人翻越围栏"
     again = http.post(f"/api/review/{item['id']}/verdict", headers=officer, json={"verdict": "false_alarm"})
     assert again.status_code == 409 and again.json()["detail"]["code"] == "review_decided"
@@ -81,8 +88,12 @@ def test_the_officer_claims_plays_and_marks_real_and_the_leader_gets_the_clip_li
 
     history = http.get(f"/api/incidents/{incident}", headers=officer).json()["events"]
     assert [(e["event"], e["actor"]) for e in history if e["event"].startswith("review_")] == [
-        ("review_hold", ""), ("review_item", ""), ("review_claimed", "d001"), ("review_viewed", "d001"),
-        ("review_verdict", "d001"), ("review_real", "d001"),
+        ("review_hold", ""),
+        ("review_item", ""),
+        ("review_claimed", "d001"),
+        ("review_viewed", "d001"),
+        ("review_verdict", "d001"),
+        ("review_real", "d001"),
     ]
 
 
@@ -90,7 +101,10 @@ def test_someone_elses_claim_is_refused_until_it_expires(
     township: Services, http: TestClient, clock: FakeClock
 ) -> None:
     township.alerts.record(camera_event(township, clock))
-    first, second = login(township, http, "d001", "duty_officer"), login(township, http, "d002", "duty_officer")
+    first, second = (
+        login(township, http, "d001", "duty_officer"),
+        login(township, http, "d002", "duty_officer"),
+    )
     [item] = http.get("/api/review", headers=first).json()
     assert http.post(f"/api/review/{item['id']}/claim", headers=first).status_code == 200
     taken = http.post(f"/api/review/{item['id']}/claim", headers=second)
@@ -104,7 +118,9 @@ def test_someone_elses_claim_is_refused_until_it_expires(
     [back] = http.get("/api/review", headers=second).json()
     assert back["status"] == "unreviewed" and back["claimed_by"] is None
     assert http.post(f"/api/review/{item['id']}/claim", headers=second).json()["claimed_by"] == "d002"
-    events = [e["event"] for e in http.get(f"/api/incidents/{back['incident_id']}", headers=second).json()["events"]]
+    events = [
+        e["event"] for e in http.get(f"/api/incidents/{back['incident_id']}", headers=second).json()["events"]
+    ]
     assert "review_claim_expired" in events
 
 
@@ -115,7 +131,10 @@ def test_only_the_duty_roles_give_verdicts_and_a_bad_verdict_is_named(
     leader, cadre = login(township, http, "leader1", "leader"), login(township, http, "c001", "cadre")
     [item] = http.get("/api/review", headers=leader).json()  # the leader sees the screen
     assert http.post(f"/api/review/{item['id']}/claim", headers=leader).status_code == 403
-    assert http.post(f"/api/review/{item['id']}/verdict", headers=cadre, json={"verdict": "real"}).status_code == 403
+    assert (
+        http.post(f"/api/review/{item['id']}/verdict", headers=cadre, json={"verdict": "real"}).status_code
+        == 403
+    )
     assert http.get("/api/review", headers=cadre).status_code == 403
     assert http.post(f"/api/review/{item['id']}/claim").status_code == 401
     officer = login(township, http, "d001", "duty_officer")
@@ -131,7 +150,11 @@ def test_false_alarms_count_per_camera_and_zone_on_the_camera_page_and_in_the_mo
     for days, zones in ((20, ("道路",)), (10, ("道路",)), (1, ("坑口",))):
         township.alerts.record(camera_event(township, clock, zones=zones, at=clock() - timedelta(days=days)))
         item = http.get("/api/review", headers=officer).json()[0]
-        http.post(f"/api/review/{item['id']}/verdict", headers=officer, json={"verdict": "false_alarm", "note": "车灯"})
+        http.post(
+            f"/api/review/{item['id']}/verdict",
+            headers=officer,
+            json={"verdict": "false_alarm", "note": "车灯"},
+        )
     [cam] = [c for c in http.get("/api/cameras", headers=officer).json() if c["id"] == "cam3"]
     assert (cam["false_alarms_7d"], cam["false_alarms_30d"]) == (1, 3)
     assert cam["false_alarm_zones_30d"] == {"道路": 2, "坑口": 1} and cam["false_alarm_top_zone"] == "道路"

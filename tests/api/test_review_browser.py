@@ -74,8 +74,12 @@ def test_the_officer_claims_plays_the_clip_and_marks_a_false_alarm_on_the_duty_s
     item = page.wait_for_selector("li.r-item[data-status='unreviewed']")
     assert item is not None
     text = item.inner_text()
-    assert "3号沙坑 坑口东 发现移动目标（道路）" in text and "坑口东 坑口东" not in text and "待复核" in text, text
-    page.wait_for_function("/\\d\\d:\\d\\d 后未复核将自动上报带班领导/.test(document.querySelector('.r-hold').textContent)")
+    assert (
+        "3号沙坑 坑口东 发现移动目标（道路）" in text and "坑口东 坑口东" not in text and "待复核" in text
+    ), text
+    page.wait_for_function(
+        "/\\d\\d:\\d\\d 后未复核将自动上报带班领导/.test(document.querySelector('.r-hold').textContent)"
+    )
     assert "（待复核 1）" in page.inner_text("#review-count")
     shot(page, "review-unreviewed.png")
 
@@ -100,6 +104,8 @@ def test_the_officer_claims_plays_the_clip_and_marks_a_false_alarm_on_the_duty_s
     assert detail.incident.status == "resolved" and detail.incident.resolved_by == "d001"
     assert detail.notifications == []  # the leader on duty was never bothered
     assert [e.event for e in detail.events if e.event.startswith("review_")][-3:] == [
-        "review_viewed", "review_verdict", "review_settled",
+        "review_viewed",
+        "review_verdict",
+        "review_settled",
     ]
     shot(page, "review-false-alarm.png")

@@ -61,14 +61,25 @@ def test_sigkill_during_the_verification_window_loses_nothing(tmp_path: Path, da
             password = re.search(r"password\s+: (\S+)", out)
             assert password, out
             base = f"http://127.0.0.1:{port}"
-            token = httpx.post(f"{base}/api/auth/login", json={"username": "admin", "password": password.group(1)}).json()["token"]
+            token = httpx.post(
+                f"{base}/api/auth/login", json={"username": "admin", "password": password.group(1)}
+            ).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
             today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-            r = httpx.put(f"{base}/api/duty/roster/duty/{today}", json={"officers": ["d001"], "leaders": ["l001"]}, headers=auth)
+            r = httpx.put(
+                f"{base}/api/duty/roster/duty/{today}",
+                json={"officers": ["d001"], "leaders": ["l001"]},
+                headers=auth,
+            )
             assert r.status_code == 200, r.text
             for cam in ("cam0", "cam1"):
-                body = {"kind": "motion", "site_id": "shakeng", "subject": cam,
-                        "occurred_at": datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(), "summary": f"{cam} 发现移动目标"}
+                body = {
+                    "kind": "motion",
+                    "site_id": "shakeng",
+                    "subject": cam,
+                    "occurred_at": datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(),
+                    "summary": f"{cam} 发现移动目标",
+                }
                 assert httpx.post(f"{base}/api/observations", json=body, headers=auth).json()["messages"] == 0
             proc.send_signal(signal.SIGKILL)  # both are waiting for the duty room
             proc.wait(timeout=10)
@@ -78,9 +89,12 @@ def test_sigkill_during_the_verification_window_loses_nothing(tmp_path: Path, da
             read_until(proc, r"watchd serving on")
             items = {i["camera_id"]: i for i in httpx.get(f"{base}/api/review", headers=auth).json()}
             assert {c: (i["status"], i["hold"]) for c, i in items.items()} == {
-                "cam0": ("unreviewed", "held"), "cam1": ("unreviewed", "held"),
+                "cam0": ("unreviewed", "held"),
+                "cam1": ("unreviewed", "held"),
             }
-            real = httpx.post(f"{base}/api/review/{items['cam0']['id']}/verdict", headers=auth, json={"verdict": "real"})
+            real = httpx.post(
+                f"{base}/api/review/{items['cam0']['id']}/verdict", headers=auth, json={"verdict": "real"}
+            )
             assert real.status_code == 200, real.text
             wait_for(lambda: len(receiver.accepted) == 1, 10, "the leader told at once about the real one")
             assert "cam0 发现移动目标，值班室复核属实" in receiver.texts_to("13800000003")[0]
@@ -88,8 +102,12 @@ def test_sigkill_during_the_verification_window_loses_nothing(tmp_path: Path, da
             assert "cam1 发现移动目标，值班室未复核" in receiver.texts_to("13800000003")[1]
             time.sleep(1.0)  # nothing more may come
             assert len(receiver.accepted) == 2 and not receiver.repeats
-            events = [e["event"] for e in httpx.get(f"{base}/api/incidents/{items['cam1']['incident_id']}",
-                                                      headers=auth).json()["events"]]
+            events = [
+                e["event"]
+                for e in httpx.get(
+                    f"{base}/api/incidents/{items['cam1']['incident_id']}", headers=auth
+                ).json()["events"]
+            ]
             assert events == ["opened", "review_hold", "review_item", "review_timed_out", "notified"]
             assert stop(proc) == 0
         finally:

@@ -101,8 +101,14 @@ def _zones(raw: str) -> list[str]:
 
 class ReviewDesk:
     def __init__(
-        self, db: Database, writes: WriteTurns, escalator: Escalator, policy: ReviewPolicy,
-        clock: Callable[[], datetime], zone: ZoneInfo, nudge: Callable[[int], None],
+        self,
+        db: Database,
+        writes: WriteTurns,
+        escalator: Escalator,
+        policy: ReviewPolicy,
+        clock: Callable[[], datetime],
+        zone: ZoneInfo,
+        nudge: Callable[[int], None],
     ) -> None:
         self.db = db
         self.writes = writes
@@ -125,10 +131,14 @@ class ReviewDesk:
             log.exception("duty room staffing for site %s unknown; not holding %s", obs.site_id, obs.key)
             return Staffing(room_id=None)
 
-    def hold_for(self, obs: Observation, severity: Severity, staffing: Staffing | None, now: datetime) -> HoldFor | Skip:
+    def hold_for(
+        self, obs: Observation, severity: Severity, staffing: Staffing | None, now: datetime
+    ) -> HoldFor | Skip:
         if staffing is None or staffing.room_id is None:
             return Skip("")  # no duty room watches this site: nothing to say in the history
-        return hold_decision(obs.kind.value, obs.site_id, severity, now.astimezone(self.zone).time(), staffing, self.policy)
+        return hold_decision(
+            obs.kind.value, obs.site_id, severity, now.astimezone(self.zone).time(), staffing, self.policy
+        )
 
     def add_item(self, repo: AlertsRepository, obs: Observation, incident: Incident, now: datetime) -> None:
         """A review item for the observation's camera event (once; a replay adds nothing)."""
@@ -136,17 +146,31 @@ class ReviewDesk:
             return
         event_id = obs.details.get("event_id")
         camera_event_id = event_id if isinstance(event_id, int) else None
-        source = f"event:{camera_event_id}" if camera_event_id is not None else f"obs:{obs.key}:{obs.occurred_at.isoformat()}"
+        source = (
+            f"event:{camera_event_id}"
+            if camera_event_id is not None
+            else f"obs:{obs.key}:{obs.occurred_at.isoformat()}"
+        )
         zones = obs.details.get("zones")
         row = ReviewItem(
-            source_key=source[:240], incident_id=incident.id, camera_event_id=camera_event_id, kind=obs.kind.value,
-            site_id=obs.site_id, camera_id=obs.subject[:100],
+            source_key=source[:240],
+            incident_id=incident.id,
+            camera_event_id=camera_event_id,
+            kind=obs.kind.value,
+            site_id=obs.site_id,
+            camera_id=obs.subject[:100],
             zones=json.dumps([str(z) for z in zones] if isinstance(zones, list) else [], ensure_ascii=False),
-            summary=obs.summary[:200], occurred_at=obs.occurred_at, created_at=now,
-            held=incident.review_hold == Hold.held.value, status=ReviewStatus.unreviewed.value, note="",
+            summary=obs.summary[:200],
+            occurred_at=obs.occurred_at,
+            created_at=now,
+            held=incident.review_hold == Hold.held.value,
+            status=ReviewStatus.unreviewed.value,
+            note="",
         )
         if ReviewRepository(repo.session).add(row) and row.held:
-            repo.add_event(incident.id, now, "review_item", detail=f"item {row.id}: {obs.summary or obs.kind.value}")
+            repo.add_event(
+                incident.id, now, "review_item", detail=f"item {row.id}: {obs.summary or obs.kind.value}"
+            )
 
     # -- people ------------------------------------------------------------------------------------
     def _item(self, reviews: ReviewRepository, item_id: int) -> ReviewItem:
@@ -156,8 +180,9 @@ class ReviewDesk:
         return row
 
     def _refuse(self, row: ReviewItem, refusal: str) -> Conflict:
-        exc = Conflict(refusal, f"review item {row.id}: {refusal}", status=row.status, claimed_by=row.claimed_by)
-        return exc
+        return Conflict(
+            refusal, f"review item {row.id}: {refusal}", state=row.status, claimed_by=row.claimed_by
+        )
 
     def claim(self, item_id: int, actor: str) -> ReviewItemView:
         now = self.clock()
@@ -186,7 +211,9 @@ class ReviewDesk:
             if row.viewed_at is None:
                 row.viewed_at = now
                 if row.incident_id is not None:
-                    repo.add_event(row.incident_id, now, "review_viewed", actor=actor, detail=f"item {row.id}")
+                    repo.add_event(
+                        row.incident_id, now, "review_viewed", actor=actor, detail=f"item {row.id}"
+                    )
         return self.item(item_id)
 
     def decide(self, item_id: int, actor: str, verdict: str, note: str = "") -> ReviewItemView:
@@ -195,7 +222,11 @@ class ReviewDesk:
         except ValueError:
             chosen = ReviewStatus.unreviewed
         if chosen not in VERDICTS:
-            raise Invalid("review_bad_verdict", f"verdict {verdict!r} is not real, false_alarm or handled", field="verdict")
+            raise Invalid(
+                "review_bad_verdict",
+                f"verdict {verdict!r} is not real, false_alarm or handled",
+                field="verdict",
+            )
         now, messages = self.clock(), 0
         with self.writes.unit() as repo:
             reviews = ReviewRepository(repo.session)
@@ -213,8 +244,15 @@ class ReviewDesk:
         return self.item(item_id)
 
     def _apply(
-        self, repo: AlertsRepository, reviews: ReviewRepository, incident: Incident, row: ReviewItem,
-        verdict: ReviewStatus, actor: str, note: str, now: datetime,
+        self,
+        repo: AlertsRepository,
+        reviews: ReviewRepository,
+        incident: Incident,
+        row: ReviewItem,
+        verdict: ReviewStatus,
+        actor: str,
+        note: str,
+        now: datetime,
     ) -> int:
         detail = f"item {row.id}: {verdict.value}" + (f" ({note[:300]})" if note else "")
         repo.add_event(incident.id, now, "review_verdict", actor=actor, detail=detail)
@@ -224,7 +262,13 @@ class ReviewDesk:
             return 0
         # Every event of the incident was looked at and none was real: a person resets the alarm.
         self.escalator.release(repo, incident, Hold.settled, actor, VERDICT_TEXT[verdict], now)
-        self.escalator.resolve(repo, incident, actor, f"{VERDICT_TEXT[verdict]}（视频复核）" + (f"：{note[:200]}" if note else ""), now)
+        self.escalator.resolve(
+            repo,
+            incident,
+            actor,
+            f"{VERDICT_TEXT[verdict]}（视频复核）" + (f"：{note[:200]}" if note else ""),
+            now,
+        )
         return 0
 
     def expire_claims(self) -> int:
@@ -234,10 +278,18 @@ class ReviewDesk:
             rows = ReviewRepository(repo.session).expired_claims(now)
             for row in rows:
                 if row.incident_id is not None:
-                    repo.add_event(row.incident_id, now, "review_claim_expired", actor=row.claimed_by or "",
-                                   detail=f"item {row.id}")
+                    repo.add_event(
+                        row.incident_id,
+                        now,
+                        "review_claim_expired",
+                        actor=row.claimed_by or "",
+                        detail=f"item {row.id}",
+                    )
                 row.status, row.claimed_by, row.claimed_at, row.claim_expires_at = (
-                    ReviewStatus.unreviewed.value, None, None, None,
+                    ReviewStatus.unreviewed.value,
+                    None,
+                    None,
+                    None,
                 )
             return len(rows)
 
@@ -245,8 +297,9 @@ class ReviewDesk:
     def items(self, *, open_only: bool = True, limit: int = 100) -> list[ReviewItemView]:
         now = self.clock()
         with self.db.read() as s:
-            rows = ReviewRepository(s).listing(open_only=open_only, since=None if open_only else now - RECENT,
-                                               limit=limit)
+            rows = ReviewRepository(s).listing(
+                open_only=open_only, since=None if open_only else now - RECENT, limit=limit
+            )
             return self._views(s, list(rows), now)
 
     def item(self, item_id: int) -> ReviewItemView:
@@ -272,23 +325,41 @@ class ReviewDesk:
         cameras = {d.id: d.name or d.id for d in sites.list_devices()}
         events = [r.camera_event_id for r in rows if r.camera_event_id is not None]
         clips, shots = reviews.clips(events), reviews.snapshots(events)
-        incidents = {i.id: i for i in AlertsRepository(s).incidents({r.incident_id for r in rows if r.incident_id})}
+        incidents = {
+            i.id: i for i in AlertsRepository(s).incidents({r.incident_id for r in rows if r.incident_id})
+        }
         out = []
         for r in rows:
             status = current_status(ReviewStatus(r.status), r.claim_expires_at, now)
             incident = incidents.get(r.incident_id) if r.incident_id is not None else None
             held = incident is not None and incident.review_hold == Hold.held.value
-            out.append(ReviewItemView(
-                id=r.id, kind=r.kind, site_id=r.site_id, site_name=names.get(r.site_id, r.site_id),
-                camera_id=r.camera_id, camera_name=cameras.get(r.camera_id, r.camera_id), zones=_zones(r.zones),
-                summary=r.summary, occurred_at=r.occurred_at, status=status.value, status_text=STATUS_TEXT[status],
-                held=r.held, hold_until=incident.next_step_at if held and incident is not None else None,
-                hold=incident.review_hold if incident is not None else None,
-                claimed_by=r.claimed_by if status == ReviewStatus.claimed else None,
-                claim_expires_at=r.claim_expires_at if status == ReviewStatus.claimed else None,
-                viewed_at=r.viewed_at, decided_by=r.decided_by, decided_at=r.decided_at, note=r.note,
-                incident_id=r.incident_id, incident_code=incident_code(r.incident_id) if r.incident_id else None,
-                camera_event_id=r.camera_event_id, has_snapshot=r.camera_event_id in shots,
-                has_clip=r.camera_event_id in clips,
-            ))
+            out.append(
+                ReviewItemView(
+                    id=r.id,
+                    kind=r.kind,
+                    site_id=r.site_id,
+                    site_name=names.get(r.site_id, r.site_id),
+                    camera_id=r.camera_id,
+                    camera_name=cameras.get(r.camera_id, r.camera_id),
+                    zones=_zones(r.zones),
+                    summary=r.summary,
+                    occurred_at=r.occurred_at,
+                    status=status.value,
+                    status_text=STATUS_TEXT[status],
+                    held=r.held,
+                    hold_until=incident.next_step_at if held and incident is not None else None,
+                    hold=incident.review_hold if incident is not None else None,
+                    claimed_by=r.claimed_by if status == ReviewStatus.claimed else None,
+                    claim_expires_at=r.claim_expires_at if status == ReviewStatus.claimed else None,
+                    viewed_at=r.viewed_at,
+                    decided_by=r.decided_by,
+                    decided_at=r.decided_at,
+                    note=r.note,
+                    incident_id=r.incident_id,
+                    incident_code=incident_code(r.incident_id) if r.incident_id else None,
+                    camera_event_id=r.camera_event_id,
+                    has_snapshot=r.camera_event_id in shots,
+                    has_clip=r.camera_event_id in clips,
+                )
+            )
         return out

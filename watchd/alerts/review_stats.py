@@ -50,8 +50,10 @@ def camera_false_alarms(db: Database, now: datetime) -> dict[str, CameraFalseAla
     week = false_alarms_by_camera(db, now - timedelta(days=7), now)
     return {
         cam: CameraFalseAlarms(
-            last_7_days=week[cam].count if cam in week else 0, last_30_days=m.count,
-            zones_30_days=m.zones, top_zone_30_days=m.top_zone,
+            last_7_days=week[cam].count if cam in week else 0,
+            last_30_days=m.count,
+            zones_30_days=m.zones,
+            top_zone_30_days=m.top_zone,
         )
         for cam, m in month.items()
     }

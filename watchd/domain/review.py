@@ -33,8 +33,11 @@ class ReviewStatus(StrEnum):
 
 VERDICTS = frozenset({ReviewStatus.real, ReviewStatus.false_alarm, ReviewStatus.handled})
 STATUS_TEXT = {
-    ReviewStatus.unreviewed: "待复核", ReviewStatus.claimed: "复核中", ReviewStatus.real: "属实",
-    ReviewStatus.false_alarm: "误报", ReviewStatus.handled: "已处置",
+    ReviewStatus.unreviewed: "待复核",
+    ReviewStatus.claimed: "复核中",
+    ReviewStatus.real: "属实",
+    ReviewStatus.false_alarm: "误报",
+    ReviewStatus.handled: "已处置",
 }
 
 

@@ -35,9 +35,13 @@ class DeskStaffing:
         if stored is None or not stored.open or now - stored.checked_at > self.unknown_after:
             desk = DeskPresence.unknown
         else:
-            desk = DeskPresence.present if stored.state == DeskState.present else (
-                DeskPresence.absent if stored.state == DeskState.absent else DeskPresence.unknown
+            desk = (
+                DeskPresence.present
+                if stored.state == DeskState.present
+                else (DeskPresence.absent if stored.state == DeskState.absent else DeskPresence.unknown)
             )
         with self.db.read() as s:
-            unwatched = AlertsRepository(s).has_active(f"{ObservationKind.duty_room_unwatched.value}:{room}:{room}")
+            unwatched = AlertsRepository(s).has_active(
+                f"{ObservationKind.duty_room_unwatched.value}:{room}:{room}"
+            )
         return Staffing(room_id=room, officers=officers, desk=desk, unwatched=unwatched)

@@ -25,15 +25,27 @@ from watchd.domain.presence import DeskState
 LEADER = "13900000001"  # 乌云
 PRINCIPAL = "13900000009"  # 巴雅尔
 CAMERA = {
-    "id": "cam3", "kind": "camera", "site": "shakeng", "name": "坑口东", "source": "rtsp://127.0.0.1:1/x",
-    "zones": [{"name": "坑口", "points": [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]},
-              {"name": "道路", "points": [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]}],
+    "id": "cam3",
+    "kind": "camera",
+    "site": "shakeng",
+    "name": "坑口东",
+    "source": "rtsp://127.0.0.1:1/x",
+    "zones": [
+        {"name": "坑口", "points": [[0, 0], [0.5, 0], [0.5, 1], [0, 1]]},
+        {"name": "道路", "points": [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]},
+    ],
 }
 
 
 def review_township(
-    make_services: MakeServices, receiver_url: str | None, clock: FakeClock, *, desk: DeskState | None = DeskState.present,
-    officers: tuple[str, ...] = ("d001",), review: dict[str, Any] | None = None, **alerts: Any,
+    make_services: MakeServices,
+    receiver_url: str | None,
+    clock: FakeClock,
+    *,
+    desk: DeskState | None = DeskState.present,
+    officers: tuple[str, ...] = ("d001",),
+    review: dict[str, Any] | None = None,
+    **alerts: Any,
 ) -> Services:
     config = duty_config()
     config["devices"] = [*DEVICES, CAMERA]
@@ -48,8 +60,13 @@ def review_township(
 
 
 def camera_event(
-    services: Services, clock: FakeClock, *, kind: str = "motion", zones: tuple[str, ...] = ("坑口",),
-    clip: Path | None = None, at: datetime | None = None,
+    services: Services,
+    clock: FakeClock,
+    *,
+    kind: str = "motion",
+    zones: tuple[str, ...] = ("坑口",),
+    clip: Path | None = None,
+    at: datetime | None = None,
 ) -> Observation:
     """A stored camera event (with a snapshot, and a clip if given) and the observation the camera
     watch reports for it."""
@@ -66,18 +83,36 @@ def camera_event(
             target = data / "cameras" / f"ev{n}.mp4"
             shutil.copy(clip, target)
             clip_rel = f"cameras/ev{n}.mp4"
-        row = repo.insert(CameraEvent(
-            event_key=f"cam3:{kind}:{at.isoformat()}", camera_id="cam3", site_id="shakeng", kind=kind,
-            started_at=at, ended_at=at, zones=json.dumps(list(zones), ensure_ascii=False), peak_area=0.1,
-            snapshot_path=f"cameras/ev{n}.jpg", clip_path=clip_rel, media_bytes=1,
-        ))
+        row = repo.insert(
+            CameraEvent(
+                event_key=f"cam3:{kind}:{at.isoformat()}",
+                camera_id="cam3",
+                site_id="shakeng",
+                kind=kind,
+                started_at=at,
+                ended_at=at,
+                zones=json.dumps(list(zones), ensure_ascii=False),
+                peak_area=0.1,
+                snapshot_path=f"cameras/ev{n}.jpg",
+                clip_path=clip_rel,
+                media_bytes=1,
+            )
+        )
         s.flush()
         event_id = row.id
-    summary = {"motion": "坑口东 发现移动目标（" + "、".join(zones) + "）", "tamper": "坑口东 摄像机被遮挡",
-               "camera_offline": "坑口东 摄像机离线"}[kind]
+    summary = {
+        "motion": "坑口东 发现移动目标（" + "、".join(zones) + "）",
+        "tamper": "坑口东 摄像机被遮挡",
+        "camera_offline": "坑口东 摄像机离线",
+    }[kind]
     return Observation(
-        kind=ObservationKind(kind), site_id="shakeng", subject="cam3", occurred_at=at, summary=summary,
-        details={"event_id": event_id, "zones": list(zones)}, snapshot_path=f"cameras/ev{n}.jpg",
+        kind=ObservationKind(kind),
+        site_id="shakeng",
+        subject="cam3",
+        occurred_at=at,
+        summary=summary,
+        details={"event_id": event_id, "zones": list(zones)},
+        snapshot_path=f"cameras/ev{n}.jpg",
     )
 
 
@@ -98,8 +133,25 @@ def make_clip(path: Path) -> Path:
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed: no clip to play")
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "2",
-         "-pix_fmt", "yuv420p", "-c:v", "libx264", "-movflags", "+faststart", str(path)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=10",
+            "-t",
+            "2",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
         check=True,
     )
     return path

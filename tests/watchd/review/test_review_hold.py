@@ -35,10 +35,18 @@ def test_a_staffed_room_holds_motion_until_the_officer_says_real_then_the_leader
     assert done.status == "real" and done.decided_by == "d001"
     ticker.tick()
     [text] = webhook_receiver.texts_to(LEADER)
-    assert text.startswith("【值班提醒】测试苏木 3号沙坑 08:30 坑口东 发现移动目标（坑口），值班室复核属实，回复1确认或打开看录像 "
-                           "https://watch.example.cn/a/"), text
+    assert text.startswith(
+        "【值班提醒】测试苏木 3号沙坑 08:30 坑口东 发现移动目标（坑口），值班室复核属实，回复1确认或打开看录像 "
+        "https://watch.example.cn/a/"
+    ), text
     assert events(services, outcome.incident_id or 0) == [
-        "opened", "review_hold", "review_item", "review_claimed", "review_verdict", "review_real", "notified",
+        "opened",
+        "review_hold",
+        "review_item",
+        "review_claimed",
+        "review_verdict",
+        "review_real",
+        "notified",
     ]
 
 
@@ -114,7 +122,9 @@ def test_an_empty_desk_nobody_on_duty_or_a_major_site_skip_verification(
     assert len(absent.alerts.review.items()) == 1  # still on the screen to be reviewed
 
 
-def test_nobody_on_duty_skips(make_services: MakeServices, clock: FakeClock, webhook_receiver: WebhookReceiver) -> None:
+def test_nobody_on_duty_skips(
+    make_services: MakeServices, clock: FakeClock, webhook_receiver: WebhookReceiver
+) -> None:
     services = review_township(make_services, webhook_receiver.url, clock, officers=())
     outcome = services.alerts.record(camera_event(services, clock))
     assert outcome.messages == 1
@@ -125,7 +135,10 @@ def test_a_major_site_skips_and_tamper_follows_the_same_rules(
     make_services: MakeServices, clock: FakeClock, webhook_receiver: WebhookReceiver
 ) -> None:
     services = review_township(
-        make_services, webhook_receiver.url, clock, kinds={"motion": {"severity_by_site": {"shakeng": "major"}}}
+        make_services,
+        webhook_receiver.url,
+        clock,
+        kinds={"motion": {"severity_by_site": {"shakeng": "major"}}},
     )
     outcome = services.alerts.record(camera_event(services, clock))
     assert outcome.messages == 2  # both leaders at once, as before
@@ -139,7 +152,9 @@ def test_the_policy_by_hour_can_send_nights_straight_out(
     make_services: MakeServices, clock: FakeClock, webhook_receiver: WebhookReceiver
 ) -> None:
     services = review_township(
-        make_services, webhook_receiver.url, clock,
+        make_services,
+        webhook_receiver.url,
+        clock,
         review={"windows": [{"start": "08:00", "end": "09:00", "verify": False}]},
     )
     outcome = services.alerts.record(camera_event(services, clock))  # 08:30 local

@@ -33,8 +33,8 @@ from watchd.db.models.cluster import NodeRecord, WorkLease
 from watchd.db.models.duty import DutyAssignment, DutyNote, DutyPresence, DutySwap
 from watchd.db.models.notices import NoticeRecord
 from watchd.db.models.people import FaceTemplate, Person, PersonVillage
-from watchd.db.models.review import ReviewItem
 from watchd.db.models.punches import RawPunch, TerminalState, TerminalUserMap
+from watchd.db.models.review import ReviewItem
 from watchd.db.models.sites import Device, Site
 
 __all__ = [

@@ -26,7 +26,9 @@ class ReviewItem(Base):
     incident_id: Mapped[int | None] = mapped_column(
         ForeignKey("incidents.id", ondelete="SET NULL"), default=None, index=True
     )
-    camera_event_id: Mapped[int | None] = mapped_column(default=None)  # no FK: media retention may drop the event
+    camera_event_id: Mapped[int | None] = mapped_column(
+        default=None
+    )  # no FK: media retention may drop the event
     kind: Mapped[str] = mapped_column(String(40))  # motion | tamper | camera_offline
     site_id: Mapped[str] = mapped_column(String(64))
     camera_id: Mapped[str] = mapped_column(String(100))

@@ -33,7 +33,9 @@ class ReviewRepository:
             stmt = stmt.where(ReviewItem.status.in_(OPEN))
         else:
             stmt = stmt.where(or_(ReviewItem.status.in_(OPEN), ReviewItem.decided_at >= since))
-        return self.session.scalars(stmt.order_by(ReviewItem.occurred_at.desc(), ReviewItem.id.desc()).limit(limit)).all()
+        return self.session.scalars(
+            stmt.order_by(ReviewItem.occurred_at.desc(), ReviewItem.id.desc()).limit(limit)
+        ).all()
 
     def open_for_incident(self, incident_id: int) -> Sequence[ReviewItem]:
         return self.session.scalars(
@@ -42,7 +44,9 @@ class ReviewRepository:
 
     def expired_claims(self, now: datetime) -> Sequence[ReviewItem]:
         return self.session.scalars(
-            select(ReviewItem).where(ReviewItem.status == "claimed", ReviewItem.claim_expires_at <= now).with_for_update()
+            select(ReviewItem)
+            .where(ReviewItem.status == "claimed", ReviewItem.claim_expires_at <= now)
+            .with_for_update()
         ).all()
 
     def clips(self, camera_event_ids: Sequence[int]) -> dict[int, str]:
@@ -50,8 +54,9 @@ class ReviewRepository:
         if not camera_event_ids:
             return {}
         rows = self.session.execute(
-            select(CameraEvent.id, CameraEvent.clip_path, CameraEvent.snapshot_path)
-            .where(CameraEvent.id.in_(list(camera_event_ids)))
+            select(CameraEvent.id, CameraEvent.clip_path, CameraEvent.snapshot_path).where(
+                CameraEvent.id.in_(list(camera_event_ids))
+            )
         ).all()
         return {r[0]: r[1] for r in rows if r[1]}
 
@@ -59,7 +64,9 @@ class ReviewRepository:
         if not camera_event_ids:
             return set()
         rows = self.session.scalars(
-            select(CameraEvent.id).where(CameraEvent.id.in_(list(camera_event_ids)), CameraEvent.snapshot_path.is_not(None))
+            select(CameraEvent.id).where(
+                CameraEvent.id.in_(list(camera_event_ids)), CameraEvent.snapshot_path.is_not(None)
+            )
         )
         return set(rows)
 
@@ -70,9 +77,13 @@ class ReviewRepository:
             select(ReviewItem).where(ReviewItem.incident_id.in_(list(incident_ids))).order_by(ReviewItem.id)
         ).all()
 
-    def false_alarms(self, since: datetime, until: datetime, camera_id: str | None = None) -> Sequence[ReviewItem]:
+    def false_alarms(
+        self, since: datetime, until: datetime, camera_id: str | None = None
+    ) -> Sequence[ReviewItem]:
         stmt = select(ReviewItem).where(
-            ReviewItem.status == "false_alarm", ReviewItem.occurred_at >= since, ReviewItem.occurred_at < until
+            ReviewItem.status == "false_alarm",
+            ReviewItem.occurred_at >= since,
+            ReviewItem.occurred_at < until,
         )
         if camera_id is not None:
             stmt = stmt.where(ReviewItem.camera_id == camera_id)
@@ -80,14 +91,15 @@ class ReviewRepository:
 
     def in_period(self, since: datetime, until: datetime) -> Sequence[ReviewItem]:
         return self.session.scalars(
-            select(ReviewItem).where(ReviewItem.occurred_at >= since, ReviewItem.occurred_at < until)
+            select(ReviewItem)
+            .where(ReviewItem.occurred_at >= since, ReviewItem.occurred_at < until)
             .order_by(ReviewItem.id)
         ).all()
 
     def verdict_counts(self, since: datetime, until: datetime) -> dict[str, int]:
         rows = self.session.execute(
-            select(ReviewItem.status, func.count()).where(
-                ReviewItem.occurred_at >= since, ReviewItem.occurred_at < until
-            ).group_by(ReviewItem.status)
+            select(ReviewItem.status, func.count())
+            .where(ReviewItem.occurred_at >= since, ReviewItem.occurred_at < until)
+            .group_by(ReviewItem.status)
         ).all()
         return {str(r[0]): int(r[1]) for r in rows}

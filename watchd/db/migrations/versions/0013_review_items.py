@@ -28,7 +28,9 @@ def upgrade() -> None:
         "review_items",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("source_key", sa.String(length=240), nullable=False),
-        sa.Column("incident_id", sa.Integer(), sa.ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True),
+        sa.Column(
+            "incident_id", sa.Integer(), sa.ForeignKey("incidents.id", ondelete="SET NULL"), nullable=True
+        ),
         sa.Column("camera_event_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("site_id", sa.String(length=64), nullable=False),
