@@ -38,6 +38,7 @@ from api.routes import (
     people,
     rectification,
     reports,
+    review,
     sites,
     spotchecks,
     terminals,
@@ -142,7 +143,7 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
             return _problem(413, "too_large", zh("too_large"), {"reason": f"request body over {limit} bytes"})
         return await call_next(request)
 
-    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices, worklog, worklog_plans, appraisal, vote, rectification, spotchecks):
+    for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices, worklog, worklog_plans, appraisal, vote, rectification, spotchecks, review):
         document_permissions(module.router)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

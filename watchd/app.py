@@ -42,6 +42,7 @@ from watchd.services.auth import AuthService
 from watchd.services.checkins import CheckinService
 from watchd.services.dashboard import Dashboard
 from watchd.services.duty import DutyLog, DutyService, PresenceRecorder, RosterOnCall
+from watchd.services.duty.staffing import DeskStaffing
 from watchd.services.holiday_notice import HolidayNoticeService
 from watchd.services.leave import LeaveService
 from watchd.services.notices import NoticeService
@@ -81,13 +82,14 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
     oncall = RosterOnCall(duty, ConfiguredOnCall(db, settings.alerts.on_call))
     people.check_free = PersonDuties(duty).check_free
     alerts = AlertService(db, settings, config.data_dir, clock, oncall=oncall)
+    recorder = PresenceRecorder(db)
+    alerts.review.staffing = DeskStaffing(db, duty, recorder)
     punches = PunchService(db, settings, checkins, clock)
     notices = NoticeService(db, settings, clock, alerts)
     attendance = AttendanceService(db, settings, clock, notices=notices, duty=duty)
     notices.workday = attendance.is_workday
     leave = LeaveService(db, attendance, clock, duty=duty)
     visits = VisitService(db, settings, config.data_dir, clock, reminders=OutboxReminders(alerts))
-    recorder = PresenceRecorder(db)
     spot_checks = SpotCheckService(db, duty, alerts, clock)
     alerts.replies.claimer = spot_checks  # a reply quoting a spot check's code answers it
     duty_log = DutyLog(db, duty, recorder, clock, spot_checks=spot_checks)

@@ -51,6 +51,10 @@ ZH: dict[str, str] = {
     "bad_request": "请求格式错误",
     # incidents and alerts
     "incident_not_found": "警情不存在",
+    "review_item_not_found": "复核事项不存在",
+    "review_claimed_by_other": "该事项已由其他值班人员领取复核",
+    "review_decided": "该事项已有复核结论",
+    "review_bad_verdict": "复核结论只能是：属实（real）、误报（false_alarm）或已处置（handled）",
     "snapshot_not_found": "没有现场抓拍",
     "link_invalid": "链接无效，请回复短信 1 确认，或联系值班室",
     "link_expired": "链接已过期，请回复短信 1 确认，或联系值班室",

@@ -34,7 +34,7 @@ def _when(view: IncidentView, zone: ZoneInfo) -> str:
     return shown(view.opened_at, zone).strftime("%m月%d日 %H:%M")
 
 
-def _card(token: str, v: IncidentView, zone: ZoneInfo) -> str:
+def _card(token: str, v: IncidentView, zone: ZoneInfo, clip: bool = False) -> str:
     css = "card major" if v.severity == "major" else "card"
     if v.status != "open":
         css += " done"
@@ -45,7 +45,13 @@ def _card(token: str, v: IncidentView, zone: ZoneInfo) -> str:
         f"<h2>{escape(v.site_name)} {escape(v.event_text)}</h2>",
         f"<div>{_when(v, zone)} 发生" + (f"，共 {v.count} 次" if v.count > 1 else "") + "</div>",
     ]
-    if v.has_snapshot:
+    if clip:  # the event's clip plays here; the snapshot is its poster
+        poster = f' poster="/a/{escape(token)}/snapshot/{v.id}"' if v.has_snapshot else ""
+        lines.append(
+            f'<video class="clip" src="/a/{escape(token)}/clip/{v.id}"{poster} controls muted playsinline '
+            'preload="metadata" aria-label="现场录像"></video>'
+        )
+    elif v.has_snapshot:
         lines.append(f'<img src="/a/{escape(token)}/snapshot/{v.id}" alt="现场抓拍">')
     if v.acknowledged_by and v.acknowledged_at:
         lines.append(f'<p class="who">已由 {escape(v.acknowledged_by)} 于 {shown(v.acknowledged_at, zone):%H:%M} 确认</p>')
@@ -66,7 +72,7 @@ def _page(token: str, page: AckPage, zone: ZoneInfo) -> HTMLResponse:
         form = f'<form method="post" action="/a/{escape(token)}"><button type="submit">{label}</button></form>'
     title = "值班提醒" if len(page.incidents) <= 1 else f"值班提醒（{len(page.incidents)} 起）"
     html = PAGE.substitute(
-        title=escape(title), notice=notice, cards="\n".join(_card(token, v, zone) for v in page.incidents),
+        title=escape(title), notice=notice, cards="\n".join(_card(token, v, zone, v.id in page.clips) for v in page.incidents),
         form=form, footer=escape(f"{page.recipient_name}：{FOOTER}"),
     )
     return HTMLResponse(html, headers=NO_STORE)
@@ -103,6 +109,13 @@ async def ack_submit(token: str, services: ServicesDep) -> HTMLResponse:
 async def ack_snapshot(token: str, incident_id: RowId, services: ServicesDep) -> FileResponse:
     path = await run_in_threadpool(services.alerts.link_snapshot, token, incident_id)
     return FileResponse(path, media_type="image/jpeg", headers=NO_STORE)
+
+
+@router.get("/a/{token}/clip/{incident_id}", response_class=FileResponse, include_in_schema=False)
+async def ack_clip(token: str, incident_id: RowId, services: ServicesDep) -> FileResponse:
+    """The incident's camera clip (MP4), for the leader's phone; the link's token is the permission."""
+    path = await run_in_threadpool(services.alerts.link_clip, token, incident_id)
+    return FileResponse(path, media_type="video/mp4" if path.suffix == ".mp4" else "video/x-matroska", headers=NO_STORE)
 
 
 @router.post("/api/alerts/callbacks/{channel_id}/{token}")

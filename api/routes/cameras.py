@@ -15,6 +15,7 @@ from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import IsoDateTime, Offset, RowId
 from devices.registry import Role, has_role
+from watchd.alerts.review_stats import camera_false_alarms
 from watchd.db.models import CameraEvent
 from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.db.repositories.cluster import cluster_status
@@ -67,6 +68,12 @@ class CameraOut(BaseModel):
     detector: str | None = None
     detector_state: str | None = None
     detector_warning: str | None = None
+    # The officers' "误报" verdicts (docs/review.md): the last 7 and 30 days, per zone, and the zone
+    # that caused most of them over 30 days (where to draw a mask).
+    false_alarms_7d: int = 0
+    false_alarms_30d: int = 0
+    false_alarm_zones_30d: dict[str, int] = {}
+    false_alarm_top_zone: str | None = None
 
 
 def _out(row: CameraEvent) -> CameraEventOut:
@@ -101,8 +108,10 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
         watcher = {v.item: names.get(v.node_id or "") for v in leases if v.held}
         repo = CameraEventsRepository(s)
         running = services.runtime.devices
+        false_alarms = camera_false_alarms(services.db, services.clock())
         out = []
         for d in devices:
+            fa = false_alarms.get(d.id)
             view = running.decoding(d.id) if running is not None else None
             live = running.live_view(d.id) if running is not None else None
             codec = running.camera_codec(d.id) if running is not None else None
@@ -118,7 +127,11 @@ def cameras(services: ServicesDep, user: UserDep) -> list[CameraOut]:
                                  codec=codec, live=live.as_dict() if live else None,
                                  detector=detector.detector if detector else None,
                                  detector_state=detector.state if detector else None,
-                                 detector_warning=detector.warning if detector else None))
+                                 detector_warning=detector.warning if detector else None,
+                                 false_alarms_7d=fa.last_7_days if fa else 0,
+                                 false_alarms_30d=fa.last_30_days if fa else 0,
+                                 false_alarm_zones_30d=fa.zones_30_days if fa else {},
+                                 false_alarm_top_zone=fa.top_zone_30_days if fa else None))
         return out
 
 

@@ -59,7 +59,7 @@
 
   function enter() { connect(); }
 
-  function leave() { disconnect(); WatchdWall.clear($('cameras')); }
+  function leave() { disconnect(); WatchdWall.clear($('cameras')); WatchdReview.clear(); }
 
   // ---- the live stream --------------------------------------------------------------------------
 
@@ -166,6 +166,7 @@
     renderRooms(data.rooms || []);
     renderCameras(data.cameras || []);
     renderIncidents(data.incidents || []);
+    WatchdReview.render(data.review || []);
     tick();
   }
 
@@ -298,6 +299,7 @@
   function tick() {
     // The township's wall clock, whatever zone the screen's computer is set to.
     var now = new Date(serverNow() + state.zoneMinutes * 60000);
+    WatchdReview.tick(serverNow());
     $('clock').textContent = pad2(now.getUTCHours()) + ':' + pad2(now.getUTCMinutes()) + ':' + pad2(now.getUTCSeconds());
     Array.prototype.forEach.call(document.querySelectorAll('.d-presence'), function (node) {
       node.textContent = presenceText(node);

@@ -4,7 +4,7 @@ sent in messages (a signed token: it shows the incidents behind the message and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ from watchd.alerts.queries import IncidentQueries, incident_or_404, site_names
 from watchd.alerts.views import AckPage, IncidentView, incident_view
 from watchd.alerts.write_turns import WriteTurns
 from watchd.db.repositories.alerts import AlertsRepository
+from watchd.db.repositories.review import ReviewRepository
 from watchd.db.session import Database
 from watchd.errors import NotFound, Unauthorized
 
@@ -71,11 +72,12 @@ class Acknowledgements:
                         acked.append(str(locked.id))
             names = site_names(repo)
             views = [incident_view(r, names.get(r.site_id, r.site_id)) for r in repo.incidents(ids)]
+            clips = frozenset(incident_clips(repo, ids))
         if acked:
             log.info("incidents %s acknowledged by %s through a link", ",".join(acked), who)
         return AckPage(
             recipient_name=who, incidents=views, expires_at=claim.expires_at,
-            acknowledged_now=[v.code for v in views if str(v.id) in acked],
+            acknowledged_now=[v.code for v in views if str(v.id) in acked], clips=clips,
         )
 
     def link_snapshot(self, token: str, incident_id: int) -> Path:
@@ -83,3 +85,28 @@ class Acknowledgements:
         if incident_id not in {v.id for v in page.incidents}:
             raise NotFound("snapshot_not_found", "no such incident behind this link")
         return self.queries.snapshot_file(incident_id)
+
+    def link_clip(self, token: str, incident_id: int) -> Path:
+        """The latest clip of an incident behind the link (the leader watches what the officer saw)."""
+        page = self.ack_page(token)
+        if incident_id not in {v.id for v in page.incidents}:
+            raise NotFound("clip_not_found", "no such incident behind this link")
+        with self._reading() as repo:
+            rel = incident_clips(repo, [incident_id]).get(incident_id)
+        root = self.queries.data_dir.resolve()
+        path = (root / rel).resolve() if rel else None
+        if path is None or not path.is_relative_to(root) or not path.is_file():
+            raise NotFound("clip_not_found", f"incident {incident_id} has no clip")
+        return path
+
+
+def incident_clips(repo: AlertsRepository, incident_ids: Sequence[int]) -> dict[int, str]:
+    """incident id -> the clip of its latest camera event that has one (relative to the data directory)."""
+    reviews = ReviewRepository(repo.session)
+    items = reviews.for_incidents(incident_ids)
+    clips = reviews.clips([i.camera_event_id for i in items if i.camera_event_id is not None])
+    out: dict[int, str] = {}
+    for item in items:  # ordered by id: the latest wins
+        if item.incident_id is not None and item.camera_event_id in clips:
+            out[item.incident_id] = clips[item.camera_event_id]
+    return out

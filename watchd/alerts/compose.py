@@ -49,7 +49,7 @@ class Composer:
         return IncidentFacts(
             code=incident_code(incident.id), kind=incident.kind, severity=incident.severity,
             site_name=site.name if site is not None else incident.site_id, summary=incident.summary,
-            opened_at=incident.opened_at, count=incident.count,
+            opened_at=incident.opened_at, count=incident.count, review=incident.review_hold or "",
         )
 
     def add_message(

@@ -23,6 +23,7 @@ from watchd.db.repositories.alerts import AlertsRepository
 from watchd.domain.escalation import EscalationPolicy, Role, plan_step, step_after_upgrade
 from watchd.domain.incidents import IncidentStatus, KindPolicy, Open, normalize_phone
 from watchd.domain.observations import Observation, ObservationKind, Severity
+from watchd.domain.review import Hold
 from watchd.settings.alerts import AlertSettings, KindRule
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,14 @@ class Escalator:
 
     # -- incident changes -------------------------------------------------------------------------
     def open(
-        self, repo: AlertsRepository, obs: Observation, decision: Open, now: datetime
+        self, repo: AlertsRepository, obs: Observation, decision: Open, now: datetime,
+        hold: timedelta | None = None, skipped: str = "",
     ) -> tuple[Incident | None, int]:
-        """The new incident and the messages written (None: another writer opened the key first)."""
+        """The new incident and the messages written (None: another writer opened the key first).
+        With `hold`, the first message waits that long for the duty room's verdict (视频复核); `skipped`
+        says why a kind that can be verified was not held."""
         notify = decision.notify and self.settings.enabled
+        held = hold is not None and notify and decision.first_step_at is not None
         row = Incident(
             key=obs.key, active_key=obs.key, kind=obs.kind.value, site_id=obs.site_id, subject=obs.subject[:100],
             severity=decision.severity.value, status=IncidentStatus.open.value, summary=obs.summary[:200],
@@ -75,10 +80,34 @@ class Escalator:
             last_seen_at=obs.occurred_at, policy=policy_of(self.settings).to_json(), notify=notify, step=0,
             next_step_at=decision.first_step_at if notify else None,
         )
+        if held:
+            assert hold is not None and decision.first_step_at is not None
+            row.review_hold, row.next_step_at = Hold.held.value, max(decision.first_step_at, now + hold)
         if not repo.add_incident(row):
             return None, 0
         repo.add_event(row.id, now, "opened", detail=f"{obs.kind.value} {decision.severity.value}")
+        if held:
+            minutes = f"{hold.total_seconds() / 60:g}" if hold is not None else ""
+            repo.add_event(row.id, now, "review_hold", detail=f"waiting up to {minutes} min for the duty room's verdict")
+        elif skipped and notify:
+            repo.add_event(row.id, now, "review_skipped", detail=skipped)
         return row, self.run_due_step(repo, row, now)
+
+    def release(self, repo: AlertsRepository, incident: Incident, hold: Hold, actor: str, detail: str, now: datetime) -> int:
+        """End a verification hold: `real` or `major` escalate at once, `settled` ends it quietly."""
+        if incident.review_hold != Hold.held.value:
+            return 0
+        incident.review_hold = hold.value
+        repo.add_event(incident.id, now, f"review_{hold.value}", actor=actor, detail=detail)
+        if hold == Hold.settled or incident.status != IncidentStatus.open.value:
+            return 0
+        incident.next_step_at = now
+        return self.run_due_step(repo, incident, now)
+
+    def postpone(self, incident: Incident, until: datetime) -> None:
+        """A live claim: the hold does not end by itself before the claim expires."""
+        if incident.review_hold == Hold.held.value and incident.next_step_at is not None:
+            incident.next_step_at = max(incident.next_step_at, until)
 
     def repeat(self, repo: AlertsRepository, incident: Incident, obs: Observation, upgrade: bool, now: datetime) -> int:
         """Count a repeat; a repeat that makes the incident major tells everyone again at once."""
@@ -90,6 +119,8 @@ class Escalator:
             return 0
         incident.severity = Severity.major.value
         repo.add_event(incident.id, now, "upgraded", detail="major")
+        if incident.review_hold == Hold.held.value:
+            return self.release(repo, incident, Hold.major, "system", "major: no verification", now)
         if incident.status != IncidentStatus.open.value or not incident.notify:
             return 0
         step = step_after_upgrade(EscalationPolicy.from_json(incident.policy), incident.step)
@@ -104,6 +135,8 @@ class Escalator:
         incident.status = IncidentStatus.acknowledged.value
         incident.acknowledged_at, incident.acknowledged_by = now, actor[:100]
         incident.next_step_at = None
+        if incident.review_hold == Hold.held.value:
+            incident.review_hold = Hold.settled.value
         repo.add_event(incident.id, now, "acknowledged", actor=actor, detail=via)
         self.cancel_pending(repo, [incident.id], now)
         return True
@@ -115,6 +148,8 @@ class Escalator:
         incident.active_key = None
         incident.resolved_at, incident.resolved_by = now, actor[:100]
         incident.next_step_at = None
+        if incident.review_hold == Hold.held.value:
+            incident.review_hold = Hold.settled.value
         repo.add_event(incident.id, now, "resolved", actor=actor, detail=detail)
         self.cancel_pending(repo, [incident.id], now)
         return True
@@ -136,6 +171,9 @@ class Escalator:
             or incident.next_step_at > now
         ):
             return 0
+        if incident.review_hold == Hold.held.value:
+            incident.review_hold = Hold.timed_out.value
+            repo.add_event(incident.id, now, "review_timed_out", detail="nobody in the duty room decided in time")
         policy = EscalationPolicy.from_json(incident.policy)
         severity = Severity(incident.severity)
         plan = plan_step(policy, severity, incident.step, now)

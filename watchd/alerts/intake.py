@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from watchd.alerts.escalator import Escalator
+from watchd.alerts.review import ReviewDesk
 from watchd.alerts.views import ReportOutcome
 from watchd.alerts.write_turns import WriteTurns
 from watchd.db.models import ObservationRecord
@@ -25,6 +26,7 @@ from watchd.domain.incidents import (
     on_observation,
 )
 from watchd.domain.observations import Observation, Severity
+from watchd.domain.review import HoldFor
 from watchd.errors import Invalid
 from watchd.messages import zh
 
@@ -40,8 +42,10 @@ def unknown_site(site_id: str) -> Invalid:
 
 class Intake:
     def __init__(
-        self, writes: WriteTurns, escalator: Escalator, clock: Callable[[], datetime], nudge: Callable[[int], None]
+        self, writes: WriteTurns, escalator: Escalator, clock: Callable[[], datetime], nudge: Callable[[int], None],
+        review: ReviewDesk,
     ) -> None:
+        self.review = review  # the duty room's verification: holds and review items
         self.writes = writes
         self.escalator = escalator
         self.clock = clock
@@ -72,6 +76,7 @@ class Intake:
 
     def _record(self, obs: Observation) -> ReportOutcome:
         now = self.clock()
+        staffing = self.review.staffing_for(obs, now)
         with self.writes.unit() as repo:
             if SitesRepository(repo.session).get_site(obs.site_id) is None:
                 raise unknown_site(obs.site_id)
@@ -86,15 +91,21 @@ class Intake:
             messages, incident_id = 0, None
             match on_observation(state, obs, self.escalator.rule(obs.kind.value), now):
                 case Open() as decision:
-                    row, messages = self.escalator.open(repo, obs, decision, now)
+                    hold = self.review.hold_for(obs, decision.severity, staffing, now) if decision.notify else None
+                    row, messages = self.escalator.open(
+                        repo, obs, decision, now, hold=hold.wait if isinstance(hold, HoldFor) else None,
+                        skipped=hold.reason if hold is not None and not isinstance(hold, HoldFor) else "",
+                    )
                     if row is None:
                         raise IntegrityError("incident opened concurrently", None, ValueError(obs.key))
                     seen.incident_id = incident_id = row.id
+                    self.review.add_item(repo, obs, row, now)
                     status = "opened"
                 case Repeat(upgrade_to_major=upgrade):
                     assert current is not None
                     messages = self.escalator.repeat(repo, current, obs, upgrade, now)
                     seen.incident_id = incident_id = current.id
+                    self.review.add_item(repo, obs, current, now)
                     status = "repeat"
                 case Resolve():
                     assert current is not None

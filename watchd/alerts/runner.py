@@ -163,6 +163,9 @@ class AlertRunner:
                 if row is not None:
                     written = service.escalator.run_due_step(repo, row, now)
                     steps, messages = steps + 1, messages + written
+        expired = service.review.expire_claims()
+        if expired:
+            log.info("%d review claim(s) expired: unreviewed again", expired)
         quiet = self._resolve_quiet(now)
         if self._last_purge is None or now - self._last_purge >= PURGE_EVERY:
             self._last_purge = now

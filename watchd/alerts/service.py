@@ -37,6 +37,7 @@ from watchd.alerts.outbox import Outbox
 from watchd.alerts.queries import IncidentQueries
 from watchd.alerts.recipients import RecipientChain
 from watchd.alerts.replies import Replies
+from watchd.alerts.review import ReviewDesk
 from watchd.alerts.secret_key import load_secret_key
 from watchd.alerts.views import (
     AckPage,
@@ -92,7 +93,11 @@ class AlertService:
         self.channel_context = ChannelContext(data_dir=data_dir)
         self._wake: Callable[[], None] | None = None
         self.queries = IncidentQueries(db, data_dir)
-        self.intake = Intake(self.writes, self.escalator, clock, self.nudge)
+        # The duty room's verification; the composition root sets `review.staffing` (roster, desk watch).
+        self.review = ReviewDesk(
+            db, self.writes, self.escalator, self.settings.review.policy(), clock, self.zone, self.nudge
+        )
+        self.intake = Intake(self.writes, self.escalator, clock, self.nudge, self.review)
         self.acks = Acknowledgements(db, self.writes, self.escalator, self.signer, clock, self.queries)
         self.replies = Replies(
             self.settings, self.writes, self.escalator, self.outbox, self.signer, clock, self.zone,
@@ -134,6 +139,9 @@ class AlertService:
 
     def link_snapshot(self, token: str, incident_id: int) -> Path:
         return self.acks.link_snapshot(token, incident_id)
+
+    def link_clip(self, token: str, incident_id: int) -> Path:
+        return self.acks.link_clip(token, incident_id)
 
     # -- replies, receipts, callbacks --------------------------------------------------------------
     def handle_reply(self, reply: InboundReply) -> ReplyOutcome:

@@ -23,6 +23,7 @@ KIND_TEXT: dict[str, str] = {
     ObservationKind.spot_check_missed: "查岗未应答",
     "calendar_missing": "节假日日历未更新",  # incidents written before it became a notice (revision 0009)
 }
+REVIEW_TEXT = {"real": "值班室复核属实", "timed_out": "值班室未复核"}
 STATUS_TEXT = {"open": "待确认", "acknowledged": "已确认", "resolved": "已解除"}
 SEVERITY_TEXT = {"normal": "一般", "major": "重大"}
 MAX_DIGEST_ITEMS = 3
@@ -37,6 +38,7 @@ class IncidentFacts:
     summary: str
     opened_at: datetime
     count: int
+    review: str = ""  # the duty room's verification: real | timed_out ("" : none)
 
 
 def event_text(kind: str, summary: str) -> str:
@@ -74,7 +76,11 @@ def alert_text(
 ) -> str:
     lead = f"{_tag(f.severity, round_, escalated)}{township} {_line(f, zone)}".replace("】 ", "】")
     note = "，带班领导未确认" if escalated and round_ == 0 else ""
-    action = f"回复1确认或打开 {link}" if can_reply else f"打开 {link} 确认"
+    review = REVIEW_TEXT.get(f.review, "")
+    if review:
+        note = f"，{review}{note}"
+    see = "看录像" if review else ""  # the link's page plays the event's clip
+    action = f"回复1确认或打开{see} {link}" if can_reply else f"打开{see} {link} 确认"
     return f"{lead}{note}，{action}"
 
 

@@ -88,6 +88,7 @@ class AckPage:
     incidents: list[IncidentView]
     expires_at: datetime
     acknowledged_now: list[str]  # codes acknowledged by this request
+    clips: frozenset[int] = frozenset()  # incidents with a camera clip the page plays
 
 
 @dataclass(frozen=True, slots=True)

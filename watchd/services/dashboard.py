@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from devices.registry import Role, has_role, kinds_with
+from watchd.alerts.review import ReviewItemView
 from watchd.alerts.service import AlertService
 from watchd.alerts.views import IncidentView
 from watchd.db.repositories.alerts import AlertsRepository
@@ -91,6 +92,19 @@ class Dashboard:
             "rooms": [self._room(room_id, now, incidents) for room_id in self.duty.room_ids()],
             "cameras": self._cameras(now, incidents),
             "incidents": [self._incident(i) for i in incidents],
+            "review": [self._review(v) for v in self.alerts.review.items(open_only=False, limit=50)],
+        }
+
+    def _review(self, v: ReviewItemView) -> dict[str, Any]:
+        """A review item for api/static/review.js (视频复核); its countdown is the hold's end."""
+        return {
+            "id": v.id, "kind": v.kind, "site_name": v.site_name, "camera_name": v.camera_name, "zones": v.zones,
+            "summary": v.summary, "at": self._iso(v.occurred_at), "status": v.status, "status_text": v.status_text,
+            "hold_until": self._iso(v.hold_until), "hold": v.hold, "claimed_by": v.claimed_by,
+            "claim_expires_at": self._iso(v.claim_expires_at), "decided_by": v.decided_by, "note": v.note,
+            "incident_code": v.incident_code,
+            "snapshot": f"/api/cameras/events/{v.camera_event_id}/snapshot" if v.has_snapshot else None,
+            "clip": f"/api/review/{v.id}/clip" if v.has_clip else None,
         }
 
     def _room(self, room_id: str, now: datetime, incidents: list[IncidentView]) -> dict[str, Any]:

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     duty_desk_mark = "duty.desk.mark"  # "the desk is empty now" for the duty-room cameras
     spot_checks_answer = "duty.spotchecks.answer"  # the duty-room screen: see and answer a spot check (查岗)
     spot_checks_start = "duty.spotchecks.start"  # the leader on duty starts a spot check
+    review_decide = "review.decide"  # video verification: claim a camera event, say real / false alarm / handled
     # attendance, leave, visits
     self_service = "self.service"  # own days, leave, make-ups, visits, pairings, reminders
     reports_read = "reports.read"
@@ -80,7 +81,7 @@ GRANTS: Final[dict[str, frozenset[Permission]]] = {
         P.checkins_read, P.checkin_snapshots_read, P.reports_read, P.leave_decide, P.duty_swap_decide,
         P.terminals_read, P.worklog_review, P.appraisal_read, P.rectification_manage, P.spot_checks_start,
     },
-    "duty_officer": _EVERYONE | _WATCH | {P.spot_checks_answer},
+    "duty_officer": _EVERYONE | _WATCH | {P.spot_checks_answer, P.review_decide},
     "cadre": _EVERYONE,
 }
 
@@ -107,6 +108,7 @@ LABELS: Final = {
     P.duty_desk_mark: "标记值班座位为空（摄像机参照画面）",
     P.spot_checks_answer: "在值班室屏幕上应答查岗",
     P.spot_checks_start: "发起查岗（当班带班领导）",
+    P.review_decide: "视频复核（领取事件，判定属实、误报或已处置）",
     P.self_service: "查看和办理本人的考勤、请假、补卡与走访",
     P.reports_read: "查看考勤报表",
     P.worklog_review: "查看本单位工作日志与周例会并批注",

@@ -8,6 +8,7 @@ from watchd.alerts.notifiers.console import ConsoleChannelConfig
 from watchd.alerts.notifiers.registry import AnyChannelConfig, ChannelConfig
 from watchd.domain.observations import ObservationKind, Severity
 from watchd.settings.base import ConfigModel
+from watchd.settings.review import ReviewSettings, review_reference_errors
 from watchd.settings.sites import Identifier
 
 
@@ -157,6 +158,11 @@ class AlertSettings(ConfigModel):
         description="Changes to the built-in rule of a kind (motion, camera_offline, tamper, …): only the keys "
         "written change, the others keep their built-in values.",
     )
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings, title="Video verification",
+        description="Camera events wait on the duty screen for the officer's verdict before the first message "
+        "(docs/review.md).",
+    )
     channels: list[ChannelConfig] = Field(
         default_factory=_default_channels, max_length=20, title="Channels",
         description="Delivery channels. Person channels form the failover chain in the order listed.",
@@ -209,7 +215,7 @@ class AlertSettings(ConfigModel):
 
 def alert_reference_errors(alerts: AlertSettings, site_ids: set[str], people: dict[str, str | None]) -> list[str]:
     """Cross-references the section cannot check alone: on-call sites and people (with a phone)."""
-    errors: list[str] = []
+    errors: list[str] = review_reference_errors(alerts.review, site_ids)
     for kind, rule in alerts.kinds.items():
         for site in rule.severity_by_site:
             if site not in site_ids:

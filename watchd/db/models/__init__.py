@@ -47,6 +47,7 @@ from watchd.db.models.notices import NoticeRecord
 from watchd.db.models.people import FaceTemplate, Person, PersonVillage
 from watchd.db.models.punches import RawPunch, TerminalState, TerminalUserMap
 from watchd.db.models.rectification import RectificationItem
+from watchd.db.models.review import ReviewItem
 from watchd.db.models.sites import Device, Site
 from watchd.db.models.spot_checks import SpotCheck, SpotCheckPlan
 from watchd.db.models.worklog import PlanItem, WorkLog, WorkLogComment, WorkLogRevision
@@ -72,3 +73,4 @@ __all__ += [
     "AppraisalRound", "AppraisalScore", "AppraisalTally", "AppraisalVoter", "RectificationItem",
 ]
 __all__ += ["SpotCheck", "SpotCheckPlan"]
+__all__ += ["ReviewItem"]

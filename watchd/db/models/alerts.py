@@ -41,6 +41,9 @@ class Incident(Base):
     notify: Mapped[bool] = mapped_column(default=True)
     step: Mapped[int] = mapped_column(default=0)
     next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    # Video verification (revision 0013): held | real | timed_out | settled | major; NULL: not held.
+    # While held, `next_step_at` is when the hold ends by itself (watchd/domain/review.py).
+    review_hold: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class IncidentEvent(Base):

@@ -38,6 +38,9 @@ class AlertsRepository:
     def active_by_key(self, key: str) -> Incident | None:
         return self.session.scalars(select(Incident).where(Incident.active_key == key).with_for_update()).first()
 
+    def has_active(self, key: str) -> bool:
+        return self.session.scalar(select(Incident.id).where(Incident.active_key == key).limit(1)) is not None
+
     def incident(self, incident_id: int, *, lock: bool = False) -> Incident | None:
         stmt = select(Incident).where(Incident.id == incident_id)
         return self.session.scalars(stmt.with_for_update() if lock else stmt).first()
