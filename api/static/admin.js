@@ -24,65 +24,13 @@
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
 
-  function notice(text, kind) {
-    var box = $('notice');
-    box.hidden = !text;
-    box.textContent = text || '';
-    box.className = 'a-notice is-' + (kind || 'info');
-  }
+  // ---- API (api/static/session.js) ----------------------------------------------------------
 
-  // ---- API ----------------------------------------------------------------------------------
-
-  function AuthError(message) { this.message = message; }
-
-  async function api(method, path, options) {
-    options = options || {};
-    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
-    var body;
-    if (options.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) {
-      body = options.form;
-    }
-    var response;
-    try {
-      response = await fetch(path, { method: method, headers: headers, body: body, cache: 'no-store' });
-    } catch (err) {
-      throw new Error('无法连接服务器，请检查网络');
-    }
-    var data = null;
-    if (response.status !== 204) {
-      try { data = await response.json(); } catch (err) { data = null; }
-    }
-    if (response.status === 401) {
-      var message = detailOf(data).message || '请先登录';
-      WatchdSession.expired(message === '请先登录' ? '登录已过期，请重新登录' : message);
-      throw new AuthError(message);
-    }
-    return { status: response.status, ok: response.ok, data: data };
-  }
-
-  function detailOf(data) {
-    var detail = data && data.detail;
-    if (detail && typeof detail === 'object' && !Array.isArray(detail)) { return detail; }
-    return { code: 'error', message: typeof detail === 'string' ? detail : '' };
-  }
-
-  /** A user-facing message for a failed response, with field problems for a 422 bad_request. */
-  function problem(result) {
-    var detail = detailOf(result.data);
-    var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
-    if (detail.fields && detail.fields.length) {
-      text += '：' + detail.fields.map(function (f) { return f.field.replace(/^body\./, ''); }).join('、');
-    }
-    return text;
-  }
-
-  function handle(err) {
-    if (err instanceof AuthError) { return; }
-    notice(err && err.message ? err.message : String(err), 'error');
-  }
+  var api = WatchdSession.api;
+  var problem = WatchdSession.problem;
+  var notice = WatchdSession.notice;
+  var handle = WatchdSession.handle;
+  var detailOf = WatchdSession.detailOf;
 
   // ---- login (api/static/session.js) --------------------------------------------------------
 

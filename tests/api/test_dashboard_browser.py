@@ -21,7 +21,7 @@ from tests.api.duty_live import (
     duty_services_today,
     shot,
 )
-from tests.conftest import FakeClock, WallClock
+from tests.helpers.clocks import FakeClock, WallClock
 from watchd.app import Services
 from watchd.domain.observations import Observation, ObservationKind
 from watchd.domain.presence import DeskState

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.api.duty_live import TIMEOUT_MS, LiveServer, chromium, duty_services_today, shot
-from tests.conftest import FakeClock, WallClock
+from tests.helpers.clocks import FakeClock, WallClock
 from tests.watchd.duty.conftest import officer
 from watchd.app import Services
 from watchd.domain.duty import DutyRole

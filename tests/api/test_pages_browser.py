@@ -24,7 +24,7 @@ import uvicorn
 from api.app import create_app
 from tests.api.kiosk_video import KioskFootage, make_kiosk_footage
 from tests.browser import CHROMIUM, launch_chromium, start_playwright
-from tests.conftest import FakeClock, WallClock
+from tests.helpers.clocks import FakeClock, WallClock
 from tests.faces import SHARED
 from tests.integration import need
 from watchd.app import Services
