@@ -8,6 +8,6 @@
 """
 
 from watchd.services.duty.service import DutyService
-from watchd.services.duty.views import ImportReport, OnDutyView, PersonRef, ShiftView, SwapView
+from watchd.services.duty.views import ImportReport, OnDutyView, PersonRef, RoomView, ShiftView, SwapView
 
-__all__ = ["DutyService", "ImportReport", "OnDutyView", "PersonRef", "ShiftView", "SwapView"]
+__all__ = ["DutyService", "ImportReport", "OnDutyView", "PersonRef", "RoomView", "ShiftView", "SwapView"]
