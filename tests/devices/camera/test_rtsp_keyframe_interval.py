@@ -16,23 +16,16 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.datasets import require_shared_data
+from tests.helpers.sinks import Notices, Observations
 from tests.integration import need
-from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
+from tests.watchd.camera.test_camera_events_api import CAMERA, SITES
 from watchd.app import Services
-from watchd.domain.notices import Notice, NoticeKind
+from watchd.domain.notices import NoticeKind
 from watchd.pipeline.camera_watch.watch import CameraWatchService
 from watchd.pipeline.supervisor import DeviceSupervisor
 
 LAWN = [[0, 0.6], [0.5, 0.6], [0.5, 1], [0, 1]]  # in the clip, two people cross it from 2.8 s on
 FIX = "请在摄像机设置中把 I 帧间隔设为 2 秒以内，并关闭 H.264+/H.265+ 智能编码"
-
-
-class NoticeRecorder:
-    def __init__(self) -> None:
-        self.seen: list[Notice] = []
-
-    def notice(self, notice: Notice) -> None:
-        self.seen.append(notice)
 
 
 def crossing_clip(tmp_path: Path) -> Path:
@@ -57,7 +50,7 @@ def test_a_camera_with_a_25_s_keyframe_interval_is_watched_picture_by_picture_an
     camera = {**CAMERA, "source": server.url(), "zones": [{"name": "草地", "points": LAWN}]}
     services = make_services(sites=SITES, devices=[camera])
     settings = services.config.settings
-    observations, notices = ListSink(), NoticeRecorder()
+    observations, notices = Observations(), Notices()
     watch = CameraWatchService(
         [d for d in settings.devices if d.kind == "camera"], settings.camera_watch, services.db,  # type: ignore[misc]
         services.config.data_dir, services.clock, settings.zone, observations=observations, notices=notices,

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.conftest import BASE_CONFIG, FakeClock
+from tests.conftest import BASE_CONFIG
+from tests.helpers.clocks import FakeClock
 from watchd.alerts.notifiers.base import Notifier
 from watchd.alerts.runner import AlertRunner
 from watchd.app import Services

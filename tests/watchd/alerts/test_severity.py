@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_CONFIG, FakeClock
+from tests.conftest import BASE_CONFIG
+from tests.helpers.clocks import FakeClock
 from tests.watchd.alerts.alerting import LEADER, PRINCIPAL, SITES, MakeServices, Ticker, alert_config
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 from watchd.app import Services

@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import BASE_CONFIG, FakeClock
+from tests.conftest import BASE_CONFIG
+from tests.helpers.clocks import FakeClock
+from tests.helpers.sinks import Observations
 from watchd.app import Services
-from watchd.domain.observations import Observation
 from watchd.pipeline.camera_watch.loop import LoopEvent
 from watchd.pipeline.camera_watch.media import prune_media
 from watchd.pipeline.camera_watch.watch import CameraWatchService
@@ -20,18 +21,10 @@ CAMERA = {"id": "cam-pit", "kind": "camera", "site": "pit", "name": "3号沙坑"
 SITES = [*BASE_CONFIG["sites"], {"id": "pit", "name": "3号沙坑", "kind": "protected_site"}]
 
 
-class ListSink:
-    def __init__(self) -> None:
-        self.seen: list[Observation] = []
-
-    def report(self, observation: Observation) -> None:
-        self.seen.append(observation)
-
-
-def setup(make_services: Callable[..., Services]) -> tuple[Services, CameraWatchService, ListSink]:
+def setup(make_services: Callable[..., Services]) -> tuple[Services, CameraWatchService, Observations]:
     services = make_services(sites=SITES, devices=[*BASE_CONFIG["devices"], CAMERA])
     s = services.config.settings
-    sink = ListSink()
+    sink = Observations()
     cams = [d for d in s.devices if d.kind == "camera"]
     watch = CameraWatchService(cams, s.camera_watch, services.db, services.config.data_dir, services.clock, s.zone,
                                observations=sink)  # type: ignore[arg-type]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import queue
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from tests.helpers.waits import wait_for
 from tests.integration import need, port_open
 from watchd.events.mqtt import MqttPublisher
 from watchd.settings.cameras import MqttSettings
@@ -27,10 +27,7 @@ def test_events_and_retained_status_are_published() -> None:
     pub = MqttPublisher(MqttSettings(enabled=True, topic_prefix=prefix, client_id=f"pub-{prefix}"))
     try:
         pub.start()
-        deadline = time.monotonic() + 10
-        while not pub.connected:
-            assert time.monotonic() < deadline, "publisher never connected"
-            time.sleep(0.05)
+        wait_for(lambda: pub.connected, 10, "the publisher to connect")
         pub.publish_status("cam-pit", online=False)
         pub.publish_event("cam-pit", {"event": "start", "zones": ["沙坑入口"]})
         got: dict[str, str] = {}

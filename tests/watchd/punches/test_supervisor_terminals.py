@@ -9,20 +9,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.fakes.zkteco_device import ZONE, FakeZKDevice
+from tests.helpers.sinks import Observations
 from tests.watchd.punches.conftest import local
 from watchd.app import Services
-from watchd.domain.observations import Observation, ObservationKind
+from watchd.domain.observations import ObservationKind
 from watchd.pipeline.supervisor import DeviceSupervisor
 
 BASE = datetime(2026, 11, 23, 7, 40, tzinfo=ZONE)  # the fake clock stands at 08:30
-
-
-class ListObservations:
-    def __init__(self) -> None:
-        self.seen: list[Observation] = []
-
-    def report(self, observation: Observation) -> None:
-        self.seen.append(observation)
 
 
 @pytest.fixture
@@ -43,7 +36,7 @@ def zk_services(make_services: Callable[..., Services], dev: FakeZKDevice, **zk:
     return make_services(devices=[device], checkin={"dedup_window_minutes": 0})
 
 
-async def supervise(services: Services, until: Callable[[], bool], sink: ListObservations, *, during: Callable[[], None] | None = None, limit: float = 15) -> None:
+async def supervise(services: Services, until: Callable[[], bool], sink: Observations, *, during: Callable[[], None] | None = None, limit: float = 15) -> None:
     s = services.config.settings
     sup = DeviceSupervisor(
         list(s.devices), services.checkins, services.engine, s.liveness, services.clock, punches=services.punches,
@@ -63,7 +56,7 @@ async def supervise(services: Services, until: Callable[[], bool], sink: ListObs
 
 def test_punches_from_the_terminal_become_checkins_once(make_services: Callable[..., Services], zk: FakeZKDevice) -> None:
     services = zk_services(make_services, zk)
-    sink = ListObservations()
+    sink = Observations()
     asyncio.run(supervise(services, lambda: len(services.punches.punches(limit=100)) >= 40, sink))
     checkins = services.checkins.search(limit=100)
     assert len(checkins) == 26  # c001's punches; 1001 is not mapped yet
@@ -86,7 +79,7 @@ def test_punches_from_the_terminal_become_checkins_once(make_services: Callable[
 
 def test_a_hanging_terminal_is_one_offline_observation(make_services: Callable[..., Services], zk: FakeZKDevice) -> None:
     services = zk_services(make_services, zk, live_events=False)
-    sink = ListObservations()
+    sink = Observations()
     hung: list[bool] = []
 
     def hang_once_online() -> None:
