@@ -6,7 +6,6 @@
 
   var REFRESH_MS = 30000;
   var ROLE_NAMES = { cadre: '干部', duty_officer: '值班人员', leader: '领导', principal_leader: '主要领导' };
-  var KIND_NAMES = { village: '嘎查（村）', office: '办公地点', duty_room: '值班室', protected_site: '重点部位' };
   var METHOD_NAMES = { kiosk_face: '人脸签到机', kiosk_camera: '摄像头', terminal: '考勤机' };
   var LIVENESS_NAMES = { passed: '活体通过', not_required: '未检测活体', terminal: '' };
 
@@ -64,7 +63,7 @@
     if (name !== 'people') { closeCamera(); }
     if (name === 'today') { loadToday(); startRefresh(); }
     if (name === 'people') { loadPeople(); }
-    if (name === 'devices') { loadDevices(); }
+    if (name === 'devices') { getSites().then(WatchdAdminDevices.load).catch(handle); }
   }
 
   function startRefresh() {
@@ -382,80 +381,6 @@
     if ($('camera-panel')) { $('camera-panel').hidden = true; }
   }
 
-  // ---- devices --------------------------------------------------------------------------------
-
-  async function loadDevices() {
-    try {
-      var sites = await getSites();
-      var body = $('sites-body');
-      clear(body);
-      sites.forEach(function (s) {
-        body.appendChild(el('tr', {}, [el('td', {}, [s.id]), el('td', {}, [s.name]), el('td', {}, [KIND_NAMES[s.kind] || s.kind])]));
-      });
-      // GET /api/devices may not exist on this server version: then the id is typed in.
-      var result = await api('GET', '/api/devices');
-      var devices = result.ok && Array.isArray(result.data) ? result.data.filter(function (d) {
-        return !d.kind || d.kind === 'kiosk_web' || d.kind === 'kiosk_camera';
-      }) : [];
-      renderDevices(devices);
-    } catch (err) { handle(err); }
-  }
-
-  function renderDevices(devices) {
-    var body = $('device-body');
-    var list = $('device-ids');
-    clear(body);
-    clear(list);
-    $('device-list-wrap').hidden = !devices.length;
-    devices.forEach(function (d) {
-      var site = d.site_name || siteName(d.site_id || d.site || '');
-      list.appendChild(el('option', { value: d.id }));
-      body.appendChild(el('tr', {}, [
-        el('td', {}, [d.id]),
-        el('td', {}, [d.name || '']),
-        el('td', {}, [site]),
-        el('td', {}, [el('button', { type: 'button', className: 'a-btn is-small', onclick: function () { issueToken(d.id); } }, ['生成签到机链接'])])
-      ]));
-    });
-  }
-
-  async function issueToken(deviceId) {
-    $('device-error').hidden = true;
-    $('device-result').hidden = true;
-    if (!deviceId) { return; }
-    if (!window.confirm('为 ' + deviceId + ' 生成新的签到机链接？该签到机原来的链接将立即失效。')) { return; }
-    try {
-      var result = await api('POST', '/api/devices/' + encodeURIComponent(deviceId) + '/token');
-      if (!result.ok) {
-        $('device-error').textContent = problem(result);
-        $('device-error').hidden = false;
-        return;
-      }
-      $('device-result-id').textContent = result.data.device_id;
-      $('device-link').textContent = result.data.kiosk_url;
-      $('device-result').hidden = false;
-    } catch (err) { handle(err); }
-  }
-
-  function copyLink() {
-    var text = $('device-link').textContent;
-    var done = function () { $('device-copy').textContent = '已复制'; };
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(text).then(done, selectLink);
-    } else {
-      selectLink();
-    }
-  }
-
-  function selectLink() {
-    var range = document.createRange();
-    range.selectNodeContents($('device-link'));
-    var selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    try { if (document.execCommand('copy')) { $('device-copy').textContent = '已复制'; } } catch (err) { /* select only */ }
-  }
-
   // ---- start ----------------------------------------------------------------------------------
 
   function bind() {
@@ -472,11 +397,6 @@
     $('camera-retake').addEventListener('click', function () { showShot(false); });
     $('camera-upload').addEventListener('click', uploadShot);
     $('camera-close').addEventListener('click', closeCamera);
-    $('device-form').addEventListener('submit', function (event) {
-      event.preventDefault();
-      issueToken($('device-id').value.trim());
-    });
-    $('device-copy').addEventListener('click', copyLink);
   }
 
   function main() {
