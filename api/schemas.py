@@ -62,16 +62,6 @@ class MeOut(BaseModel):
     permissions: list[str] = Field(description="The role's permissions (docs/access.md), for pages to hide what it may not do")
 
 
-class PersonOut(BaseModel):
-    id: str
-    name: str
-    phone: str | None
-    role: str
-    organisation: str
-    villages: list[str]
-    templates: int
-
-
 class BiometricsErasedOut(BaseModel):
     person_id: str
     templates: int = Field(description="Face templates deleted")
@@ -105,12 +95,6 @@ class TodayOut(BaseModel):
     villages: list[VillageDay]
 
 
-class SiteOut(BaseModel):
-    id: str
-    name: str
-    kind: str
-
-
 class KioskMe(BaseModel):
     device_id: str
     site_id: str
@@ -121,26 +105,7 @@ class KioskMe(BaseModel):
     timezone: str
 
 
-class DeviceOut(BaseModel):
-    id: str
-    name: str
-    kind: str
-    site_id: str
-    site_name: str
-    enabled: bool
-    has_token: bool
-
-
 class DeviceTokenOut(BaseModel):
     device_id: str
     token: str
     kiosk_url: str
-
-
-class AuditOut(BaseModel):
-    at: datetime
-    actor: str
-    action: str
-    target_type: str
-    target_id: str
-    details: dict[str, object]

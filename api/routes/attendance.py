@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,14 +14,14 @@ from api.params import IsoDate
 from api.views import shown
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.scheduler import SchedulerRepository
-from watchd.domain.attendance.calendar_day import CalendarDay
+from watchd.domain.attendance.labels import KIND_NAMES, STATUS_NAMES
 from watchd.domain.leave import month_bounds
 from watchd.errors import Forbidden
 from watchd.reports.daily import day_heading
-from watchd.reports.directory import Directory, load_directory
-from watchd.reports.labels import KIND_NAMES, STATUS_NAMES, status_label
 from watchd.reports.monthly import month_of
-from watchd.services.attendance import DayRecord, WatermarkView
+from watchd.services.attendance import SettlementReport, WatermarkView
+from watchd.services.attendance.day_views import CalendarDayView, DayView, SuspectRow
+from watchd.services.directory import load_directory
 from watchd.services.leave import visible_people
 
 router = APIRouter(prefix="/api/attendance", tags=["attendance"])
@@ -32,75 +31,14 @@ MonthQuery = Annotated[str, Query(pattern=MONTH_PATTERN, description="YYYY-MM", 
 OptionalMonth = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM; this month by default")]
 
 
-class SessionOut(BaseModel):
-    name: str
-    state: str
-    checkin_at: datetime | None
-    checkout_at: datetime | None
-    late_minutes: int
-    early_minutes: int
-    missing_in: bool
-    missing_out: bool
-
-
-class DayOut(BaseModel):
-    person_id: str
-    person_name: str
-    organisation: str
-    day: date
-    kind: str
-    kind_label: str
-    status: str
-    status_label: str
-    schedule: str
-    sessions: list[SessionOut]
-    late_minutes: int
-    early_minutes: int
-    missing_punches: int
-    absent_sessions: int
-    leave: dict[str, float]
-    village_site_id: str | None
-    village_name: str | None
-    suspect_punches: int
-    settled: bool
-    provisional: bool
-
-
-class CalendarDayOut(BaseModel):
-    day: date
-    kind: str
-    kind_label: str
-    workday: bool
-    name: str
-    source: str
-
-
-class SuspectOut(BaseModel):
-    checkin_id: int
-    person_id: str
-    person_name: str
-    device_id: str
-    occurred_at: datetime
-    received_at: datetime
-    problem: str
-
-
 class DailyOut(BaseModel):
     day: date
     heading: str
     settled: bool
     provisional: bool
-    calendar: CalendarDayOut
-    records: list[DayOut]
-    suspects: list[SuspectOut]
-
-
-class SettlementOut(BaseModel):
-    settled: list[date]
-    provisional: list[date]
-    corrected: int
-    suspects: int
-    waiting_for: list[str]
+    calendar: CalendarDayView
+    records: list[DayView]
+    suspects: list[SuspectRow]
 
 
 class OverrideIn(BaseModel):
@@ -126,7 +64,7 @@ class ProposedDayOut(BaseModel):
     kind_label: str = Field(description="放假 or 调休上班")
     name: str
     note: str
-    current: CalendarDayOut
+    current: CalendarDayView
     changes: bool
 
 
@@ -153,43 +91,11 @@ class DeviceSyncIn(BaseModel):
     )
 
 
-class WatermarkOut(BaseModel):
-    device_id: str
-    reported_until: datetime | None
-
-
 class JobRunOut(BaseModel):
     job_id: str
     last_slot: datetime
     finished_at: datetime
     runs: int
-
-
-def calendar_out(day: CalendarDay) -> CalendarDayOut:
-    return CalendarDayOut(
-        day=day.day, kind=day.kind.value, kind_label=KIND_NAMES[day.kind.value], workday=day.is_workday,
-        name=day.name, source=day.source.value,
-    )
-
-
-def _session(raw: dict[str, object], zone: ZoneInfo) -> SessionOut:
-    return shown(SessionOut.model_validate(raw), zone)
-
-
-def day_out(r: DayRecord, directory: Directory, zone: ZoneInfo) -> DayOut:
-    return DayOut(
-        person_id=r.person_id, person_name=directory.person_name(r.person_id), organisation=r.organisation,
-        day=r.day, kind=r.kind, kind_label=KIND_NAMES.get(r.kind, r.kind), status=r.status,
-        status_label=status_label(
-            r.status, late=r.late_count, early=r.early_count, missing=r.missing_punches,
-            absent_sessions=r.absent_sessions if r.attended_sessions else 0, on_leave=bool(r.leave),
-        ),
-        schedule=r.schedule, sessions=[_session(s, zone) for s in r.sessions],
-        late_minutes=r.late_minutes, early_minutes=r.early_minutes, missing_punches=r.missing_punches,
-        absent_sessions=r.absent_sessions, leave=r.leave, village_site_id=r.village_site_id,
-        village_name=directory.site_name(r.village_site_id) or None, suspect_punches=r.suspect_punches,
-        settled=r.settled, provisional=r.provisional,
-    )
 
 
 @router.get("/daily", dependencies=[allowed(P.reports_read)], response_model=DailyOut)
@@ -202,20 +108,14 @@ def daily(
     directory = load_directory(services.db)
     return DailyOut(
         day=view.day, heading=day_heading(view), settled=view.settled, provisional=view.provisional,
-        calendar=calendar_out(view.calendar), records=[day_out(r, directory, services.attendance.zone) for r in view.records],
-        suspects=[
-            SuspectOut(
-                checkin_id=s.checkin_id, person_id=s.person_id, person_name=directory.person_name(s.person_id),
-                device_id=s.device_id, occurred_at=shown(s.occurred_at, services.attendance.zone),
-                received_at=shown(s.received_at, services.attendance.zone), problem=s.problem,
-            )
-            for s in view.suspects
-        ],
+        calendar=CalendarDayView.of(view.calendar),
+        records=shown([DayView.of(r, directory) for r in view.records], services.attendance.zone),
+        suspects=shown([SuspectRow.of(s, directory) for s in view.suspects], services.attendance.zone),
     )
 
 
-@router.get("/people/{person_id}", dependencies=[allowed(P.self_service)], response_model=list[DayOut])
-def person_month(person_id: str, month: MonthQuery, services: ServicesDep, user: UserDep) -> list[DayOut]:
+@router.get("/people/{person_id}", dependencies=[allowed(P.self_service)], response_model=list[DayView])
+def person_month(person_id: str, month: MonthQuery, services: ServicesDep, user: UserDep) -> list[DayView]:
     """One person's days in a month (the person themself, their leader, or an administrator)."""
     with services.db.read() as s:
         allowed = visible_people(PeopleRepository(s), user)
@@ -224,34 +124,30 @@ def person_month(person_id: str, month: MonthQuery, services: ServicesDep, user:
     first, nxt = month_bounds(month_of(month))
     records = services.attendance.person_days(person_id, first, nxt - timedelta(days=1))
     directory = load_directory(services.db)
-    return [day_out(r, directory, services.attendance.zone) for r in records]
+    return shown([DayView.of(r, directory) for r in records], services.attendance.zone)
 
 
-@router.post("/settle", dependencies=[allowed(P.attendance_manage)], response_model=SettlementOut)
-def settle(services: ServicesDep, user: UserDep) -> SettlementOut:
+@router.post("/settle", dependencies=[allowed(P.attendance_manage)], response_model=SettlementReport)
+def settle(services: ServicesDep, user: UserDep) -> SettlementReport:
     """Run settlement now (the scheduler also runs it every few minutes)."""
-    report = services.attendance.settle()
-    return SettlementOut(
-        settled=report.settled, provisional=report.provisional, corrected=report.corrected,
-        suspects=report.suspects, waiting_for=report.waiting_for,
-    )
+    return services.attendance.settle()
 
 
-@router.get("/calendar", dependencies=[allowed(P.self_service)], response_model=list[CalendarDayOut])
+@router.get("/calendar", dependencies=[allowed(P.self_service)], response_model=list[CalendarDayView])
 def calendar(
     services: ServicesDep, user: UserDep, year: Annotated[int, Query(ge=2000, le=2100)],
     only_special: Annotated[bool, Query(description="Only holidays, adjusted workdays and overrides")] = True,
-) -> list[CalendarDayOut]:
+) -> list[CalendarDayView]:
     days = services.attendance.calendar_year(year)
     if only_special:
         days = [d for d in days if d.kind.value in ("holiday", "adjusted_workday") or d.source.value != "chinesecalendar"]
-    return [calendar_out(d) for d in days]
+    return [CalendarDayView.of(d) for d in days]
 
 
-@router.put("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayOut)
-def set_override(day: IsoDate, body: OverrideIn, services: ServicesDep, user: UserDep) -> CalendarDayOut:
+@router.put("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayView)
+def set_override(day: IsoDate, body: OverrideIn, services: ServicesDep, user: UserDep) -> CalendarDayView:
     """Correct the calendar for one day; settled attendance of that day is re-settled."""
-    return calendar_out(services.attendance.set_override(day, workday=body.workday, name=body.name, by=user.username))
+    return CalendarDayView.of(services.attendance.set_override(day, workday=body.workday, name=body.name, by=user.username))
 
 
 @router.post("/calendar/notice/parse", dependencies=[allowed(P.attendance_manage)], response_model=NoticePreviewOut)
@@ -265,35 +161,35 @@ def parse_holiday_notice(body: HolidayNoticeIn, services: ServicesDep) -> Notice
                for i in preview.items],
         days=[
             ProposedDayOut(day=d.day, weekday=d.weekday, workday=d.workday, kind_label="调休上班" if d.workday else "放假",
-                           name=d.name, note=d.note, current=calendar_out(d.current), changes=d.changes)
+                           name=d.name, note=d.note, current=CalendarDayView.of(d.current), changes=d.changes)
             for d in preview.days
         ],
     )
 
 
 @router.post("/calendar/notice/confirm", dependencies=[allowed(P.attendance_manage)],
-             response_model=list[CalendarDayOut])
-def confirm_holiday_notice(body: HolidayNoticeConfirmIn, services: ServicesDep, user: UserDep) -> list[CalendarDayOut]:
+             response_model=list[CalendarDayView])
+def confirm_holiday_notice(body: HolidayNoticeConfirmIn, services: ServicesDep, user: UserDep) -> list[CalendarDayView]:
     """Save every day of the previewed notice as an override (all or none); settled days are re-settled."""
     days = services.holiday_notice.confirm(body.text, body.year, body.digest, by=user.username)
-    return [calendar_out(d) for d in days]
+    return [CalendarDayView.of(d) for d in days]
 
 
-@router.delete("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayOut)
-def remove_override(day: IsoDate, services: ServicesDep, user: UserDep) -> CalendarDayOut:
-    return calendar_out(services.attendance.remove_override(day))
+@router.delete("/calendar/{day}", dependencies=[allowed(P.attendance_manage)], response_model=CalendarDayView)
+def remove_override(day: IsoDate, services: ServicesDep, user: UserDep) -> CalendarDayView:
+    return CalendarDayView.of(services.attendance.remove_override(day))
 
 
-@router.post("/device-sync", response_model=WatermarkOut)
-def device_sync(body: DeviceSyncIn, services: ServicesDep, kiosk: KioskDep) -> WatermarkOut:
+@router.post("/device-sync", response_model=WatermarkView)
+def device_sync(body: DeviceSyncIn, services: ServicesDep, kiosk: KioskDep) -> WatermarkView:
     """A kiosk reports its offline queue; settlement waits until it has delivered past a day's end."""
     pending_since = body.oldest_pending_at if body.pending else None
-    return _mark(services.attendance.device_synced(kiosk.device_id, pending_since=pending_since))
+    return services.attendance.device_synced(kiosk.device_id, pending_since=pending_since)  # in UTC, as kiosks read it
 
 
-@router.get("/devices", dependencies=[allowed(P.attendance_manage)], response_model=list[WatermarkOut])
-def devices(services: ServicesDep, user: UserDep) -> list[WatermarkOut]:
-    return [_mark(w) for w in services.attendance.watermarks()]
+@router.get("/devices", dependencies=[allowed(P.attendance_manage)], response_model=list[WatermarkView])
+def devices(services: ServicesDep, user: UserDep) -> list[WatermarkView]:
+    return services.attendance.watermarks()  # in UTC, as before
 
 
 @router.get("/jobs", dependencies=[allowed(P.attendance_manage)], response_model=list[JobRunOut])
@@ -310,7 +206,3 @@ def jobs(services: ServicesDep, user: UserDep) -> list[JobRunOut]:
 def labels(user: UserDep) -> dict[str, dict[str, str]]:
     """Chinese names of statuses and day kinds, for pages."""
     return {"status": STATUS_NAMES, "kind": KIND_NAMES}
-
-
-def _mark(w: WatermarkView) -> WatermarkOut:
-    return WatermarkOut(device_id=w.device_id, reported_until=w.reported_until)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse, PlainTextResponse, Response
@@ -19,9 +17,9 @@ from api.routes.pages import STATIC
 from api.views import shown
 from watchd.domain.duty import DutyRole
 from watchd.errors import Invalid, TooLarge
-from watchd.services.duty import DutyLogView, OnDutyView, ShiftView, SwapView
+from watchd.services.duty import DutyLogView, ImportReport, OnDutyView, RoomView, ShiftView, SwapView
+from watchd.services.duty.log import NoteView
 from watchd.services.duty.roster_file import MAX_BYTES
-from watchd.services.spot_checks import SpotCheckView
 from watchd.settings.sites import Identifier
 
 router = APIRouter(tags=["duty"])
@@ -35,68 +33,10 @@ def duty_page() -> FileResponse:
 # -- models -------------------------------------------------------------------------------------------
 
 
-class PersonOut(BaseModel):
-    id: str
-    name: str
-
-
-class ContactOut(BaseModel):
-    person_id: str
-    name: str
-    phone: str | None
-
-
-class RoomOut(BaseModel):
-    id: str
-    name: str
-    cameras: list[str]
-    covers: list[str]
-
-
-class ShiftOut(BaseModel):
-    room_id: str
-    room_name: str
-    day: date
-    start: datetime
-    end: datetime
-    officers: list[PersonOut]
-    leaders: list[PersonOut]
-    planned_officers: list[PersonOut]
-    planned_leaders: list[PersonOut]
-    swapped: bool = Field(description="Approved swaps changed who holds this shift")
-
-
-class OnDutyOut(BaseModel):
-    room_id: str
-    room_name: str
-    day: date
-    start: datetime
-    end: datetime
-    officers: list[ContactOut]
-    leaders: list[ContactOut]
-
-
 class DayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     officers: list[Identifier] = Field(default_factory=list, max_length=6, description="值班人员, person ids")
     leaders: list[Identifier] = Field(default_factory=list, max_length=2, description="带班领导, person ids")
-
-
-class RowErrorOut(BaseModel):
-    row: int
-    column: str
-    value: str
-    code: str
-    message: str
-
-
-class ImportOut(BaseModel):
-    rows: int
-    days: int
-    written: bool
-    first: date | None
-    last: date | None
-    errors: list[RowErrorOut]
 
 
 class SwapIn(BaseModel):
@@ -115,77 +55,6 @@ class DecisionIn(BaseModel):
     note: str = Field("", max_length=500)
 
 
-class SwapOut(BaseModel):
-    id: int
-    room_id: str
-    room_name: str
-    day: date
-    role: str
-    role_text: str
-    from_person: PersonOut
-    to_person: PersonOut
-    back_day: date | None
-    reason: str
-    status: str
-    status_text: str
-    requested_by: str
-    requested_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-    decision_note: str
-    approve_by: datetime = Field(description="The latest moment the swap may be approved")
-
-
-class CheckinRefOut(BaseModel):
-    person: PersonOut
-    at: datetime
-    device_id: str
-
-
-class SegmentOut(BaseModel):
-    state: str
-    state_text: str
-    start: datetime
-    end: datetime
-    minutes: float
-    faces: dict[str, int]
-
-
-class IncidentRefOut(BaseModel):
-    id: int
-    code: str
-    kind: str
-    site_name: str
-    event_text: str
-    status: str
-    status_text: str
-    opened_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    resolved_at: datetime | None
-
-
-class NoteOut(BaseModel):
-    id: int
-    at: datetime
-    author: str
-    text: str
-
-
-class DutyLogOut(BaseModel):
-    shift: ShiftOut
-    took_over: CheckinRefOut | None
-    handed_over: CheckinRefOut | None
-    checkins: list[CheckinRefOut]
-    timeline: list[SegmentOut]
-    minutes: dict[str, float]
-    longest_absence: SegmentOut | None
-    incidents: list[IncidentRefOut]
-    notes: list[NoteOut]
-    complete: bool
-    spot_checks: list[SpotCheckView] = Field(description="The shift's spot checks (查岗) that have come")
-
-
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=2000)
@@ -197,90 +66,62 @@ class MarkedOut(BaseModel):
     cameras: list[str]
 
 
-def _shift(v: ShiftView, zone: ZoneInfo) -> ShiftOut:
-    return ShiftOut.model_validate({**asdict(shown(v, zone)), "swapped": v.swapped})
-
-
-def _swap(v: SwapView, zone: ZoneInfo) -> SwapOut:
-    return SwapOut.model_validate(asdict(shown(v, zone)))
-
-
-def _on_duty(v: OnDutyView, zone: ZoneInfo) -> OnDutyOut:
-    return OnDutyOut.model_validate(asdict(shown(v, zone)))
-
-
-def _log(v: DutyLogView, zone: ZoneInfo) -> DutyLogOut:
-    data = asdict(shown(v, zone))
-    data["shift"] = _shift(v.shift, zone)
-    return DutyLogOut.model_validate(data)
-
 
 # -- rooms and who is on duty -------------------------------------------------------------------------
 
 
-@router.get("/api/duty/rooms", dependencies=[allowed(P.duty_read)], response_model=list[RoomOut])
-def rooms(services: ServicesDep, user: UserDep) -> list[RoomOut]:
-    config = services.config.settings.duty
-    out = []
-    for room_id in services.duty.room_ids():
-        room = config.room(room_id)
-        out.append(RoomOut(
-            id=room_id, name=services.duty.room_name(room_id),
-            cameras=[d.camera for d in room.desks] if room else [], covers=list(room.covers) if room else [],
-        ))
-    return out
+@router.get("/api/duty/rooms", dependencies=[allowed(P.duty_read)], response_model=list[RoomView])
+def rooms(services: ServicesDep, user: UserDep) -> list[RoomView]:
+    return services.duty.rooms()
 
 
-@router.get("/api/duty/now", dependencies=[allowed(P.duty_read)], response_model=list[OnDutyOut])
-def now(services: ServicesDep, user: UserDep) -> list[OnDutyOut]:
+@router.get("/api/duty/now", dependencies=[allowed(P.duty_read)], response_model=list[OnDutyView])
+def now(services: ServicesDep, user: UserDep) -> list[OnDutyView]:
     """Who is on duty and on call right now in each duty room (the same answer escalation uses)."""
-    zone = services.config.settings.zone
-    return [_on_duty(services.duty.on_duty_now(r), zone) for r in services.duty.room_ids()]
+    return shown([services.duty.on_duty_now(r) for r in services.duty.room_ids()], services.config.settings.zone)
 
 
 # -- the roster ---------------------------------------------------------------------------------------
 
 
-@router.get("/api/duty/roster", dependencies=[allowed(P.duty_read)], response_model=list[ShiftOut])
+@router.get("/api/duty/roster", dependencies=[allowed(P.duty_read)], response_model=list[ShiftView])
 def roster(
     services: ServicesDep, user: UserDep, first: IsoDate, last: IsoDate,
     room: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[ShiftOut]:
-    zone = services.config.settings.zone
-    return [_shift(v, zone) for v in services.duty.roster(first, last, room)]
+) -> list[ShiftView]:
+    return shown(services.duty.roster(first, last, room), services.config.settings.zone)
 
 
-@router.put("/api/duty/roster/{room_id}/{day}", dependencies=[allowed(P.duty_roster_manage)], response_model=ShiftOut)
-def set_day(room_id: str, day: IsoDate, body: DayIn, services: ServicesDep, user: UserDep) -> ShiftOut:
+@router.put("/api/duty/roster/{room_id}/{day}", dependencies=[allowed(P.duty_roster_manage)], response_model=ShiftView)
+def set_day(room_id: str, day: IsoDate, body: DayIn, services: ServicesDep, user: UserDep) -> ShiftView:
     """Replace the plan of one shift; approved swaps still apply on top."""
     view = services.duty.set_day(user, room_id, day, officers=body.officers, leaders=body.leaders)
     services.dashboard.invalidate()
-    return _shift(view, services.config.settings.zone)
+    return shown(view, services.config.settings.zone)
 
 
 @router.post(
-    "/api/duty/roster/import", dependencies=[allowed(P.duty_roster_manage)], response_model=ImportOut,
+    "/api/duty/roster/import", dependencies=[allowed(P.duty_roster_manage)], response_model=ImportReport,
     responses={422: {"description": "rows with problems: `errors` lists each with row, column and value; nothing written"}},
 )
 async def import_roster(
     services: ServicesDep, user: UserDep,
     file: Annotated[UploadFile, File(description="值班表 as .xlsx or .csv (UTF-8 or GBK)")],
     dry_run: Annotated[bool, Query(description="Check only, write nothing")] = False,
-) -> ImportOut:
+) -> ImportReport:
     data = await file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise TooLarge("too_large", f"the roster file is larger than {MAX_BYTES} bytes")
     report = await run_in_threadpool(
         services.duty.import_roster, user, file.filename or "roster", data, dry_run=dry_run
     )
-    out = ImportOut.model_validate(asdict(report))
     if report.errors:
         raise Invalid(
             "roster_rows_invalid", f"{len(report.errors)} problems in {report.rows} rows; nothing was written",
-            rows=report.rows, errors=[e.model_dump() for e in out.errors],
+            rows=report.rows, errors=[asdict(e) for e in report.errors],
         )
     services.dashboard.invalidate()
-    return out
+    return report
 
 
 @router.get("/api/duty/roster.ics", dependencies=[allowed(P.duty_read)], response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
@@ -300,7 +141,7 @@ def roster_ical(
 # -- swaps --------------------------------------------------------------------------------------------
 
 
-@router.get("/api/duty/swaps", dependencies=[allowed(P.duty_read)], response_model=list[SwapOut])
+@router.get("/api/duty/swaps", dependencies=[allowed(P.duty_read)], response_model=list[SwapView])
 def swaps(
     services: ServicesDep, user: UserDep,
     status: Annotated[list[Literal["pending", "approved", "rejected", "cancelled"]] | None, Query()] = None,
@@ -308,57 +149,56 @@ def swaps(
     room: Annotated[str | None, Query(max_length=64)] = None,
     since: IsoDate | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[SwapOut]:
-    zone = services.config.settings.zone
+) -> list[SwapView]:
     rows = services.duty.swaps(statuses=status, person_id=person, room_id=room, since=since, limit=limit)
-    return [_swap(v, zone) for v in rows]
+    return shown(rows, services.config.settings.zone)
 
 
-@router.post("/api/duty/swaps", dependencies=[allowed(P.duty_swap_request)], response_model=SwapOut, status_code=201)
-def request_swap(body: SwapIn, services: ServicesDep, user: UserDep) -> SwapOut:
+@router.post("/api/duty/swaps", dependencies=[allowed(P.duty_swap_request)], response_model=SwapView, status_code=201)
+def request_swap(body: SwapIn, services: ServicesDep, user: UserDep) -> SwapView:
     """The officer asks to hand their shift to someone (替班), optionally taking one of theirs back (换班)."""
     view = services.duty.request_swap(
         user, room_id=body.room_id, day=body.day, role=body.role, from_person=body.from_person or user.username,
         to_person=body.to_person, back_day=body.back_day, reason=body.reason,
     )
-    return _swap(view, services.config.settings.zone)
+    return shown(view, services.config.settings.zone)
 
 
-@router.post("/api/duty/swaps/{swap_id}/approve", dependencies=[allowed(P.duty_swap_decide)], response_model=SwapOut)
-def approve_swap(swap_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapOut:
+@router.post("/api/duty/swaps/{swap_id}/approve", dependencies=[allowed(P.duty_swap_decide)], response_model=SwapView)
+def approve_swap(swap_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapView:
     """A leader approves; refused (swap_too_late) closer than the notice period before the shift."""
     view = services.duty.decide_swap(user, swap_id, approve=True, note=body.note)
     services.dashboard.invalidate()
-    return _swap(view, services.config.settings.zone)
+    return shown(view, services.config.settings.zone)
 
 
-@router.post("/api/duty/swaps/{swap_id}/reject", dependencies=[allowed(P.duty_swap_decide)], response_model=SwapOut)
-def reject_swap(swap_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapOut:
+@router.post("/api/duty/swaps/{swap_id}/reject", dependencies=[allowed(P.duty_swap_decide)], response_model=SwapView)
+def reject_swap(swap_id: RowId, body: DecisionIn, services: ServicesDep, user: UserDep) -> SwapView:
     view = services.duty.decide_swap(user, swap_id, approve=False, note=body.note)
-    return _swap(view, services.config.settings.zone)
+    return shown(view, services.config.settings.zone)
 
 
-@router.post("/api/duty/swaps/{swap_id}/cancel", dependencies=[allowed(P.duty_swap_request)], response_model=SwapOut)
-def cancel_swap(swap_id: RowId, services: ServicesDep, user: UserDep) -> SwapOut:
-    return _swap(services.duty.cancel_swap(user, swap_id), services.config.settings.zone)
+@router.post("/api/duty/swaps/{swap_id}/cancel", dependencies=[allowed(P.duty_swap_request)], response_model=SwapView)
+def cancel_swap(swap_id: RowId, services: ServicesDep, user: UserDep) -> SwapView:
+    return shown(services.duty.cancel_swap(user, swap_id), services.config.settings.zone)
 
 
 # -- the duty log -------------------------------------------------------------------------------------
 
 
-@router.get("/api/duty/log/{room_id}", dependencies=[allowed(P.duty_log_read)], response_model=DutyLogOut)
+@router.get("/api/duty/log/{room_id}", dependencies=[allowed(P.duty_log_read)], response_model=DutyLogView)
 def duty_log(
     room_id: str, services: ServicesDep, user: UserDep,
     day: Annotated[IsoDate | None, Query(description="The shift's day; the shift running now when empty")] = None,
-) -> DutyLogOut:
+) -> DutyLogView:
     services.duty.check_room(room_id)
-    return _log(services.duty_log.log(room_id, day), services.config.settings.zone)
+    return shown(services.duty_log.log(room_id, day), services.config.settings.zone)
 
 
-@router.post("/api/duty/log/{room_id}/notes", dependencies=[allowed(P.duty_log_write)], response_model=NoteOut, status_code=201)
-def add_note(room_id: str, body: NoteIn, services: ServicesDep, user: UserDep) -> NoteOut:
+@router.post("/api/duty/log/{room_id}/notes", dependencies=[allowed(P.duty_log_write)], response_model=NoteView, status_code=201)
+def add_note(room_id: str, body: NoteIn, services: ServicesDep, user: UserDep) -> NoteView:
     view = services.duty_log.add_note(user, room_id, body.text, day=body.day, client_key=body.client_key)
-    return NoteOut.model_validate(asdict(shown(view, services.config.settings.zone)))
+    return shown(view, services.config.settings.zone)
 
 
 @router.get("/api/duty/log/{room_id}/report", dependencies=[allowed(P.duty_log_read)], response_class=PlainTextResponse)

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import ServicesDep
+from api.views import shown
 from devices.secrets import MissingSecret, read_secret
 from watchd.app import Services
 from watchd.errors import Forbidden, Unauthorized
@@ -58,7 +59,7 @@ def _notices(services: Services) -> list[dict[str, object]]:
         log.warning("healthz: notices not read: %s", type(exc).__name__)
         return []
     return [
-        {"kind": n.kind, "subject": n.subject, "since": n.first_seen_at.isoformat(),
+        {"kind": n.kind, "subject": n.subject, "since": shown(n.first_seen_at, services.config.settings.zone).isoformat(),
          "acknowledged": n.acknowledged_at is not None}
         for n in active
     ]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import RowId
+from api.views import shown
 from watchd.services.notices import NoticeView
 
 router = APIRouter(prefix="/api/notices", tags=["notices"])
@@ -22,12 +23,13 @@ def list_notices(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[NoticeView]:
     """Active notices (oldest first); with include_resolved, active first and then the cleared ones."""
+    zone = services.config.settings.zone
     if include_resolved:
-        return services.notices.recent(limit)
-    return services.notices.active()[:limit]
+        return shown(services.notices.recent(limit), zone)
+    return shown(services.notices.active()[:limit], zone)
 
 
 @router.post("/{notice_id}/acknowledge", dependencies=[allowed(P.notices_manage)], response_model=NoticeView)
 def acknowledge(notice_id: RowId, services: ServicesDep, user: UserDep) -> NoticeView:
     """The administrator has seen it: it stays listed while the condition lasts and is not sent any more."""
-    return services.notices.acknowledge(notice_id, user.username)
+    return shown(services.notices.acknowledge(notice_id, user.username), services.config.settings.zone)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
-from api.schemas import BiometricsErasedOut, EnrollmentOut, PersonOut, PhotoResultOut
+from api.schemas import BiometricsErasedOut, EnrollmentOut, PhotoResultOut
 from api.uploads import read_image_upload
 from watchd.errors import Invalid
 from watchd.messages import zh
@@ -21,26 +21,19 @@ from watchd.settings.sites import PersonSettings
 router = APIRouter(prefix="/api/people", tags=["people"])
 
 
-def _out(p: PersonView) -> PersonOut:
-    return PersonOut(
-        id=p.id, name=p.name, phone=p.phone, role=p.role, organisation=p.organisation, villages=p.villages,
-        templates=p.templates,
-    )
+@router.get("", dependencies=[allowed(P.people_read)], response_model=list[PersonView])
+def list_people(services: ServicesDep, user: UserDep) -> list[PersonView]:
+    return services.people.list()
 
 
-@router.get("", dependencies=[allowed(P.people_read)], response_model=list[PersonOut])
-def list_people(services: ServicesDep, user: UserDep) -> list[PersonOut]:
-    return [_out(p) for p in services.people.list()]
+@router.post("", dependencies=[allowed(P.people_manage)], response_model=PersonView, status_code=201)
+def create_person(body: PersonSettings, services: ServicesDep, user: UserDep) -> PersonView:
+    return services.people.create(body, actor=f"user:{user.username}")
 
 
-@router.post("", dependencies=[allowed(P.people_manage)], response_model=PersonOut, status_code=201)
-def create_person(body: PersonSettings, services: ServicesDep, user: UserDep) -> PersonOut:
-    return _out(services.people.create(body, actor=f"user:{user.username}"))
-
-
-@router.get("/{person_id}", dependencies=[allowed(P.people_read)], response_model=PersonOut)
-def get_person(person_id: str, services: ServicesDep, user: UserDep) -> PersonOut:
-    return _out(services.people.get(person_id))
+@router.get("/{person_id}", dependencies=[allowed(P.people_read)], response_model=PersonView)
+def get_person(person_id: str, services: ServicesDep, user: UserDep) -> PersonView:
+    return services.people.get(person_id)
 
 
 @router.delete("/{person_id}", dependencies=[allowed(P.people_manage)], status_code=204)

@@ -1,6 +1,6 @@
 /* The admin page's "维护提醒": the administrator's open notices (holiday data, disk, certificate,
- * terminal users, nodes) with what to do, and a button to acknowledge each. Plain ES2017; uses the
- * page's login token (session.js, or what admin.js keeps in sessionStorage), and shows itself whenever the page is logged in.
+ * terminal users, nodes) with what to do, and a button to acknowledge each. Plain ES2017; calls the
+ * API through the browser's one login (session.js), and shows itself whenever the page is logged in.
  */
 (function () {
   'use strict';
@@ -8,20 +8,14 @@
   var $ = WatchdDom.$;
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
-  var TOKEN_KEY = 'watchd.admin.token';
-
-  /** The page's login token: session.js (one login per browser) when the page has it, else the page's own. */
-  function token() {
-    return window.WatchdSession && WatchdSession.token ? WatchdSession.token() : sessionStorage.getItem(TOKEN_KEY);
-  }
   var REFRESH_MS = 60000;
 
+  /** The answer's data, or null when the call failed (the box then stays as it is; a 401 shows the login). */
   async function call(method, path) {
-    var bearer = token();
-    if (!bearer) { return null; }
+    if (!WatchdSession.token()) { return null; }
     try {
-      var response = await fetch(path, { method: method, cache: 'no-store', headers: { Authorization: 'Bearer ' + bearer } });
-      return response.ok ? await response.json() : null;
+      var result = await WatchdSession.api(method, path);
+      return result.ok ? result.data : null;
     } catch (err) {
       return null;
     }

@@ -6,7 +6,6 @@
 
   var REFRESH_MS = 30000;
   var ROLE_NAMES = { cadre: '干部', duty_officer: '值班人员', leader: '领导', principal_leader: '主要领导' };
-  var KIND_NAMES = { village: '嘎查（村）', office: '办公地点', duty_room: '值班室', protected_site: '重点部位' };
   var METHOD_NAMES = { kiosk_face: '人脸签到机', kiosk_camera: '摄像头', terminal: '考勤机' };
   var LIVENESS_NAMES = { passed: '活体通过', not_required: '未检测活体', terminal: '' };
 
@@ -24,65 +23,13 @@
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
 
-  function notice(text, kind) {
-    var box = $('notice');
-    box.hidden = !text;
-    box.textContent = text || '';
-    box.className = 'a-notice is-' + (kind || 'info');
-  }
+  // ---- API (api/static/session.js) ----------------------------------------------------------
 
-  // ---- API ----------------------------------------------------------------------------------
-
-  function AuthError(message) { this.message = message; }
-
-  async function api(method, path, options) {
-    options = options || {};
-    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
-    var body;
-    if (options.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) {
-      body = options.form;
-    }
-    var response;
-    try {
-      response = await fetch(path, { method: method, headers: headers, body: body, cache: 'no-store' });
-    } catch (err) {
-      throw new Error('无法连接服务器，请检查网络');
-    }
-    var data = null;
-    if (response.status !== 204) {
-      try { data = await response.json(); } catch (err) { data = null; }
-    }
-    if (response.status === 401) {
-      var message = detailOf(data).message || '请先登录';
-      WatchdSession.expired(message === '请先登录' ? '登录已过期，请重新登录' : message);
-      throw new AuthError(message);
-    }
-    return { status: response.status, ok: response.ok, data: data };
-  }
-
-  function detailOf(data) {
-    var detail = data && data.detail;
-    if (detail && typeof detail === 'object' && !Array.isArray(detail)) { return detail; }
-    return { code: 'error', message: typeof detail === 'string' ? detail : '' };
-  }
-
-  /** A user-facing message for a failed response, with field problems for a 422 bad_request. */
-  function problem(result) {
-    var detail = detailOf(result.data);
-    var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
-    if (detail.fields && detail.fields.length) {
-      text += '：' + detail.fields.map(function (f) { return f.field.replace(/^body\./, ''); }).join('、');
-    }
-    return text;
-  }
-
-  function handle(err) {
-    if (err instanceof AuthError) { return; }
-    notice(err && err.message ? err.message : String(err), 'error');
-  }
+  var api = WatchdSession.api;
+  var problem = WatchdSession.problem;
+  var notice = WatchdSession.notice;
+  var handle = WatchdSession.handle;
+  var detailOf = WatchdSession.detailOf;
 
   // ---- login (api/static/session.js) --------------------------------------------------------
 
@@ -116,7 +63,7 @@
     if (name !== 'people') { closeCamera(); }
     if (name === 'today') { loadToday(); startRefresh(); }
     if (name === 'people') { loadPeople(); }
-    if (name === 'devices') { loadDevices(); }
+    if (name === 'devices') { getSites().then(WatchdAdminDevices.load).catch(handle); }
   }
 
   function startRefresh() {
@@ -434,80 +381,6 @@
     if ($('camera-panel')) { $('camera-panel').hidden = true; }
   }
 
-  // ---- devices --------------------------------------------------------------------------------
-
-  async function loadDevices() {
-    try {
-      var sites = await getSites();
-      var body = $('sites-body');
-      clear(body);
-      sites.forEach(function (s) {
-        body.appendChild(el('tr', {}, [el('td', {}, [s.id]), el('td', {}, [s.name]), el('td', {}, [KIND_NAMES[s.kind] || s.kind])]));
-      });
-      // GET /api/devices may not exist on this server version: then the id is typed in.
-      var result = await api('GET', '/api/devices');
-      var devices = result.ok && Array.isArray(result.data) ? result.data.filter(function (d) {
-        return !d.kind || d.kind === 'kiosk_web' || d.kind === 'kiosk_camera';
-      }) : [];
-      renderDevices(devices);
-    } catch (err) { handle(err); }
-  }
-
-  function renderDevices(devices) {
-    var body = $('device-body');
-    var list = $('device-ids');
-    clear(body);
-    clear(list);
-    $('device-list-wrap').hidden = !devices.length;
-    devices.forEach(function (d) {
-      var site = d.site_name || siteName(d.site_id || d.site || '');
-      list.appendChild(el('option', { value: d.id }));
-      body.appendChild(el('tr', {}, [
-        el('td', {}, [d.id]),
-        el('td', {}, [d.name || '']),
-        el('td', {}, [site]),
-        el('td', {}, [el('button', { type: 'button', className: 'a-btn is-small', onclick: function () { issueToken(d.id); } }, ['生成签到机链接'])])
-      ]));
-    });
-  }
-
-  async function issueToken(deviceId) {
-    $('device-error').hidden = true;
-    $('device-result').hidden = true;
-    if (!deviceId) { return; }
-    if (!window.confirm('为 ' + deviceId + ' 生成新的签到机链接？该签到机原来的链接将立即失效。')) { return; }
-    try {
-      var result = await api('POST', '/api/devices/' + encodeURIComponent(deviceId) + '/token');
-      if (!result.ok) {
-        $('device-error').textContent = problem(result);
-        $('device-error').hidden = false;
-        return;
-      }
-      $('device-result-id').textContent = result.data.device_id;
-      $('device-link').textContent = result.data.kiosk_url;
-      $('device-result').hidden = false;
-    } catch (err) { handle(err); }
-  }
-
-  function copyLink() {
-    var text = $('device-link').textContent;
-    var done = function () { $('device-copy').textContent = '已复制'; };
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(text).then(done, selectLink);
-    } else {
-      selectLink();
-    }
-  }
-
-  function selectLink() {
-    var range = document.createRange();
-    range.selectNodeContents($('device-link'));
-    var selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    try { if (document.execCommand('copy')) { $('device-copy').textContent = '已复制'; } } catch (err) { /* select only */ }
-  }
-
   // ---- start ----------------------------------------------------------------------------------
 
   function bind() {
@@ -524,11 +397,6 @@
     $('camera-retake').addEventListener('click', function () { showShot(false); });
     $('camera-upload').addEventListener('click', uploadShot);
     $('camera-close').addEventListener('click', closeCamera);
-    $('device-form').addEventListener('submit', function (event) {
-      event.preventDefault();
-      issueToken($('device-id').value.trim());
-    });
-    $('device-copy').addEventListener('click', copyLink);
   }
 
   function main() {

@@ -50,10 +50,7 @@
     return hours + ' 小时 ' + (minutes % 60) + ' 分';
   }
 
-  function detailOf(data) {
-    var detail = data && data.detail;
-    return detail && typeof detail === 'object' ? detail : { message: typeof detail === 'string' ? detail : '' };
-  }
+  var detailOf = WatchdSession.detailOf;
 
   // ---- login (api/static/session.js: the browser's one login) -----------------------------------
 
@@ -83,12 +80,9 @@
     state.controller = controller;
     if (!state.connected) { setConn(state.data ? 'down' : 'wait', state.data ? '连接中断，正在重连…' : '连接中…'); }
     try {
-      var response = await fetch('/api/dashboard/stream', {
-        headers: { Authorization: 'Bearer ' + WatchdSession.token(), Accept: 'text/event-stream' },
-        cache: 'no-store',
-        signal: controller.signal
-      });
-      if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); return; }
+      var response = (await WatchdSession.api('GET', '/api/dashboard/stream', {
+        headers: { Accept: 'text/event-stream' }, signal: controller.signal, stream: true
+      })).response;
       if (response.status === 403) { // this login's role may not watch the screen: no point retrying
         var refused = null;
         try { refused = await response.json(); } catch (err) { refused = null; }
@@ -209,8 +203,8 @@
 
   function loadShot(url, img) {
     if (state.shots[url]) { img.src = state.shots[url]; return; }
-    fetch(url, { headers: { Authorization: 'Bearer ' + WatchdSession.token() }, cache: 'no-store' })
-      .then(function (r) { return r.ok ? r.blob() : null; })
+    WatchdSession.api('GET', url, { raw: true })
+      .then(function (r) { return r.ok ? r.data : null; })
       .then(function (blob) {
         if (!blob) { return; }
         state.shots[url] = URL.createObjectURL(blob);
@@ -277,18 +271,12 @@
     if (button) { button.disabled = true; button.textContent = '确认中…'; }
     $('ack-error').hidden = true;
     try {
-      var response = await fetch('/api/incidents/' + id + '/acknowledge', {
-        method: 'POST', headers: { Authorization: 'Bearer ' + WatchdSession.token() }, cache: 'no-store'
-      });
-      if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); return; }
-      if (!response.ok) {
-        var data = null;
-        try { data = await response.json(); } catch (err) { data = null; }
-        throw new Error(detailOf(data).message || ('确认失败（HTTP ' + response.status + '）'));
-      }
+      var result = await WatchdSession.api('POST', '/api/incidents/' + id + '/acknowledge', { offline: '网络中断，确认未送达，请重试' });
+      if (!result.ok) { throw new Error(detailOf(result.data).message || ('确认失败（HTTP ' + result.status + '）')); }
       if (button) { button.textContent = '已确认'; }
     } catch (err) {
-      $('ack-error').textContent = err && err.message && err.message !== 'Failed to fetch' ? err.message : '网络中断，确认未送达，请重试';
+      if (err instanceof WatchdSession.AuthError) { return; }
+      $('ack-error').textContent = err && err.message ? err.message : '网络中断，确认未送达，请重试';
       $('ack-error').hidden = false;
       if (button) { button.disabled = false; button.textContent = '确认'; }
     } finally {

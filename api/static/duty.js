@@ -15,56 +15,12 @@
   function hhmm(iso) { var m = /T(\d{2}):(\d{2})/.exec(iso || ''); return m ? m[1] + ':' + m[2] : ''; }
   function day(iso) { return (iso || '').slice(0, 10); }
 
-  function notice(text, kind) {
-    $('notice').hidden = !text;
-    $('notice').textContent = text || '';
-    $('notice').className = 'a-notice is-' + (kind || 'info');
-  }
+  // ---- API (api/static/session.js) ----------------------------------------------------------
 
-  function AuthError() {}
-
-  async function api(method, path, options) {
-    options = options || {};
-    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
-    var body;
-    if (options.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) {
-      body = options.form;
-    }
-    var response;
-    try {
-      response = await fetch(path, { method: method, headers: headers, body: body, cache: 'no-store' });
-    } catch (err) {
-      throw new Error('无法连接服务器，请检查网络');
-    }
-    if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); throw new AuthError(); }
-    var data = null;
-    var type = response.headers.get('content-type') || '';
-    if (options.raw) { data = response.ok ? await response.blob() : null; }
-    else if (type.indexOf('json') >= 0) { try { data = await response.json(); } catch (err) { data = null; } }
-    else { data = await response.text(); }
-    if (options.raw && !response.ok) { try { data = await response.json(); } catch (err) { data = null; } }
-    return { status: response.status, ok: response.ok, data: data };
-  }
-
-  function problem(result) {
-    var detail = result.data && result.data.detail;
-    if (detail && typeof detail === 'object') {
-      var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
-      if (detail.fields && detail.fields.length) {
-        text += '：' + detail.fields.map(function (f) { return f.field.replace(/^body\./, ''); }).join('、');
-      }
-      return text;
-    }
-    return '请求失败（HTTP ' + result.status + '）';
-  }
-
-  function handle(err) {
-    if (err instanceof AuthError) { return; }
-    notice(err && err.message ? err.message : String(err), 'error');
-  }
+  var api = WatchdSession.api;
+  var problem = WatchdSession.problem;
+  var notice = WatchdSession.notice;
+  var handle = WatchdSession.handle;
 
   // ---- login (api/static/session.js) --------------------------------------------------------
 

@@ -1,6 +1,6 @@
 /* The reports page's "粘贴国务院通知": paste the State Council's holiday notice, see every day it
- * proposes next to the calendar now, confirm to save them all. Plain ES2017; the login token is the
- * page's (session.js, or what reports.js keeps in sessionStorage).
+ * proposes next to the calendar now, confirm to save them all. Plain ES2017; calls the API through
+ * the browser's one login (session.js).
  */
 (function () {
   'use strict';
@@ -8,31 +8,17 @@
   var $ = WatchdDom.$;
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
-  var TOKEN_KEY = 'watchd.admin.token';
-
-  /** The page's login token: session.js (one login per browser) when the page has it, else the page's own. */
-  function token() {
-    return window.WatchdSession && WatchdSession.token ? WatchdSession.token() : sessionStorage.getItem(TOKEN_KEY);
-  }
   var shown = null; // { text, year, digest } of the preview on screen
   var shownYear = null;
 
+  /** POST JSON; {ok, data} or {ok: false, message} (a 401 shows the login form and gives no message). */
   async function post(path, body) {
-    var response;
     try {
-      response = await fetch(path, {
-        method: 'POST', cache: 'no-store', body: JSON.stringify(body),
-        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token() }
-      });
+      var result = await WatchdSession.api('POST', path, { json: body });
+      return result.ok ? { ok: true, data: result.data } : { ok: false, message: WatchdSession.problem(result) };
     } catch (err) {
-      return { ok: false, message: '无法连接服务器，请检查网络' };
+      return { ok: false, message: err instanceof WatchdSession.AuthError ? '' : err.message };
     }
-    var data = null;
-    try { data = await response.json(); } catch (err) { data = null; }
-    if (response.ok) { return { ok: true, data: data }; }
-    var detail = (data && data.detail && typeof data.detail === 'object') ? data.detail : {};
-    var message = detail.problem ? detail.message + '：' + detail.problem : (detail.message || ('请求失败（HTTP ' + response.status + '）'));
-    return { ok: false, message: message };
   }
 
   function showError(text) {
@@ -87,10 +73,7 @@
     $('hn-text').value = '';
     showError('');
     $('hn-summary').textContent = '';
-    var notice = $('notice');
-    notice.hidden = false;
-    notice.className = 'a-notice is-ok';
-    notice.textContent = '已保存国务院通知的 ' + result.data.length + ' 天安排';
+    WatchdSession.notice('已保存国务院通知的 ' + result.data.length + ' 天安排', 'ok');
     $('cal-year').value = String(year);
     $('cal-load').click();
   }

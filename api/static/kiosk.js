@@ -119,10 +119,6 @@
     storage(false, ME_KEY, null);
   }
 
-  function authHeaders() {
-    return { Authorization: 'Bearer ' + state.token };
-  }
-
   function showTokenForm(message) {
     stopResult();
     showScreen('screen-token');
@@ -223,27 +219,15 @@
 
   // ---- API ----------------------------------------------------------------------------------
 
-  function fetchWithTimeout(url, options, timeoutMs) {
-    var controller = typeof AbortController === 'function' ? new AbortController() : null;
-    if (controller) { options.signal = controller.signal; }
-    return new Promise(function (resolve, reject) {
-      var timer = setTimeout(function () {
-        if (controller) { controller.abort(); }
-        reject(new Error('timeout'));
-      }, timeoutMs);
-      fetch(url, options).then(function (r) { clearTimeout(timer); resolve(r); },
-        function (err) { clearTimeout(timer); reject(err); });
-    });
-  }
-
-  async function readJson(response) {
-    try { return await response.json(); } catch (err) { return null; }
+  // The one HTTP helper of the pages (session.js), with this kiosk's device token instead of a login.
+  function call(method, path, options) {
+    options.token = state.token;
+    return WatchdSession.request(method, path, options);
   }
 
   function detailOf(body) {
-    var detail = body && body.detail;
-    if (detail && typeof detail === 'object' && !Array.isArray(detail)) { return detail; }
-    return { code: 'error', message: typeof detail === 'string' ? detail : '服务器返回错误' };
+    var detail = WatchdSession.detailOf(body);
+    return detail.message ? detail : { code: detail.code, message: '服务器返回错误' };
   }
 
   /**
@@ -264,12 +248,10 @@
         });
       } catch (err) { return; }
     }
-    var headers = authHeaders();
-    headers['Content-Type'] = 'application/json';
     try {
-      await fetchWithTimeout('/api/attendance/device-sync', {
-        method: 'POST', headers: headers, body: JSON.stringify({ pending: pending, oldest_pending_at: oldest })
-      }, 15000);
+      await call('POST', '/api/attendance/device-sync', {
+        json: { pending: pending, oldest_pending_at: oldest }, timeoutMs: 15000
+      });
     } catch (err) { /* offline: the next report says it */ }
   }
 
@@ -278,18 +260,17 @@
     if (state.meTimer) { clearTimeout(state.meTimer); state.meTimer = null; }
     var response;
     try {
-      response = await fetchWithTimeout('/api/kiosk/me', { headers: authHeaders(), cache: 'no-store' }, 15000);
+      response = await call('GET', '/api/kiosk/me', { timeoutMs: 15000 });
     } catch (err) {
       response = null;
     }
     if (response && response.status === 401) {
-      var body = await readJson(response);
       forgetToken();
-      showTokenForm(detailOf(body).message || TEXT.badToken);
+      showTokenForm(detailOf(response.data).message || TEXT.badToken);
       return false;
     }
     if (response && response.ok) {
-      var me = await readJson(response);
+      var me = response.data;
       storage(false, ME_KEY, JSON.stringify(me));
       setOnline(true);
       applyMe(me);
@@ -324,15 +305,13 @@
     if (attempt.challenge) { form.append('challenge', attempt.challenge); }
     var response;
     try {
-      response = await fetchWithTimeout('/api/kiosk/checkins', {
-        method: 'POST', headers: authHeaders(), body: form, cache: 'no-store'
-      }, UPLOAD_TIMEOUT_MS);
+      response = await call('POST', '/api/kiosk/checkins', { form: form, timeoutMs: UPLOAD_TIMEOUT_MS });
     } catch (err) {
       setOnline(false);
       return { outcome: 'retry', reason: String(err && err.message || err) };
     }
     setOnline(true);
-    var body = await readJson(response);
+    var body = response.data;
     if (response.ok) {
       return { outcome: 'done', ok: true, status: response.status, body: body };
     }

@@ -10,69 +10,18 @@
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
 
-  function notice(text, kind) {
-    var box = $('notice');
-    box.hidden = !text;
-    box.textContent = text || '';
-    box.className = 'a-notice is-' + (kind || 'info');
-  }
-
   function pad(n) { return (n < 10 ? '0' : '') + n; }
   function today() { var d = new Date(); return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()); }
   function thisMonth() { return today().slice(0, 7); }
   function shortTime(iso) { return iso ? iso.replace('T', ' ').slice(0, 16) : ''; }
 
-  // ---- API ----------------------------------------------------------------------------------
+  // ---- API (api/static/session.js) ----------------------------------------------------------
 
-  function AuthError(message) { this.message = message; }
-
-  function detailOf(data) {
-    var detail = data && data.detail;
-    if (detail && typeof detail === 'object' && !Array.isArray(detail)) { return detail; }
-    return { code: 'error', message: typeof detail === 'string' ? detail : '' };
-  }
-
-  async function api(method, path, options) {
-    options = options || {};
-    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
-    var body;
-    if (options.json !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) {
-      body = options.form;
-    }
-    var response;
-    try {
-      response = await fetch(path, { method: method, headers: headers, body: body, cache: 'no-store' });
-    } catch (err) {
-      throw new Error('无法连接服务器，请检查网络');
-    }
-    if (options.raw && response.ok) { return { status: response.status, ok: true, response: response }; }
-    var data = null;
-    if (response.status !== 204) {
-      try { data = await response.json(); } catch (err) { data = null; }
-    }
-    if (response.status === 401) {
-      WatchdSession.expired('登录已过期，请重新登录');
-      throw new AuthError('401');
-    }
-    return { status: response.status, ok: response.ok, data: data };
-  }
-
-  function problem(result) {
-    var detail = detailOf(result.data);
-    var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
-    if (detail.fields && detail.fields.length) {
-      text += '：' + detail.fields.map(function (f) { return f.field.replace(/^(body|query)\./, ''); }).join('、');
-    }
-    return text;
-  }
-
-  function handle(err) {
-    if (err instanceof AuthError) { return; }
-    notice(err && err.message ? err.message : String(err), 'error');
-  }
+  var api = WatchdSession.api;
+  var problem = WatchdSession.problem;
+  var notice = WatchdSession.notice;
+  var handle = WatchdSession.handle;
+  var detailOf = WatchdSession.detailOf;
 
   // ---- login (api/static/session.js) --------------------------------------------------------
 
@@ -161,7 +110,7 @@
       params.set('format', format);
       var result = await api('GET', '/api/reports/' + kind + '?' + params.toString(), { raw: true });
       if (!result.ok) { notice(problem(result), 'error'); return; }
-      var blob = await result.response.blob();
+      var blob = result.data;
       var name = 'report.' + format;
       var disposition = result.response.headers.get('Content-Disposition') || '';
       var match = /filename\*=UTF-8''([^;]+)/.exec(disposition);

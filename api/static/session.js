@@ -7,7 +7,14 @@
  * fills <nav id="site-nav"> with links to exactly those.
  *
  * Every page has the same login form ids: #login, #login-form, #login-username, #login-password,
- * #login-submit, #login-error, and #app for the page itself; #username and #logout in its header.
+ * #login-submit, #login-error, and #app for the page itself; #username and #logout in its header,
+ * and #notice for what the page tells the user.
+ *
+ * It is also the one place for HTTP calls: `api(method, path, options)` sends this login's token,
+ * JSON or a form, reads the answer (JSON, text, or a Blob with `raw`), shows the login form on a 401;
+ * `problem(result)` is the user-facing text of a refused call (the problem body's detail.message,
+ * its problem and the fields named); `notice(text, kind)` shows it. The kiosk, which holds a device
+ * token instead of a login, calls `request(method, path, {token: ..., timeoutMs: ...})`.
  */
 (function (global) {
   'use strict';
@@ -25,10 +32,113 @@
 
   function token() { var s = stored(); return s ? s.token : null; }
 
+  var OFFLINE = '无法连接服务器，请检查网络';
+
+  /** The problem body's detail as an object: {code, message, problem?, fields?, ...}. */
   function detailOf(data) {
     var detail = data && data.detail;
     if (detail && typeof detail === 'object' && !Array.isArray(detail)) { return detail; }
     return { code: 'error', message: typeof detail === 'string' ? detail : '' };
+  }
+
+  /** Thrown by api() after a 401: the login form already says why, so callers show nothing more. */
+  function AuthError(message) { this.message = message; }
+
+  function fetchWithin(path, init, timeoutMs) {
+    if (!timeoutMs) { return fetch(path, init); }
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    if (controller && !init.signal) { init.signal = controller.signal; }
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () {
+        if (controller) { controller.abort(); }
+        reject(new Error('timeout'));
+      }, timeoutMs);
+      fetch(path, init).then(function (r) { clearTimeout(timer); resolve(r); },
+        function (err) { clearTimeout(timer); reject(err); });
+    });
+  }
+
+  async function readBody(response, options) {
+    if (response.status === 204) { return null; }
+    if (options.raw && response.ok) { return response.blob(); }
+    var type = response.headers.get('content-type') || '';
+    try {
+      return (type.indexOf('json') >= 0 || !response.ok) ? await response.json() : await response.text();
+    } catch (err) {
+      return null;
+    }
+  }
+
+  /**
+   * One HTTP call with the given token. Options: token, json (a body sent as JSON), form (FormData),
+   * headers, signal, timeoutMs, raw (a Blob when it succeeds), stream (the response unread),
+   * offline (the text when the server cannot be reached). Resolves to {status, ok, data, response};
+   * rejects with an Error carrying the offline text (or 'timeout') when no answer came.
+   */
+  async function request(method, path, options) {
+    options = options || {};
+    var headers = {};
+    Object.keys(options.headers || {}).forEach(function (k) { headers[k] = options.headers[k]; });
+    if (options.token) { headers.Authorization = 'Bearer ' + options.token; }
+    var body;
+    if (options.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.form) {
+      body = options.form;
+    }
+    var response;
+    try {
+      response = await fetchWithin(path, { method: method, headers: headers, body: body, cache: 'no-store', signal: options.signal }, options.timeoutMs);
+    } catch (err) {
+      if (err && err.message === 'timeout') { throw err; }
+      if (err && err.name === 'AbortError' && options.signal && options.signal.aborted) { throw err; }
+      throw new Error(options.offline || OFFLINE);
+    }
+    var data = options.stream ? null : await readBody(response, options);
+    return { status: response.status, ok: response.ok, data: data, response: response };
+  }
+
+  /** request() with this browser's login; a 401 shows the login form and rejects with AuthError. */
+  async function api(method, path, options) {
+    var sent = {};
+    Object.keys(options || {}).forEach(function (k) { sent[k] = options[k]; });
+    sent.token = token();
+    var result = await request(method, path, sent);
+    if (result.status === 401) {
+      var message = detailOf(result.data).message || '请先登录';
+      expired(message === '请先登录' ? '登录已过期，请重新登录' : message);
+      throw new AuthError(message);
+    }
+    return result;
+  }
+
+  /** The user-facing text of a refused call: the message, its problem, and the fields it names. */
+  function problem(result) {
+    var detail = detailOf(result.data);
+    var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
+    if (detail.problem) { text += '：' + detail.problem; }
+    if (detail.fields && detail.fields.length) {
+      text += '：' + detail.fields.map(function (f) { return String(f.field).replace(/^(body|query)\./, ''); }).join('、');
+    }
+    return text;
+  }
+
+  /** Show a line in the page's #notice box (kind: info, ok, error); an empty text hides it. */
+  function notice(text, kind) {
+    var box = $('notice');
+    if (!box) { return; }
+    box.hidden = !text;
+    box.textContent = text || '';
+    box.className = 'a-notice is-' + (kind || 'info');
+    // On a long page (the phone's visit form) the box may be scrolled away: bring it back.
+    if (text && box.getBoundingClientRect().top < 0) { box.scrollIntoView(); }
+  }
+
+  /** For a catch block: an AuthError needs nothing more, anything else goes to the notice box. */
+  function handle(err) {
+    if (err instanceof AuthError) { return; }
+    notice(err && err.message ? err.message : String(err), 'error');
   }
 
   /** Show the login form (with a message) instead of the page; the stored token is dropped. */
@@ -58,16 +168,16 @@
   }
 
   async function enter() {
-    var response;
+    var result;
     try {
-      response = await fetch('/api/auth/me', { headers: { Authorization: 'Bearer ' + token() }, cache: 'no-store' });
+      result = await request('GET', '/api/auth/me', { token: token() });
     } catch (err) {
-      expired('无法连接服务器，请检查网络');
+      expired(OFFLINE);
       return;
     }
-    if (response.status === 401) { expired(stored() ? '登录已过期，请重新登录' : ''); return; }
-    if (!response.ok) { expired('登录信息读取失败（HTTP ' + response.status + '）'); return; }
-    me = await response.json();
+    if (result.status === 401) { expired(stored() ? '登录已过期，请重新登录' : ''); return; }
+    if (!result.ok) { expired('登录信息读取失败（HTTP ' + result.status + '）'); return; }
+    me = result.data;
     me.token = token();
     $('login').hidden = true;
     $('app').hidden = false;
@@ -83,14 +193,11 @@
     error.hidden = true;
     $('login-submit').disabled = true;
     try {
-      var response = await fetch('/api/auth/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: $('login-username').value.trim(), password: $('login-password').value })
+      var result = await request('POST', '/api/auth/login', {
+        json: { username: $('login-username').value.trim(), password: $('login-password').value }
       });
-      var data = null;
-      try { data = await response.json(); } catch (err) { data = null; }
-      if (!response.ok) {
+      var data = result.data;
+      if (!result.ok) {
         error.textContent = detailOf(data).message || '登录失败';
         error.hidden = false;
         return;
@@ -98,7 +205,7 @@
       localStorage.setItem(KEY, JSON.stringify({ token: data.token, expires_at: data.expires_at }));
       await enter();
     } catch (err) {
-      error.textContent = '无法连接服务器，请检查网络';
+      error.textContent = OFFLINE;
       error.hidden = false;
     } finally {
       $('login-submit').disabled = false;
@@ -109,7 +216,7 @@
     var t = token();
     expired('');
     if (t) {
-      try { await fetch('/api/auth/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + t } }); }
+      try { await request('POST', '/api/auth/logout', { token: t }); }
       catch (err) { /* the token is dropped here anyway */ }
     }
   }
@@ -136,6 +243,12 @@
     can: function (permission) { return !!me && me.permissions.indexOf(permission) >= 0; },
     expired: expired,
     logout: logout,
-    detailOf: detailOf
+    request: request,
+    api: api,
+    AuthError: AuthError,
+    detailOf: detailOf,
+    problem: problem,
+    notice: notice,
+    handle: handle
   };
 })(window);

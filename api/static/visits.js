@@ -11,13 +11,6 @@
   var $ = WatchdDom.$;
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
-  function notice(text, kind) {
-    var box = $('notice');
-    box.hidden = !text;
-    box.textContent = text || '';
-    box.className = 'a-notice is-' + (kind || 'info');
-    if (text) { window.scrollTo(0, 0); }
-  }
   function pad(n) { return (n < 10 ? '0' : '') + n; }
   function localInput(d) {
     return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + 'T' + pad(d.getHours()) + ':' + pad(d.getMinutes());
@@ -44,46 +37,18 @@
     return 'visit-' + Array.prototype.map.call(bytes, function (b) { return pad(b.toString(16)); }).join('');
   }
 
-  // ---- API ----------------------------------------------------------------------------------
+  // ---- API (api/static/session.js) ----------------------------------------------------------
 
-  function AuthError() {}
+  var notice = WatchdSession.notice;
+  var handle = WatchdSession.handle;
+  var problem = WatchdSession.problem;
+  var detailOf = WatchdSession.detailOf;
+  var OFFLINE = '网络不通，请稍后再提交（已填写的内容会保留）';
 
-  function detailOf(data) {
-    var detail = data && data.detail;
-    if (detail && typeof detail === 'object' && !Array.isArray(detail)) { return detail; }
-    return { message: typeof detail === 'string' ? detail : '' };
-  }
-
-  async function api(method, path, options) {
-    options = options || {};
-    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
-    var body;
-    if (options.json !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(options.json); }
-    else if (options.form) { body = options.form; }
-    var response;
-    try {
-      response = await fetch(path, { method: method, headers: headers, body: body, cache: 'no-store' });
-    } catch (err) {
-      throw new Error('网络不通，请稍后再提交（已填写的内容会保留）');
-    }
-    var data = null;
-    try { data = await response.json(); } catch (err) { data = null; }
-    if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); throw new AuthError(); }
-    return { status: response.status, ok: response.ok, data: data };
-  }
-
-  function problem(result) {
-    var detail = detailOf(result.data);
-    var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
-    if (detail.fields && detail.fields.length) {
-      text += '：' + detail.fields.map(function (f) { return f.field.replace(/^body\./, ''); }).join('、');
-    }
-    return text;
-  }
-
-  function handle(err) {
-    if (err instanceof AuthError) { return; }
-    notice(err && err.message ? err.message : String(err), 'error');
+  function api(method, path, options) {
+    var sent = { offline: OFFLINE };
+    Object.keys(options || {}).forEach(function (k) { sent[k] = options[k]; });
+    return WatchdSession.api(method, path, sent);
   }
 
   // ---- login (api/static/session.js) --------------------------------------------------------

@@ -7,16 +7,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import uvicorn
-
-from api.app import create_app
 from tests.browser import launch_chromium, start_playwright
+from tests.helpers.live_server import LiveServer as LiveServer  # the duty and dashboard tests' server
 from tests.watchd.duty.conftest import admin, duty_config
 from watchd.app import Services
 
@@ -33,44 +30,6 @@ def duty_services_today(make_services: Callable[..., Services]) -> Services:
     today = services.duty.shifts.day_of(datetime.now(UTC))
     services.duty.set_day(admin(), "duty", today, officers=["d001"], leaders=["l001"])
     return services
-
-
-class LiveServer:
-    """The app under uvicorn on one loopback port, which can be stopped and started again."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        config = uvicorn.Config(
-            create_app(self.services), log_level="warning", access_log=False, lifespan="on",
-            timeout_graceful_shutdown=1,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 15
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        self._server, self._thread = server, thread
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=15)
-            assert not self._thread.is_alive(), "uvicorn did not stop"
-        self._server = self._thread = None
 
 
 class BlinkingProxy:

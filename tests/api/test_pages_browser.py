@@ -9,8 +9,6 @@ Skips with a reason without /usr/bin/chromium or ../shared/data; fails instead i
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -19,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
 from tests.api.kiosk_video import KioskFootage, make_kiosk_footage
 from tests.browser import CHROMIUM, launch_chromium, start_playwright
 from tests.faces import SHARED
 from tests.helpers.clocks import FakeClock, WallClock
+from tests.helpers.live_server import served
+from tests.helpers.waits import wait_for
 from tests.integration import need
 from watchd.app import Services
 from watchd.services.checkins import NewCheckin
@@ -106,24 +104,8 @@ def launch(playwright: Playwright) -> Iterator[Callable[[Path], Browser]]:
 @pytest.fixture
 def server(services: Services) -> Iterator[str]:
     """The real app on 127.0.0.1 and a free port, in a background thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(services), log_level="warning", access_log=False, lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with served(services) as url:
+        yield url
 
 
 @pytest.fixture
@@ -309,10 +291,8 @@ def test_offline_attempt_is_queued_survives_a_reload_and_is_sent_once(
     rows = checkins(api)
     assert len(rows) == 1, rows
     assert rows[0]["person_id"] == "c001"
-    deadline = time.monotonic() + 10
-    while watermark(api, "kiosk-bayan") <= captured:  # the emptied queue is reported too
-        assert time.monotonic() < deadline, "the kiosk never reported its empty queue"
-        time.sleep(0.2)
+    # The emptied queue is reported too.
+    wait_for(lambda: watermark(api, "kiosk-bayan") > captured, 10, "the kiosk to report its empty queue", every=0.2)
 
 
 def test_admin_sees_todays_checkin_in_its_village_and_enrols_a_face(

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from watchd.db.session import Database
-from watchd.reports.directory import Directory, load_directory
-from watchd.reports.labels import KIND_NAMES, leave_name, status_label
+from watchd.domain.attendance.labels import KIND_NAMES, leave_name, status_label
 from watchd.reports.table import Column, Kind, ReportTable, why_empty
 from watchd.services.attendance import AttendanceService, DailyView, DayRecord
+from watchd.services.directory import Directory, load_directory
 
 WEEKDAYS = "一二三四五六日"
 

@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 
 from watchd.db.session import Database
 from watchd.domain.leave import month_bounds
-from watchd.reports.directory import load_directory
 from watchd.reports.table import Column, Kind, ReportTable
+from watchd.services.directory import load_directory
 from watchd.services.spot_checks import SpotCheckService, SpotCheckView
 
 

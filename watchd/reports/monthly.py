@@ -9,9 +9,9 @@ from decimal import Decimal
 from watchd.db.session import Database
 from watchd.domain.attendance.monthly import MonthSummary, summarise
 from watchd.domain.leave import LEAVE_NAMES, month_bounds
-from watchd.reports.directory import load_directory
 from watchd.reports.table import Column, Kind, ReportTable, why_empty
 from watchd.services.attendance import AttendanceService
+from watchd.services.directory import load_directory
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -56,17 +55,13 @@ class NoticeView:
     sent_at: datetime | None
 
 
-def notice_view(row: NoticeRecord, zone: ZoneInfo) -> NoticeView:
-    """Times in the township's zone, as pages show them."""
-
-    def local(at: datetime | None) -> datetime | None:
-        return at.astimezone(zone) if at is not None else None
-
+def notice_view(row: NoticeRecord) -> NoticeView:
+    """Times in UTC, like every service view; the API shows them in the township's zone (api/views.py)."""
     return NoticeView(
         id=row.id, kind=row.kind, kind_label=kind_label(row.kind), subject=row.subject, text=row.text,
-        details=dict(row.details), active=row.active_key is not None, first_seen_at=row.first_seen_at.astimezone(zone),
-        last_seen_at=row.last_seen_at.astimezone(zone), resolved_at=local(row.resolved_at),
-        acknowledged_at=local(row.acknowledged_at), acknowledged_by=row.acknowledged_by, sent_at=local(row.sent_at),
+        details=dict(row.details), active=row.active_key is not None, first_seen_at=row.first_seen_at,
+        last_seen_at=row.last_seen_at, resolved_at=row.resolved_at, acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by, sent_at=row.sent_at,
     )
 
 
@@ -160,15 +155,15 @@ class NoticeService:
             if row.acknowledged_at is None:
                 row.acknowledged_at, row.acknowledged_by = now, actor[:100]
                 log.info("notice %s acknowledged by %s", row.key, actor)
-            return notice_view(row, self.zone)
+            return notice_view(row)
 
     def active(self) -> list[NoticeView]:
         with self.db.read() as s:
-            return [notice_view(r, self.zone) for r in NoticesRepository(s).active()]
+            return [notice_view(r) for r in NoticesRepository(s).active()]
 
     def recent(self, limit: int = 100) -> list[NoticeView]:
         with self.db.read() as s:
-            return [notice_view(r, self.zone) for r in NoticesRepository(s).recent(limit)]
+            return [notice_view(r) for r in NoticesRepository(s).recent(limit)]
 
     def active_counts(self) -> dict[str, int]:
         with self.db.read() as s:

@@ -6,13 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.mqtt_broker import free_port
+from tests.helpers.waits import wait_for
 from tests.integration import need, port_open
 
 SERVER = Path(__file__).resolve().parents[2] / "fakes" / "rtsp_server.py"
@@ -42,11 +42,9 @@ class RtspServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
-        deadline = time.monotonic() + 15
-        while not port_open("127.0.0.1", self.port):
-            assert self.proc.poll() is None, "RTSP server exited"
-            assert time.monotonic() < deadline, "RTSP server did not start"
-            time.sleep(0.1)
+        proc = self.proc
+        wait_for(lambda: proc.poll() is not None or port_open("127.0.0.1", self.port), 15, "the RTSP server to start")
+        assert proc.poll() is None, "RTSP server exited"
 
     def kill(self) -> None:
         if self.proc is not None:

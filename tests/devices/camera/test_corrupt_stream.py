@@ -19,7 +19,8 @@ import pytest
 from devices.registry import CameraConfig, open_video_stream
 from tests.devices.camera.test_mjpeg_http import Scene, frames, observed, run, until, watch_cameras
 from tests.fakes.mjpeg_server import MjpegServer
-from tests.watchd.camera.test_camera_events_api import CAMERA, ListSink
+from tests.helpers.sinks import Observations
+from tests.watchd.camera.test_camera_events_api import CAMERA
 from watchd.app import Services
 from watchd.pipeline.camera_watch.watch import CameraWatchService
 
@@ -90,7 +91,7 @@ def test_a_video_damaged_mid_way_is_read_to_its_end_and_the_damage_is_logged(
 
 def two_cameras(
     make_services: Callable[..., Services], pit: MjpegServer, gate: MjpegServer
-) -> tuple[CameraWatchService, ListSink]:
+) -> tuple[CameraWatchService, Observations]:
     """A watch of cam-pit (the camera that goes bad) and cam-gate (a healthy one) at the same site."""
     cameras = [
         {**CAMERA, "source": pit.url, "offline_after_s": 3, "reconnect_max_s": 2},

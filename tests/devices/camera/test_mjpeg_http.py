@@ -20,7 +20,8 @@ import pytest
 from devices.backoff import REAL_TIME, Timing
 from tests.fakes.mjpeg_server import MjpegServer
 from tests.helpers.driven_time import DrivenTime
-from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
+from tests.helpers.sinks import Observations
+from tests.watchd.camera.test_camera_events_api import CAMERA, SITES
 from watchd.app import Services
 from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.pipeline.camera_watch.watch import CameraWatchService
@@ -61,10 +62,10 @@ class Scene:
 def watch_cameras(
     make_services: Callable[..., Services], cameras: Sequence[dict[str, Any]], *, timing: Timing = REAL_TIME,
     **watch_settings: Any,
-) -> tuple[Services, CameraWatchService, ListSink]:
+) -> tuple[Services, CameraWatchService, Observations]:
     services = make_services(sites=SITES, devices=list(cameras), camera_watch=watch_settings)
     settings = services.config.settings
-    sink = ListSink()
+    sink = Observations()
     watch = CameraWatchService(
         [d for d in settings.devices if d.kind == "camera"], settings.camera_watch, services.db,
         services.config.data_dir, services.clock, settings.zone, observations=sink, timing=timing,
@@ -85,7 +86,7 @@ def frames(watch: CameraWatchService, camera_id: str) -> int:
     return int(str(status["frames"]))
 
 
-def observed(sink: ListSink, kind: str, camera_id: str = "cam-pit") -> list[bool]:
+def observed(sink: Observations, kind: str, camera_id: str = "cam-pit") -> list[bool]:
     """Whether each observation of that kind for that camera was raised (True) or resolved (False), in order."""
     return [o.active for o in sink.seen if o.kind.value == kind and o.subject == camera_id]
 

@@ -13,7 +13,8 @@ import pytest
 from devices.contracts import DeviceAuthError, DeviceUnavailable
 from devices.registry import CameraConfig, open_video_stream
 from tests.datasets import require_shared_data
-from tests.watchd.camera.test_camera_events_api import CAMERA, SITES, ListSink
+from tests.helpers.sinks import Observations
+from tests.watchd.camera.test_camera_events_api import CAMERA, SITES
 from watchd.app import Services
 from watchd.db.repositories.camera_events import CameraEventsRepository
 from watchd.pipeline.camera_watch.watch import CameraWatchService
@@ -50,7 +51,7 @@ def test_losing_the_server_raises_offline_and_its_return_resolves_it(
     camera = {**CAMERA, "source": server.url(), "offline_after_s": 3, "reconnect_max_s": 2}
     services = make_services(sites=SITES, devices=[camera])
     settings = services.config.settings
-    sink = ListSink()
+    sink = Observations()
     watch = CameraWatchService(
         [d for d in settings.devices if d.kind == "camera"], settings.camera_watch, services.db,  # type: ignore[misc]
         services.config.data_dir, services.clock, settings.zone, observations=sink,

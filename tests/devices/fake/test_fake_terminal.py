@@ -11,26 +11,13 @@ from pydantic import ValidationError
 
 from devices.contracts import CheckIn, DeviceEvent, DeviceStatus
 from devices.fake import FakeTerminalConfig, FakeTerminalDriver, fake_event_id
+from tests.helpers.sinks import Events
 
 SCRIPT = [
     {"subject_ref": "1001", "at": "2024-05-01T08:00:00+08:00"},
     {"subject_ref": "1002", "at": "2024-05-01T08:01:30+08:00", "method": "card"},
     {"subject_ref": "1001", "at": "2024-05-01T17:30:00+08:00"},
 ]
-
-
-class ListSink:
-    """Collects events; sets `stop` once `stop_after` events arrived; refuses all when `accept` is False."""
-
-    def __init__(self, stop: asyncio.Event | None = None, stop_after: int = 0, accept: bool = True) -> None:
-        self.events: list[DeviceEvent] = []
-        self._stop, self._stop_after, self._accept = stop, stop_after, accept
-
-    def emit(self, event: DeviceEvent) -> bool:
-        self.events.append(event)
-        if self._stop is not None and len(self.events) >= self._stop_after:
-            self._stop.set()
-        return self._accept
 
 
 def make_config(**overrides: object) -> FakeTerminalConfig:
@@ -47,7 +34,7 @@ def make_config(**overrides: object) -> FakeTerminalConfig:
 def run_until(driver: FakeTerminalDriver, count: int) -> list[DeviceEvent]:
     async def main() -> list[DeviceEvent]:
         stop = asyncio.Event()
-        sink = ListSink(stop, stop_after=count)
+        sink = Events(stop, stop_after=count)
         await asyncio.wait_for(driver.run(sink, stop), timeout=5)
         return sink.events
 
@@ -91,7 +78,7 @@ def test_event_id_depends_on_instant_not_on_offset() -> None:
 def test_idles_after_the_script_and_honours_stop() -> None:
     async def main() -> float:
         stop = asyncio.Event()
-        sink = ListSink()
+        sink = Events()
         task = asyncio.create_task(FakeTerminalDriver(make_config()).run(sink, stop))
         await asyncio.sleep(0.3)
         assert len(sink.events) == 4
@@ -107,7 +94,7 @@ def test_idles_after_the_script_and_honours_stop() -> None:
 def test_stop_interrupts_a_long_interval() -> None:
     async def main() -> tuple[float, int]:
         stop = asyncio.Event()
-        sink = ListSink(stop, stop_after=2)  # online + first check-in
+        sink = Events(stop, stop_after=2)  # online + first check-in
         started = time.monotonic()
         await asyncio.wait_for(FakeTerminalDriver(make_config(interval_s=60)).run(sink, stop), timeout=2)
         return time.monotonic() - started, len(sink.events)
@@ -122,7 +109,7 @@ def test_refused_events_are_counted() -> None:
 
     async def main() -> None:
         stop = asyncio.Event()
-        task = asyncio.create_task(driver.run(ListSink(accept=False), stop))
+        task = asyncio.create_task(driver.run(Events(accept=False), stop))
         await asyncio.sleep(0.2)
         stop.set()
         await task

@@ -13,35 +13,15 @@ import cv2
 import numpy as np
 import pytest
 
-from devices.contracts import DeviceEvent, DeviceStatus, DeviceUnavailable, Frame
+from devices.contracts import DeviceStatus, DeviceUnavailable
 from devices.kiosk.config import CameraKioskConfig
 from devices.kiosk.driver import CameraKioskDriver
 from tests.helpers.driven_time import DrivenTime
+from tests.helpers.sinks import Events
 
 UNREACHABLE = "rtsp://127.0.0.1:1/none"
 WITH_PASSWORD = "rtsp://user:secret@127.0.0.1:1/x"
 BLUE_BGR = (255, 0, 0)
-
-
-class ListSink:
-    """Collects events (with their arrival time); refuses them all when `accept` is False."""
-
-    def __init__(self, accept: bool = True, on_event: Callable[[DeviceEvent], None] | None = None) -> None:
-        self.events: list[DeviceEvent] = []
-        self._accept = accept
-        self._on_event = on_event
-
-    def emit(self, event: DeviceEvent) -> bool:
-        self.events.append(event)
-        if self._on_event is not None:
-            self._on_event(event)
-        return self._accept
-
-    def frames(self) -> list[Frame]:
-        return [e for e in self.events if isinstance(e, Frame)]
-
-    def statuses(self) -> list[DeviceStatus]:
-        return [e for e in self.events if isinstance(e, DeviceStatus)]
 
 
 def write_clip(path: Path, *, seconds: float, fps: float = 20.0, size: tuple[int, int] = (400, 300)) -> Path:
@@ -60,7 +40,7 @@ def camera(source: str | Path, **overrides: object) -> CameraKioskConfig:
     return CameraKioskConfig.model_validate({**data, **overrides})
 
 
-async def stop_when(driver: CameraKioskDriver, sink: ListSink, condition: Callable[[], bool]) -> float:
+async def stop_when(driver: CameraKioskDriver, sink: Events, condition: Callable[[], bool]) -> float:
     """Run until `condition()` holds, set stop, and return how long `run` took to return."""
     stop = asyncio.Event()
     task = asyncio.create_task(driver.run(sink, stop))
@@ -77,7 +57,7 @@ async def stop_when(driver: CameraKioskDriver, sink: ListSink, condition: Callab
 def test_file_frames_are_rgb_shrunk_and_rate_limited(tmp_path: Path) -> None:
     clip = write_clip(tmp_path / "clip.avi", seconds=1.5)
     driver = CameraKioskDriver(camera(clip, fps=4, max_side=160))
-    sink = ListSink()
+    sink = Events()
 
     async def main() -> None:
         await asyncio.wait_for(driver.run(sink, asyncio.Event()), timeout=5)  # returns at end of file
@@ -114,7 +94,7 @@ def test_file_frames_are_rgb_shrunk_and_rate_limited(tmp_path: Path) -> None:
 def test_run_returns_promptly_on_stop_while_streaming(tmp_path: Path) -> None:
     clip = write_clip(tmp_path / "long.avi", seconds=10, fps=10, size=(200, 150))
     driver = CameraKioskDriver(camera(clip, fps=5))
-    sink = ListSink()
+    sink = Events()
     assert asyncio.run(stop_when(driver, sink, lambda: len(sink.frames()) >= 2)) < 1.0
     assert len(sink.frames()) >= 1
     assert [s.state for s in sink.statuses()] == ["online"]
@@ -124,7 +104,7 @@ def test_run_returns_promptly_on_stop_while_streaming(tmp_path: Path) -> None:
 def test_refusing_sink_gets_drops_counted(tmp_path: Path) -> None:
     clip = write_clip(tmp_path / "clip.avi", seconds=1.0)
     driver = CameraKioskDriver(camera(clip, fps=10))
-    sink = ListSink(accept=False)
+    sink = Events(accept=False)
     asyncio.run(asyncio.wait_for(driver.run(sink, asyncio.Event()), timeout=5))
     diagnostics = driver.diagnostics()
     assert diagnostics["frames_emitted"] == 0
@@ -152,7 +132,7 @@ def test_probe_of_an_unavailable_source_names_it(tmp_path: Path, source: str) ->
         asyncio.run(CameraKioskDriver(camera(source)).probe())
 
 
-def run_until(driver: CameraKioskDriver, sink: ListSink, time: DrivenTime, condition: Callable[[], bool]) -> None:
+def run_until(driver: CameraKioskDriver, sink: Events, time: DrivenTime, condition: Callable[[], bool]) -> None:
     """Run the driver, skipping its backoff waits, until `condition()` holds; then stop it."""
 
     async def main() -> None:
@@ -168,7 +148,7 @@ def run_until(driver: CameraKioskDriver, sink: ListSink, time: DrivenTime, condi
 def test_unreachable_source_goes_offline_once_while_retrying() -> None:
     time = DrivenTime()
     driver = CameraKioskDriver(camera(UNREACHABLE), timing=time.timing)
-    sink = ListSink()
+    sink = Events()
     run_until(driver, sink, time, lambda: len(time.waits) >= 7)
     assert time.waits[:7] == [1, 2, 4, 8, 16, 30, 30]  # seconds between attempts: doubling up to 30 s
     statuses = sink.statuses()
@@ -184,7 +164,7 @@ def test_recovers_when_the_source_appears(tmp_path: Path) -> None:
     target = tmp_path / "late.avi"
     time = DrivenTime()
     driver = CameraKioskDriver(camera(target, fps=5), timing=time.timing)
-    sink = ListSink()
+    sink = Events()
 
     async def main() -> None:
         task = asyncio.create_task(driver.run(sink, asyncio.Event()))
@@ -207,7 +187,7 @@ def test_no_password_in_diagnostics_statuses_errors_or_logs(caplog: pytest.LogCa
     caplog.set_level(logging.DEBUG, logger="devices")
     time = DrivenTime()
     driver = CameraKioskDriver(camera(WITH_PASSWORD), timing=time.timing)
-    sink = ListSink()
+    sink = Events()
     run_until(driver, sink, time, lambda: len(time.waits) >= 3)
     with pytest.raises(DeviceUnavailable) as probe_error:
         asyncio.run(driver.probe())
@@ -223,7 +203,7 @@ def test_no_password_in_diagnostics_statuses_errors_or_logs(caplog: pytest.LogCa
 def test_a_second_run_reports_its_status_again(tmp_path: Path) -> None:
     clip = write_clip(tmp_path / "clip.avi", seconds=0.3)
     driver = CameraKioskDriver(camera(clip))
-    runs = [ListSink(), ListSink()]
+    runs = [Events(), Events()]
     for sink in runs:
         asyncio.run(asyncio.wait_for(driver.run(sink, asyncio.Event()), timeout=5))
     for sink in runs:

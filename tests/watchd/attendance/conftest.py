@@ -4,7 +4,7 @@ helpers to punch at local times and to move the test clock."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +13,6 @@ import pytest
 
 from tests.helpers.clocks import FakeClock
 from watchd.app import Services
-from watchd.domain.notices import Notice
 from watchd.services.auth import Principal
 from watchd.services.checkins import CheckinOutcome, NewCheckin
 
@@ -60,16 +59,6 @@ class Township:
 
     def day_of(self, person: str, day: date) -> Any:
         return next(r for r in self.services.attendance.daily(day).records if r.person_id == person)
-
-
-@dataclass
-class RecordingSink:
-    """Fake NoticeSink that keeps what it is told."""
-
-    seen: list[Notice] = field(default_factory=list)
-
-    def notice(self, notice: Notice) -> None:
-        self.seen.append(notice)
 
 
 @pytest.fixture

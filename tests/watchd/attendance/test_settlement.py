@@ -9,12 +9,12 @@ from datetime import date, datetime
 import pytest
 
 from tests.helpers.clocks import FakeClock
+from tests.helpers.sinks import Notices
 from tests.watchd.attendance.conftest import (
     ADMIN,
     ATTENDANCE,
     LEADER,
     PEOPLE,
-    RecordingSink,
     Township,
     as_user,
     local,
@@ -189,7 +189,7 @@ def test_calendar_override_re_settles_the_day(township: Township) -> None:
 
 def test_missing_holiday_data_is_reported_loudly_and_cleared_by_overrides(township: Township) -> None:
     t = township
-    sink = RecordingSink()
+    sink = Notices()
     attendance = AttendanceService(t.services.db, t.services.config.settings, t.clock, notices=sink)
     t.clock.now = datetime(2098, 12, 1, 9, 0, tzinfo=local(MONDAY, "00:00").tzinfo)
     assert attendance.check_calendar() == [2098, 2099]  # this year, and from December the next one

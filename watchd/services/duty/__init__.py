@@ -14,9 +14,9 @@ from watchd.services.duty.log import DutyLog, DutyLogView
 from watchd.services.duty.oncall import RosterOnCall
 from watchd.services.duty.presence import PresenceRecorder
 from watchd.services.duty.service import DutyService
-from watchd.services.duty.views import ImportReport, OnDutyView, PersonRef, ShiftView, SwapView
+from watchd.services.duty.views import ImportReport, OnDutyView, PersonRef, RoomView, ShiftView, SwapView
 
 __all__ = [
-    "DutyLog", "DutyLogView", "DutyService", "ImportReport", "OnDutyView", "PersonRef", "PresenceRecorder",
+    "DutyLog", "DutyLogView", "DutyService", "ImportReport", "OnDutyView", "PersonRef", "PresenceRecorder", "RoomView",
     "RosterOnCall", "ShiftView", "SwapView",
 ]

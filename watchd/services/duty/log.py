@@ -65,6 +65,31 @@ class NoteView:
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentRef:
+    """An incident as the duty log shows it: what happened where, and who answered."""
+
+    id: int
+    code: str
+    kind: str
+    site_name: str
+    event_text: str
+    status: str
+    status_text: str
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, v: IncidentView) -> IncidentRef:
+        return cls(
+            id=v.id, code=v.code, kind=v.kind, site_name=v.site_name, event_text=v.event_text, status=v.status,
+            status_text=v.status_text, opened_at=v.opened_at, acknowledged_at=v.acknowledged_at,
+            acknowledged_by=v.acknowledged_by, resolved_at=v.resolved_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class DutyLogView:
     shift: ShiftView
     took_over: CheckinRef | None
@@ -73,7 +98,7 @@ class DutyLogView:
     timeline: list[SegmentView]
     minutes: dict[str, float]  # present / absent / unknown
     longest_absence: SegmentView | None
-    incidents: list[IncidentView]
+    incidents: list[IncidentRef]
     notes: list[NoteView]
     complete: bool  # the shift is over
     spot_checks: list[SpotCheckView] = field(default_factory=list)  # 查岗 that have come, answered or not
@@ -130,7 +155,7 @@ class DutyLog:
                 [r.person_id for r in rows] + [k for _, f in segments for k in f] + [n.author for n in note_rows]
             ).items()}
             site_names = self.duty.site_names
-            incident_views = [incident_view(i, site_names.get(i.site_id, i.site_id)) for i in incidents]
+            incident_views = [IncidentRef.of(incident_view(i, site_names.get(i.site_id, i.site_id))) for i in incidents]
             notes = [NoteView(n.id, n.at, names.get(n.author, n.author), n.text) for n in note_rows]
         checkins = [CheckinRef(PersonRef(r.person_id, names.get(r.person_id, r.person_id)), r.at, r.device_id)
                     for r in rows]

@@ -34,7 +34,7 @@ from watchd.domain.duty import (
     room_for_site,
 )
 from watchd.errors import Conflict, Invalid, NotFound, ServiceError
-from watchd.services.duty.views import OnDutyView, PersonRef, ShiftView
+from watchd.services.duty.views import OnDutyView, PersonRef, RoomView, ShiftView
 from watchd.settings.root import Settings
 from watchd.settings.sites import SiteKind
 
@@ -87,6 +87,17 @@ class DutyRoster:
 
     def room_name(self, room_id: str) -> str:
         return self.room_names.get(room_id, room_id)
+
+    def rooms(self) -> list[RoomView]:
+        """Every duty room with its desk cameras and the sites it covers."""
+        out = []
+        for room_id in self.room_ids():
+            room = self.config.room(room_id)
+            out.append(RoomView(
+                id=room_id, name=self.room_name(room_id),
+                cameras=[d.camera for d in room.desks] if room else [], covers=list(room.covers) if room else [],
+            ))
+        return out
 
     def check_room(self, room_id: str) -> str:
         if room_id not in self.room_names:
@@ -142,12 +153,14 @@ class DutyRoster:
             for room in rooms:
                 def refs(people: Iterable[str]) -> list[PersonRef]:
                     return [PersonRef(p, names.get(p, p)) for p in people]
+                officers, leaders = roster.of(room, day, DutyRole.officer), roster.of(room, day, DutyRole.leader)
+                planned_officers = roster.planned(room, day, DutyRole.officer)
+                planned_leaders = roster.planned(room, day, DutyRole.leader)
                 out.append(ShiftView(
                     room_id=room, room_name=self.room_name(room), day=day, start=start, end=end,
-                    officers=refs(roster.of(room, day, DutyRole.officer)),
-                    leaders=refs(roster.of(room, day, DutyRole.leader)),
-                    planned_officers=refs(roster.planned(room, day, DutyRole.officer)),
-                    planned_leaders=refs(roster.planned(room, day, DutyRole.leader)),
+                    officers=refs(officers), leaders=refs(leaders),
+                    planned_officers=refs(planned_officers), planned_leaders=refs(planned_leaders),
+                    swapped=officers != planned_officers or leaders != planned_leaders,
                 ))
         return out
 

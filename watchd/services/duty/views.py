@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from watchd.alerts.oncall import Contact
 from watchd.services.duty.roster_file import RowError
@@ -26,10 +29,7 @@ class ShiftView:
     leaders: list[PersonRef]
     planned_officers: list[PersonRef]
     planned_leaders: list[PersonRef]
-
-    @property
-    def swapped(self) -> bool:
-        return self.officers != self.planned_officers or self.leaders != self.planned_leaders
+    swapped: Annotated[bool, Field(description="Approved swaps changed who holds this shift")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,15 @@ class SwapView:
     decided_by: str | None
     decided_at: datetime | None
     decision_note: str
-    approve_by: datetime  # the latest moment it can be approved
+    approve_by: Annotated[datetime, Field(description="The latest moment the swap may be approved")]
+
+
+@dataclass(frozen=True, slots=True)
+class RoomView:
+    id: str
+    name: str
+    cameras: list[str]  # the desk cameras watched in it
+    covers: list[str]  # the sites whose incidents its officers answer
 
 
 @dataclass(frozen=True, slots=True)

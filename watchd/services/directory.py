@@ -1,4 +1,4 @@
-"""Names for reports: people (with organisation and assigned villages) and sites."""
+"""Names for reports and pages: people (with organisation and assigned villages) and sites."""
 
 from __future__ import annotations
 
