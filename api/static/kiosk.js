@@ -12,17 +12,12 @@
 
   var TOKEN_KEY = 'watchd.kiosk.token';
   var ME_KEY = 'watchd.kiosk.me';
-  var FRAME_INTERVAL_MS = 250;      // 4 frames a second
-  var FRONTAL_MS = 1000;            // ~1 s looking straight at the camera
-  var TURN_MS = 2000;               // ~2 s for the head turn
   var MAX_FRAMES = 12;              // never more than the server's max_frames either
-  var JPEG_QUALITY = 0.8;
   var RESULT_MS = 5000;             // how long a result stays on screen
   var ERROR_MS = 7000;
   var UPLOAD_TIMEOUT_MS = 45000;
   var SYNC_INTERVAL_MS = 5 * 60 * 1000;  // queue heartbeat for the attendance watermark
   var ME_REFRESH_MS = 5 * 60 * 1000;
-  var CAMERA_RETRY_MS = 15000;
   var DEFAULT_TZ = 'Asia/Shanghai';
 
   var TEXT = {
@@ -49,17 +44,14 @@
   var state = {
     token: null,
     me: null,
-    stream: null,
     busy: false,
     queue: null,
     uploader: null,
     queued: 0,
     resultTimer: null,
     meTimer: null,
-    cameraTimer: null,
     noticeTimer: null,
-    clockFormat: null,
-    dateFormat: null,
+    formats: null,
     wakeLock: null
   };
 
@@ -75,38 +67,10 @@
     });
   }
 
-  function sleep(ms) {
-    return new Promise(function (resolve) { setTimeout(resolve, Math.max(0, ms)); });
-  }
-
-  function now() {
-    return (window.performance && performance.now) ? performance.now() : Date.now();
-  }
-
   // ---- token ------------------------------------------------------------------------------
 
-  /** A token in the URL fragment (#token=...) is stored and removed from the address bar. */
-  function tokenFromFragment() {
-    var match = /(?:^#|&)token=([^&]+)/.exec(location.hash || '');
-    if (!match) { return null; }
-    var token = decodeURIComponent(match[1]);
-    if (window.history && history.replaceState) {
-      history.replaceState(null, document.title, location.pathname + location.search);
-    } else {
-      location.hash = '';
-    }
-    return token;
-  }
-
-  function storage(get, key, value) {
-    try {
-      if (get) { return window.localStorage.getItem(key); }
-      if (value === null) { window.localStorage.removeItem(key); } else { window.localStorage.setItem(key, value); }
-    } catch (err) {
-      // Private mode or storage disabled: the kiosk then needs its link after every restart.
-    }
-    return null;
-  }
+  var tokenFromFragment = WatchdKioskTime.tokenFromFragment;
+  var storage = WatchdKioskTime.storage;
 
   function saveToken(token) {
     state.token = token;
@@ -131,54 +95,18 @@
 
   // ---- clock and site -----------------------------------------------------------------------
 
-  function makeFormats(tz) {
-    try {
-      state.clockFormat = new Intl.DateTimeFormat('zh-CN', {
-        timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false
-      });
-      state.dateFormat = new Intl.DateTimeFormat('zh-CN', {
-        timeZone: tz, year: 'numeric', month: 'long', day: 'numeric', weekday: 'long'
-      });
-    } catch (err) {
-      state.clockFormat = null;  // unknown zone on this browser: device-local time
-      state.dateFormat = null;
-    }
-  }
+  // Clock, date and HH:MM in the township's zone; ISO times with the device's offset (kiosk-time.js).
+  var time = WatchdKioskTime;
 
-  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+  function makeFormats(tz) { state.formats = time.formats(tz); }
 
   function tick() {
     var d = new Date();
-    setText('clock-time', state.clockFormat ? state.clockFormat.format(d)
-      : pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds()));
-    setText('clock-date', state.dateFormat ? state.dateFormat.format(d) : d.toLocaleDateString('zh-CN'));
+    setText('clock-time', state.formats.clock(d));
+    setText('clock-date', state.formats.date(d));
   }
 
-  /** HH:MM of an ISO time in the kiosk's zone. */
-  function hhmm(iso) {
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) { return ''; }
-    if (state.clockFormat) {
-      try {
-        return new Intl.DateTimeFormat('zh-CN', {
-          timeZone: (state.me && state.me.timezone) || DEFAULT_TZ, hour: '2-digit', minute: '2-digit', hour12: false
-        }).format(d);
-      } catch (err) { /* fall through */ }
-    }
-    return pad2(d.getHours()) + ':' + pad2(d.getMinutes());
-  }
-
-  /** ISO 8601 with the device's UTC offset, e.g. 2026-11-23T08:30:05.123+08:00. */
-  function isoWithOffset(d) {
-    var offset = -d.getTimezoneOffset();
-    var sign = offset >= 0 ? '+' : '-';
-    var abs = Math.abs(offset);
-    var ms = String(d.getMilliseconds());
-    while (ms.length < 3) { ms = '0' + ms; }
-    return d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' + pad2(d.getDate()) +
-      'T' + pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + ':' + pad2(d.getSeconds()) + '.' + ms +
-      sign + pad2(Math.floor(abs / 60)) + ':' + pad2(abs % 60);
-  }
+  function hhmm(iso) { return state.formats.hhmm(iso); }
 
   function applyMe(me) {
     state.me = me;
@@ -225,34 +153,11 @@
     return WatchdSession.request(method, path, options);
   }
 
-  function detailOf(body) {
-    var detail = WatchdSession.detailOf(body);
-    return detail.message ? detail : { code: detail.code, message: '服务器返回错误' };
-  }
+  var detailOf = WatchdKioskUpload.detailOf;
 
-  /**
-   * Tell the server what this kiosk still holds in its offline queue (POST /api/attendance/device-sync),
-   * so a day is settled only after the kiosk has delivered everything captured before its end.
-   * Sent whenever the queue count changes and every few minutes as a heartbeat.
-   */
-  async function reportSync() {
-    if (!state.token) { return; }
-    var pending = 0;
-    var oldest = null;
-    if (state.queue) {
-      try {
-        var items = await state.queue.all();
-        pending = items.length;
-        items.forEach(function (a) {
-          if (!oldest || new Date(a.captured_at) < new Date(oldest)) { oldest = a.captured_at; }
-        });
-      } catch (err) { return; }
-    }
-    try {
-      await call('POST', '/api/attendance/device-sync', {
-        json: { pending: pending, oldest_pending_at: oldest }, timeoutMs: 15000
-      });
-    } catch (err) { /* offline: the next report says it */ }
+  /** What this kiosk still holds in its offline queue, to the server (kiosk-upload.js). */
+  function reportSync() {
+    return state.token ? WatchdKioskUpload.reportSync(state.queue, state.token) : Promise.resolve();
   }
 
   /** GET /api/kiosk/me; falls back to the cached answer while the server is unreachable. */
@@ -291,155 +196,30 @@
     return true;
   }
 
-  /**
-   * POST one attempt. Resolves to {outcome: 'done', ok, status, body} for a 2xx or a final 4xx,
-   * {outcome: 'retry'} for network errors, 5xx, 408 and 429, {outcome: 'auth', detail} for 401.
-   */
+  /** POST one attempt (kiosk-upload.js); the network light follows what happened. */
   async function send(attempt) {
-    var form = new FormData();
-    attempt.frames.forEach(function (frame, i) {
-      form.append('frames', KioskQueue.frameBlob(frame), 'frame' + pad2(i + 1) + '.jpg');
-    });
-    form.append('idempotency_key', attempt.key);
-    form.append('captured_at', attempt.captured_at);
-    if (attempt.challenge) { form.append('challenge', attempt.challenge); }
-    var response;
-    try {
-      response = await call('POST', '/api/kiosk/checkins', { form: form, timeoutMs: UPLOAD_TIMEOUT_MS });
-    } catch (err) {
-      setOnline(false);
-      return { outcome: 'retry', reason: String(err && err.message || err) };
-    }
-    setOnline(true);
-    var body = response.data;
-    if (response.ok) {
-      return { outcome: 'done', ok: true, status: response.status, body: body };
-    }
-    if (response.status === 401) {
-      return { outcome: 'auth', detail: detailOf(body) };
-    }
-    if (response.status >= 500 || response.status === 429 || response.status === 408) {
-      return { outcome: 'retry', reason: 'HTTP ' + response.status };
-    }
-    return { outcome: 'done', ok: false, status: response.status, detail: detailOf(body) };
+    var result = await WatchdKioskUpload.send(attempt, state.token, UPLOAD_TIMEOUT_MS);
+    setOnline(!result.network);
+    return result;
   }
 
-  // ---- camera -------------------------------------------------------------------------------
+  // ---- camera (api/static/kiosk-camera.js) -----------------------------------------------------
 
-  function cameraErrorDetail(err) {
-    var name = err && err.name;
-    if (!window.isSecureContext && location.hostname !== 'localhost' && location.hostname !== '127.0.0.1') {
-      return '当前地址不是 HTTPS，浏览器不允许网页使用摄像头。';
+  var camera = new WatchdKioskCamera.Camera($('video'), $('canvas'), {
+    onReady: function () { showScreen('screen-main'); },
+    onFailed: function (detail) {
+      setText('camera-error', TEXT.cameraUnavailable);
+      setText('camera-error-detail', detail);
+      showScreen('screen-camera-error');
     }
-    if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') {
-      return '摄像头权限被拒绝，请在浏览器设置中允许本网站使用摄像头。';
-    }
-    if (name === 'NotFoundError' || name === 'DevicesNotFoundError' || name === 'OverconstrainedError') {
-      return '未找到摄像头，请检查摄像头是否连接好。';
-    }
-    if (name === 'NotReadableError' || name === 'TrackStartError' || name === 'AbortError') {
-      return '摄像头被其他程序占用或出现故障，请关闭其他程序后重试。';
-    }
-    return err && err.message ? '错误：' + err.message : '';
-  }
+  });
 
-  function cameraFailed(err) {
-    stopCamera();
-    setText('camera-error', TEXT.cameraUnavailable);
-    setText('camera-error-detail', cameraErrorDetail(err));
-    showScreen('screen-camera-error');
-    if (state.cameraTimer) { clearTimeout(state.cameraTimer); }
-    state.cameraTimer = setTimeout(startCamera, CAMERA_RETRY_MS);  // e.g. a USB camera plugged in later
-  }
-
-  function stopCamera() {
-    if (state.stream) {
-      state.stream.getTracks().forEach(function (t) { t.stop(); });
-      state.stream = null;
-    }
-  }
-
-  async function startCamera() {
-    if (state.cameraTimer) { clearTimeout(state.cameraTimer); state.cameraTimer = null; }
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      cameraFailed(new Error('getUserMedia unavailable'));
-      return false;
-    }
-    try {
-      stopCamera();
-      var stream = await navigator.mediaDevices.getUserMedia({
-        video: { facingMode: 'user', width: 640, height: 480 }, audio: false
-      });
-      state.stream = stream;
-      stream.getVideoTracks().forEach(function (track) {
-        track.onended = function () { if (state.stream === stream) { cameraFailed(new Error('摄像头已断开')); } };
-      });
-      var video = $('video');
-      video.srcObject = stream;
-      try { await video.play(); } catch (err) { /* autoplay of a muted stream: play() may still reject */ }
-      showScreen('screen-main');
-      return true;
-    } catch (err) {
-      cameraFailed(err);
-      return false;
-    }
-  }
-
-  function cameraReady() {
-    var video = $('video');
-    return state.stream && video.readyState >= 2 && video.videoWidth > 0;
-  }
-
-  function canvasToBlob(canvas) {
-    return new Promise(function (resolve, reject) {
-      if (canvas.toBlob) {
-        canvas.toBlob(function (blob) {
-          if (blob) { resolve(blob); } else { reject(new Error('toBlob failed')); }
-        }, 'image/jpeg', JPEG_QUALITY);
-        return;
-      }
-      var data = atob(canvas.toDataURL('image/jpeg', JPEG_QUALITY).split(',')[1]);
-      var bytes = new Uint8Array(data.length);
-      for (var i = 0; i < data.length; i++) { bytes[i] = data.charCodeAt(i); }
-      resolve(new Blob([bytes], { type: 'image/jpeg' }));
-    });
-  }
-
-  /** One raw (unmirrored) frame, at most 640 px wide; toBlob copies the canvas at call time. */
-  function grab() {
-    var video = $('video');
-    var canvas = $('canvas');
-    var w = Math.min(640, video.videoWidth);
-    var h = Math.round(video.videoHeight * w / video.videoWidth);
-    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
-    canvas.getContext('2d').drawImage(video, 0, 0, w, h);
-    return canvasToBlob(canvas);
-  }
+  function startCamera() { return camera.start(); }
 
   // ---- check-in -----------------------------------------------------------------------------
 
-  function randomHex(bytes) {
-    var out = '';
-    var buf = new Uint8Array(bytes);
-    if (window.crypto && crypto.getRandomValues) {
-      crypto.getRandomValues(buf);
-    } else {
-      for (var i = 0; i < bytes; i++) { buf[i] = Math.floor(Math.random() * 256); }
-    }
-    for (var j = 0; j < buf.length; j++) { out += (buf[j] < 16 ? '0' : '') + buf[j].toString(16); }
-    return out;
-  }
-
-  function newKey() {
-    return 'k' + Date.now().toString(36) + '-' + randomHex(16);
-  }
-
-  /** The direction to ask for. window.WATCHD_KIOSK_TEST.challenge fixes it (browser tests only). */
-  function pickChallenge() {
-    var forced = window.WATCHD_KIOSK_TEST && window.WATCHD_KIOSK_TEST.challenge;
-    if (forced === 'left' || forced === 'right') { return forced; }
-    return parseInt(randomHex(1), 16) % 2 === 0 ? 'left' : 'right';
-  }
+  var newKey = WatchdKioskCamera.newKey;
+  var pickChallenge = WatchdKioskCamera.pickChallenge;
 
   function setPrompt(text, hint, kind) {
     setText('prompt', text);
@@ -462,34 +242,12 @@
   }
 
   /** Frames in capture order: ~1 s frontal, then (with a challenge) ~2 s of the head turn. */
-  async function captureBurst(challenge) {
+  function captureBurst(challenge) {
     var limit = Math.max(2, Math.min(MAX_FRAMES, (state.me && state.me.max_frames) || MAX_FRAMES));
-    var total = challenge ? limit : Math.min(limit, Math.round(FRONTAL_MS / FRAME_INTERVAL_MS));
-    var frontal = challenge ? Math.max(1, Math.round(total * FRONTAL_MS / (FRONTAL_MS + TURN_MS))) : total;
-    var turned = total - frontal;
-    var frontalStep = FRONTAL_MS / frontal;
-    var turnStep = turned ? TURN_MS / turned : 0;
-    var duration = FRONTAL_MS + (turned ? TURN_MS : 0);
-    var start = now();
-    var frames = [];
-    setProgress(0);
-    for (var i = 0; i < frontal; i++) {
-      await sleep(start + i * frontalStep - now());
-      frames.push(grab());
-      setProgress((now() - start) / duration);
-    }
-    if (challenge) {
-      await sleep(start + FRONTAL_MS - now());
-      setPrompt(TEXT.turn[challenge], TEXT.turnHint, 'turn');
-      setArrow(challenge);
-      for (var j = 0; j < turned; j++) {
-        await sleep(start + FRONTAL_MS + (j + 1) * turnStep - now());
-        frames.push(grab());
-        setProgress((now() - start) / duration);
-      }
-    }
-    setProgress(1);
-    return Promise.all(frames);
+    return camera.burst(challenge, limit, {
+      progress: setProgress,
+      turn: function (direction) { setPrompt(TEXT.turn[direction], TEXT.turnHint, 'turn'); setArrow(direction); }
+    });
   }
 
   function stopResult() {
@@ -541,7 +299,7 @@
 
   async function runCheckin() {
     if (state.busy || !state.me) { return; }
-    if (!cameraReady()) {
+    if (!camera.ready()) {
       setPrompt(TEXT.lookStraight, TEXT.cameraNotReady);
       return;
     }
@@ -553,7 +311,7 @@
     setPrompt(TEXT.lookStraight, TEXT.holdStill, 'capture');
     var attempt;
     try {
-      var capturedAt = isoWithOffset(new Date());
+      var capturedAt = time.isoWithOffset(new Date());
       var frames = await captureBurst(challenge);
       attempt = { key: newKey(), captured_at: capturedAt, challenge: challenge, frames: frames, created: Date.now(), tries: 0 };
     } catch (err) {
@@ -635,7 +393,7 @@
     showScreen('screen-loading');
     if (!(await loadMe())) { return; }
     if (state.uploader) { state.uploader.unblock(); }
-    if (!state.stream) {
+    if (!camera.stream) {
       setText('loading-text', TEXT.openingCamera);
       await startCamera();
     } else {
