@@ -192,7 +192,8 @@ class AliyunVoiceNotifier:
                 **common,
                 "StartCode": self.config.tts_code,
                 "StartTtsParams": params,
-                "MenuKeyMap": _json([{"Key": self.config.ack_key, "Code": self.config.ack_tts_code}]),
+                # A repeat list, flattened as the RPC API takes it (and the official SDK sends it).
+                "MenuKeyMap.1.Key": self.config.ack_key, "MenuKeyMap.1.Code": self.config.ack_tts_code,
                 "Timeout": str(self.config.key_timeout_ms),
             }
             if self.config.bye_tts_code:
