@@ -35,7 +35,9 @@ class StepCalls:
 
 def call_text(f: IncidentFacts, *, township: str, zone: ZoneInfo) -> str:
     """What the call says, for the record (the vendor reads its approved template)."""
-    return f"{township} {f.site_name} {local_time(f.opened_at, zone)} {event_text(f.kind, f.summary)}，请按1确认"
+    return (
+        f"{township} {f.site_name} {local_time(f.opened_at, zone)} {event_text(f.kind, f.summary)}，请按1确认"
+    )
 
 
 class Caller:
@@ -50,8 +52,13 @@ class Caller:
         return call_rule(self.rules, severity, now, self.composer.zone) if self.enabled else None
 
     def place(
-        self, repo: AlertsRepository, incident: Incident, facts: IncidentFacts, people: Sequence[Contact],
-        candidates: Sequence[Contact], now: datetime,
+        self,
+        repo: AlertsRepository,
+        incident: Incident,
+        facts: IncidentFacts,
+        people: Sequence[Contact],
+        candidates: Sequence[Contact],
+        now: datetime,
     ) -> StepCalls:
         """Call each person of the step, or the next person the ledger allows."""
         out = StepCalls(rule=self.rule(incident.severity, now))
@@ -65,7 +72,9 @@ class Caller:
                 if callee.person_id in out.called or not callee.phone:
                     continue
                 phone = normalize_phone(callee.phone)
-                refusal = call_refusal(repo.call_times(phone, now - LEDGER_SPAN), at, self.limits, self.composer.zone)
+                refusal = call_refusal(
+                    repo.call_times(phone, now - LEDGER_SPAN), at, self.limits, self.composer.zone
+                )
                 if refusal is not None:
                     repo.add_event(incident.id, now, "call_refused", detail=f"{callee.name}: {refusal}")
                     continue
@@ -77,14 +86,25 @@ class Caller:
         return out
 
     def _write(
-        self, repo: AlertsRepository, incident: Incident, facts: IncidentFacts, callee: Contact, phone: str,
-        at: datetime, now: datetime,
+        self,
+        repo: AlertsRepository,
+        incident: Incident,
+        facts: IncidentFacts,
+        callee: Contact,
+        phone: str,
+        at: datetime,
+        now: datetime,
     ) -> int:
         zone, township = self.composer.zone, self.composer.township
         row = self.composer.add_message(
-            repo, dedup_key=f"i{incident.id}:{incident.severity}:s{incident.step}:call:{callee.person_id}",
-            incident_ids=[incident.id], purpose="call", recipient=Recipient(callee.person_id, callee.name, phone),
-            chain=self.chain, now=now, throttle_key=f"call:{phone}",
+            repo,
+            dedup_key=f"i{incident.id}:{incident.severity}:s{incident.step}:call:{callee.person_id}",
+            incident_ids=[incident.id],
+            purpose="call",
+            recipient=Recipient(callee.person_id, callee.name, phone),
+            chain=self.chain,
+            now=now,
+            throttle_key=f"call:{phone}",
             render=lambda link: (
                 call_text(facts, township=township, zone=zone),
                 template_params(facts, township=township, zone=zone, link=link),

@@ -67,7 +67,10 @@ def call_refusal(past: Sequence[datetime], at: datetime, limits: CallLimits, zon
     local = at.astimezone(zone)
     if limits.night.contains(local.time()):
         began = limits.night.began(local)
-        if sum(1 for t in past if began <= t.astimezone(zone) <= local + timedelta(hours=12)) >= limits.night_max:
+        if (
+            sum(1 for t in past if began <= t.astimezone(zone) <= local + timedelta(hours=12))
+            >= limits.night_max
+        ):
             return f"{limits.night_max} call(s) per number at night ({limits.night.start:%H:%M}-{limits.night.end:%H:%M})"
     return None
 
