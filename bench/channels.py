@@ -36,12 +36,14 @@ from tests.fakes.dingtalk_server import FakeDingTalkRobot  # noqa: E402
 from tests.fakes.tencent_server import FakeTencentSms  # noqa: E402
 from tests.fakes.twilio_server import FakeTwilio  # noqa: E402
 from tests.fakes.wecom_server import FakeWeComRobot  # noqa: E402
-from watchd.alerts.notifiers.aliyun_sms import AliyunSmsConfig, AliyunSmsNotifier, rpc_signature  # noqa: E402
+from watchd.alerts.notifiers.aliyun_rpc import rpc_signature  # noqa: E402
+from watchd.alerts.notifiers.aliyun_sms import AliyunSmsConfig, AliyunSmsNotifier  # noqa: E402
 from watchd.alerts.notifiers.base import ChannelContext, Notifier, Outcome, OutgoingMessage  # noqa: E402
 from watchd.alerts.notifiers.dingtalk import DingTalkConfig, DingTalkNotifier  # noqa: E402
 from watchd.alerts.notifiers.gammu_modem import GammuModemConfig, GammuModemNotifier  # noqa: E402
 from watchd.alerts.notifiers.mqtt import MqttConfig, MqttNotifier  # noqa: E402
-from watchd.alerts.notifiers.tencent_sms import TencentSmsConfig, TencentSmsNotifier, tc3_authorization  # noqa: E402
+from watchd.alerts.notifiers.tencent_api import tc3_authorization  # noqa: E402
+from watchd.alerts.notifiers.tencent_sms import TencentSmsConfig, TencentSmsNotifier  # noqa: E402
 from watchd.alerts.notifiers.twilio_sms import TwilioSmsConfig, TwilioSmsNotifier  # noqa: E402
 from watchd.alerts.notifiers.wecom import WeComConfig, WeComNotifier  # noqa: E402
 

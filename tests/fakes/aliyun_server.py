@@ -91,6 +91,10 @@ class FakeAliyunSms(FakeProvider):
             action = params.get("Action")
         if problem:
             return problem
+        return self.act(action or "", params)
+
+    def act(self, action: str, params: dict[str, str]) -> Reply:
+        """The API behind the gateway (a subclass serves another product of the same gateway)."""
         if action == "SendSms":
             return self._send(params)
         if action == "QuerySendDetails":

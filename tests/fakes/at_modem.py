@@ -3,7 +3,8 @@
 gammu talks to it with its real AT driver over the pty, exactly as to a USB modem: echo, CME errors,
 character sets, PDU mode, the SIM's SMS centre, `AT+CMGS=<len>`, the "> " prompt, the PDU ended by
 Ctrl-Z. The PDUs it receives are kept (hex) for the test to decode. `cms_error` makes the next
-sends fail the way a network refusal does (`+CMS ERROR: <n>`).
+sends fail the way a network refusal does (`+CMS ERROR: <n>`). Voice calls: `ATD<number>;` is
+recorded in `dialled`, `AT+CHUP` / `ATH` in `hang_ups`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ FIXED = {
     b"AT+CMGF=?": b"+CMGF: (0,1)",
     b"AT+CSCA?": f'+CSCA: "{SMSC}",145'.encode(),
 }
+SUPPORTED_TESTS = {b"AT+CHUP=?"}  # an EC20 hangs up with AT+CHUP (gammu probes it)
 
 
 class FakeAtModem:
@@ -35,6 +37,8 @@ class FakeAtModem:
         self.device = os.ttyname(self._slave)
         self.pdus: list[str] = []
         self.cms_error: int | None = None
+        self.dialled: list[str] = []
+        self.hang_ups = 0
         self._next_reference = 40
         self._thread = threading.Thread(target=self._serve, name="fake-at-modem", daemon=True)
 
@@ -79,10 +83,18 @@ class FakeAtModem:
             return
         command = line.upper()
         echo = line + b"\r"
-        if command.startswith(b"AT+CMGS="):
+        if command.startswith(b"ATD") and command.endswith(b";"):
+            self.dialled.append(line[3:-1].decode().removeprefix("T").removeprefix("t"))  # ATDT: tone dialling
+            self._write(echo + b"\r\nOK\r\n")
+        elif command in (b"AT+CHUP", b"ATH", b"ATH0"):
+            self.hang_ups += 1
+            self._write(echo + b"\r\nOK\r\n")
+        elif command.startswith(b"AT+CMGS="):
             self._write(echo + b"\r\n> ")
         elif command in FIXED:
             self._write(echo + b"\r\n" + FIXED[command] + b"\r\n\r\nOK\r\n")
+        elif command in SUPPORTED_TESTS:
+            self._write(echo + b"\r\nOK\r\n")
         elif command.endswith(b"=?"):
             self._write(echo + b"\r\nERROR\r\n")
         else:

@@ -63,6 +63,8 @@ def unflatten(params: dict[str, str]) -> dict[str, object]:
 
 
 class FakeTencentSms(FakeProvider):
+    SERVICE = "sms"
+    VERSION = "2021-01-11"
     def __init__(
         self,
         *,
@@ -107,6 +109,10 @@ class FakeTencentSms(FakeProvider):
             body = request.json()
         else:
             return self._error("InvalidParameter", f"method {request.method}")
+        return self.act(action, body)
+
+    def act(self, action: str, body: dict[str, object]) -> Reply:
+        """The API behind the gateway (a subclass serves another product)."""
         if action == "SendSms":
             return self._send(body)
         if action == "PullSmsSendStatusByPhoneNumber":
@@ -119,7 +125,7 @@ class FakeTencentSms(FakeProvider):
 
     def _authenticate(self, request: RecordedRequest) -> Reply | None:
         h = request.headers
-        if h.get("x-tc-version") != "2021-01-11":
+        if h.get("x-tc-version") != self.VERSION:
             return self._error("InvalidParameterValue", "version")
         if not h.get("x-tc-region"):
             return self._error("InvalidParameter", "region")
@@ -135,7 +141,7 @@ class FakeTencentSms(FakeProvider):
         if "host" not in signed or "content-type" not in signed:
             return self._error("AuthFailure.InvalidAuthorization", "host and content-type must be signed")
         date = time.strftime("%Y-%m-%d", time.gmtime(stamp))
-        if match["date"] != date or match["service"] != "sms":
+        if match["date"] != date or match["service"] != self.SERVICE:
             return self._error("AuthFailure.InvalidAuthorization", "credential scope")
         canonical_headers = "".join(f"{name}:{h.get(name, '').strip().lower()}\n" for name in signed)
         query = request.raw_query if request.method == "GET" else ""  # POST: always empty
@@ -143,10 +149,10 @@ class FakeTencentSms(FakeProvider):
             request.method, request.path, query, canonical_headers, match["headers"],
             hashlib.sha256(request.body).hexdigest(),
         ])
-        scope = f"{date}/sms/tc3_request"
+        scope = f"{date}/{self.SERVICE}/tc3_request"
         to_sign = f"TC3-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
         key = ("TC3" + self.secret_key).encode()
-        for part in (date, "sms", "tc3_request"):
+        for part in (date, self.SERVICE, "tc3_request"):
             key = hmac.new(key, part.encode(), hashlib.sha256).digest()
         expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, match["sig"]):

@@ -54,14 +54,14 @@ class Composer:
 
     def add_message(
         self, repo: AlertsRepository, *, dedup_key: str, incident_ids: Sequence[int], purpose: str,
-        recipient: Recipient, chain: Sequence[str], now: datetime, render: Render,
+        recipient: Recipient, chain: Sequence[str], now: datetime, render: Render, throttle_key: str | None = None,
     ) -> Notification | None:
         """Write one message; None when `dedup_key` was written before (a step that ran twice)."""
         row = Notification(
             message_id=new_message_id(), dedup_key=dedup_key,
             incident_id=incident_ids[0] if len(incident_ids) == 1 else None, purpose=purpose,
             person_id=recipient.person_id, recipient_name=recipient.name[:60], address=recipient.address,
-            throttle_key=recipient.address, text="", params={}, chain=list(chain), channel_index=0,
+            throttle_key=throttle_key or recipient.address, text="", params={}, chain=list(chain), channel_index=0,
             status="pending", created_at=now, next_attempt_at=now, attempts=0, channel_attempts=0, queries=0,
             last_detail="",
         )

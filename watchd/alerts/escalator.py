@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from watchd.alerts.calls import Caller
 from watchd.alerts.compose import Composer, Recipient
 from watchd.alerts.oncall import Contact, OnCallDirectory
 from watchd.alerts.recipients import RecipientChain
@@ -56,6 +57,7 @@ class Escalator:
         self.composer = composer
         self.oncall = oncall
         self.recipients = recipients
+        self.caller = Caller(settings, composer)
 
     def rule(self, kind: str) -> KindPolicy:
         try:
@@ -186,9 +188,12 @@ class Escalator:
         zone, township = self.composer.zone, self.composer.township
         escalated = incident.step > 0 or Role.leader not in plan.targets
         chain = [c.id for c in self.settings.person_channels()]
-        written = 0
+        calls = self.caller.place(repo, incident, facts, people, self._call_candidates(repo, incident, now), now)
+        written = calls.written
         for contact in people:
             assert contact.phone is not None
+            if calls.rule is not None and calls.rule.mode == "instead" and contact.person_id in calls.called:
+                continue  # called instead of texted
             row = self.composer.add_message(
                 repo, dedup_key=f"i{incident.id}:{severity.value}:s{incident.step}:{contact.person_id}",
                 incident_ids=[incident.id], purpose="escalation" if escalated else "alert",
@@ -208,6 +213,13 @@ class Escalator:
         incident.step += 1
         incident.next_step_at = plan.next_at
         return written
+
+    def _call_candidates(self, repo: AlertsRepository, incident: Incident, now: datetime) -> list[Contact]:
+        """The chain a call moves along when the ledger refuses a number: leader, principal, administrators."""
+        if self.caller.rule(incident.severity, now) is None:
+            return []
+        on_call = self.oncall.on_call(incident.site_id, now)
+        return self.recipients.resolve(repo.session, on_call, [Role.leader, Role.principal]).contacts
 
     def _recipients(
         self, repo: AlertsRepository, incident: Incident, targets: Sequence[Role], site_name: str, now: datetime

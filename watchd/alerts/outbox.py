@@ -92,6 +92,9 @@ class Outbox:
                 room = limit - len(jobs)
                 if room <= 0:
                     break
+                if key.startswith("call:"):  # calls: the call ledger limited them when they were written
+                    jobs += [self._start(repo, n, "send", now) for n in group[:room]]
+                    continue
                 retries = [n for n in group if n.first_attempt_at is not None][:room]
                 jobs += [self._start(repo, n, "send", now) for n in retries]
                 # Incident messages first; direct messages (no incident, e.g. reminders) are never merged.
@@ -168,7 +171,7 @@ class Outbox:
         codes = repo.incident_ids_of([n.id])[n.id]
         message = OutgoingMessage(
             message_id=n.message_id, recipient=n.address, text=n.text, template_params=dict(n.params),
-            incident_code=incident_code(codes[0]) if len(codes) == 1 else "",
+            incident_code=incident_code(codes[0]) if len(codes) == 1 else "", call=n.purpose == "call",
         )
         return Job(n.id, attempt.id, action, channel, message, n.provider_id)
 
@@ -243,7 +246,9 @@ class Outbox:
         with self.writes.unit() as repo:
             n = None
             if receipt.message_id:
-                n = repo.notification_by_message_id(receipt.message_id)
+                n = repo.notification_by_message_id(receipt.message_id) or repo.notification_by_short_id(
+                    receipt.message_id
+                )
             if n is None and receipt.provider_id:
                 n = repo.notification_by_provider_id(channel_id, receipt.provider_id)
             if n is None:

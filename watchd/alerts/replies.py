@@ -20,6 +20,7 @@ from watchd.alerts.notifiers.base import (
     DeliveryReceipt,
     Inbound,
     InboundReply,
+    KeyPress,
     Notifier,
 )
 from watchd.alerts.notifiers.console import mask_address
@@ -119,6 +120,33 @@ class Replies:
             self.handle_receipt(channel_id, receipt)
         for reply in inbound.replies:
             self.handle_reply(reply)
+        for press in inbound.key_presses:
+            self.handle_key_press(channel_id, press)
+
+    def handle_key_press(self, channel_id: str, press: KeyPress) -> list[str]:
+        """A key pressed during a call: the acknowledge key (1) acknowledges the call's incident, in the
+        name of the person called. Idempotent (an acknowledged incident stays so)."""
+        now = self.clock()
+        with self.writes.unit() as repo:
+            n = None
+            if press.message_id:
+                n = repo.notification_by_message_id(press.message_id) or repo.notification_by_short_id(press.message_id)
+            if n is None and press.provider_id:
+                n = repo.notification_by_provider_id(channel_id, press.provider_id)
+            if n is None:
+                log.info("key press on %s for an unknown call %s/%s", channel_id, press.message_id, press.provider_id)
+                return []
+            acked: list[str] = []
+            for incident_id in repo.incident_ids_of([n.id])[n.id]:
+                locked = repo.incident(incident_id, lock=True)
+                if locked is None:
+                    continue
+                if not press.acknowledges:
+                    repo.add_event(locked.id, now, "key_pressed", actor=n.recipient_name, detail=f"key {press.key}")
+                elif self.escalator.acknowledge(repo, locked, n.recipient_name, f"voice call key {press.key}", now):
+                    acked.append(incident_code(locked.id))
+        log.info("key %s pressed on a call of %s: acknowledged %s", press.key, channel_id, ",".join(acked) or "nothing")
+        return acked
 
     def handle_callback(self, channel_id: str, token: str, request: CallbackRequest) -> CallbackResult:
         channel = self.callback_channels.get(channel_id)

@@ -10,6 +10,7 @@ from watchd.domain.observations import ObservationKind, Severity
 from watchd.settings.base import ConfigModel
 from watchd.settings.review import ReviewSettings, review_reference_errors
 from watchd.settings.sites import Identifier
+from watchd.settings.voice import VoiceSettings
 
 
 class EscalationSettings(ConfigModel):
@@ -170,6 +171,10 @@ class AlertSettings(ConfigModel):
     throttle: ThrottleSettings = Field(
         default_factory=ThrottleSettings, title="Flood control", description="Per-recipient limits."
     )
+    voice: VoiceSettings = Field(
+        default_factory=VoiceSettings, title="Voice calls",
+        description="Which incidents call the phone, when, and the per-number call limits (docs/channels.md).",
+    )
     delivery: DeliverySettings = Field(
         default_factory=DeliverySettings, title="Delivery", description="Retries, timeouts, the runner."
     )
@@ -196,6 +201,11 @@ class AlertSettings(ConfigModel):
     def verify_chain(self) -> AlertSettings:
         if self.enabled and self.on_call and not self.person_channels():
             raise ValueError("channels: no enabled channel with audience = 'person' to reach the on-call leaders")
+        if self.enabled and self.voice.rules and not self.call_channels():
+            raise ValueError(
+                "voice.rules: no enabled channel places calls (aliyun_voice, tencent_voice, or gammu_modem with "
+                "ring_seconds)"
+            )
         return self
 
     def rule(self, kind: ObservationKind) -> KindRule:
@@ -207,7 +217,12 @@ class AlertSettings(ConfigModel):
         return built_in.model_copy(update={name: getattr(written, name) for name in written.model_fields_set})
 
     def person_channels(self) -> list[AnyChannelConfig]:
-        return [c for c in self.channels if c.enabled and c.audience == "person"]
+        """The text chain: person channels that send texts (voice-only channels are not in it)."""
+        return [c for c in self.channels if c.enabled and c.audience == "person" and c.sends_texts()]
+
+    def call_channels(self) -> list[AnyChannelConfig]:
+        """The call chain: person channels that place calls, in the order listed."""
+        return [c for c in self.channels if c.enabled and c.audience == "person" and c.places_calls()]
 
     def group_channels(self) -> list[AnyChannelConfig]:
         return [c for c in self.channels if c.enabled and c.audience == "group"]

@@ -40,6 +40,7 @@ class OutgoingMessage:
     text: str  # the full Simplified Chinese text
     template_params: Mapping[str, str] = field(default_factory=dict)  # for template SMS
     incident_code: str = ""  # short code a reply can quote to acknowledge
+    call: bool = False  # a voice call (the chain holds channels that place calls), not a text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,6 +83,16 @@ class DeliveryReceipt:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KeyPress:
+    """A key pressed during a voice call (Aliyun IVR dtmf, Tencent voicekey_callback)."""
+
+    message_id: str | None = None  # our id, when the provider echoes it (Aliyun out_id)
+    provider_id: str | None = None  # the provider's call id
+    key: str
+    acknowledges: bool  # the channel's acknowledge key (1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallbackRequest:
     """A provider's HTTP push, as received."""
 
@@ -97,6 +108,7 @@ class Inbound:
 
     receipts: Sequence[DeliveryReceipt] = ()
     replies: Sequence[InboundReply] = ()
+    key_presses: Sequence[KeyPress] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,6 +164,14 @@ class ChannelConfigBase(BaseModel):
         description="While the provider keeps answering 'try again later', keep retrying this long, then move "
         "the message to the next channel.",
     )
+
+    def sends_texts(self) -> bool:
+        """Takes part in the text chain (SMS, robots, ...)."""
+        return True
+
+    def places_calls(self) -> bool:
+        """Takes part in the call chain (voice channels, a modem that rings)."""
+        return False
 
 
 @dataclass(frozen=True, slots=True)

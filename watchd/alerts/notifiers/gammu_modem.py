@@ -9,6 +9,10 @@ Outcomes: every part accepted (message reference from the network) → sent; dev
 unplugged, no network → retry; a timeout while a part was being sent → unknown; bad number or
 data, SIM PIN refused → failed. For tests and demos, `model = "dummy"` with `connection = "none"`
 and `device` a directory runs gammu's file-backed dummy phone.
+
+With `ring_seconds` set the modem also places calls (the call chain): `DialVoice` rings the phone
+and the call is cancelled after that many seconds. A ring carries no words and takes no key press
+(gammu has no audio or DTMF): it wakes the leader, the text that goes with it says why.
 """
 
 from __future__ import annotations
@@ -83,11 +87,20 @@ class GammuModemConfig(ChannelConfigBase):
         True, title="Delete read replies",
         description="Delete replies from the modem once read, so each is handed over once and the SIM never fills.",
     )
+    ring_seconds: float | None = Field(
+        None, ge=1, le=120, title="Ring for",
+        description="Also place calls (ring-only: no words, no key press): ring the phone this many seconds, "
+        "then hang up. Empty: texts only.",
+    )
     log_file: Path | None = Field(
         None, title="gammu log",
         description="gammu's own debug log (contains numbers and texts); relative to the data directory. "
         "Empty: off.",
     )
+
+
+    def places_calls(self) -> bool:
+        return self.ring_seconds is not None
 
 
 def _gammu() -> Any:
@@ -114,7 +127,16 @@ class GammuModemNotifier:
         self._machine: Any = None
 
     async def send(self, message: OutgoingMessage) -> SendResult:
+        if message.call:
+            result = await self._in_modem_thread(lambda: self._dial(message.recipient))
+            if result.outcome == Outcome.sent and self.config.ring_seconds is not None:
+                loop = asyncio.get_running_loop()
+                loop.call_later(self.config.ring_seconds, lambda: loop.create_task(self._hang_up_later()))
+            return result
         return await self._in_modem_thread(lambda: self._send(message))
+
+    async def _hang_up_later(self) -> None:
+        await self._in_modem_thread(self._hang_up)
 
     async def query(self, message: OutgoingMessage, provider_id: str | None) -> SendResult | None:
         return None  # the network keeps no record we could ask
@@ -165,6 +187,36 @@ class GammuModemNotifier:
             outcome=Outcome.sent, provider_id="mr:" + ",".join(references),
             detail=f"gammu: {len(parts)} part(s) accepted by the network",
         )
+
+    def _dial(self, number: str) -> SendResult:
+        if self.config.ring_seconds is None:
+            return SendResult(outcome=Outcome.failed, detail="gammu: ring_seconds is not set; this modem places no calls")
+        try:
+            gammu = _gammu()
+        except ImportError:
+            return SendResult(outcome=Outcome.failed, detail="gammu: python-gammu is not installed")
+        machine = self._connect(gammu)
+        if isinstance(machine, SendResult):
+            return machine
+        try:
+            call_id = machine.DialVoice(number)
+        except gammu.GSMError as exc:
+            return self._send_failure(exc, sent_parts=0, total=1)
+        return SendResult(
+            outcome=Outcome.sent, provider_id=f"call:{call_id}",
+            detail=f"gammu: ringing for {self.config.ring_seconds:g} s (no key press possible)",
+        )
+
+    def _hang_up(self) -> None:
+        if self._machine is None:
+            return
+        try:
+            # python-gammu hands the hang-up to the incoming-call callback and crashes the process
+            # (segmentation fault) when none is set: set one that ignores it.
+            self._machine.SetIncomingCallback(lambda *_event: None)
+            self._machine.CancelCall(0, True)  # the AT driver cancels all calls only (AT+CHUP or ATH)
+        except Exception as exc:  # gammu.GSMError; the callee may have hung up already
+            log.info("gammu channel %s: hang up: %s", self.config.id, _error_text(exc))
 
     def _send_failure(self, exc: BaseException, *, sent_parts: int, total: int) -> SendResult:
         name = _error_name(exc)

@@ -12,23 +12,25 @@ from typing import Annotated, assert_never, get_args
 from pydantic import Field
 
 from watchd.alerts.notifiers.aliyun_sms import AliyunSmsConfig, AliyunSmsNotifier
+from watchd.alerts.notifiers.aliyun_voice import AliyunVoiceConfig, AliyunVoiceNotifier
 from watchd.alerts.notifiers.base import ChannelContext, Notifier
 from watchd.alerts.notifiers.console import ConsoleChannelConfig, ConsoleNotifier
 from watchd.alerts.notifiers.dingtalk import DingTalkConfig, DingTalkNotifier
 from watchd.alerts.notifiers.gammu_modem import GammuModemConfig, GammuModemNotifier
 from watchd.alerts.notifiers.mqtt import MqttConfig, MqttNotifier
 from watchd.alerts.notifiers.tencent_sms import TencentSmsConfig, TencentSmsNotifier
+from watchd.alerts.notifiers.tencent_voice import TencentVoiceConfig, TencentVoiceNotifier
 from watchd.alerts.notifiers.twilio_sms import TwilioSmsConfig, TwilioSmsNotifier
 from watchd.alerts.notifiers.webhook import WebhookChannelConfig, WebhookNotifier
 from watchd.alerts.notifiers.wecom import WeComConfig, WeComNotifier
 
 AnyChannelConfig = (
     ConsoleChannelConfig | WebhookChannelConfig | AliyunSmsConfig | TencentSmsConfig | TwilioSmsConfig
-    | DingTalkConfig | WeComConfig | MqttConfig | GammuModemConfig
+    | DingTalkConfig | WeComConfig | MqttConfig | GammuModemConfig | AliyunVoiceConfig | TencentVoiceConfig
 )
 ChannelConfig = Annotated[
     ConsoleChannelConfig | WebhookChannelConfig | AliyunSmsConfig | TencentSmsConfig | TwilioSmsConfig
-    | DingTalkConfig | WeComConfig | MqttConfig | GammuModemConfig,
+    | DingTalkConfig | WeComConfig | MqttConfig | GammuModemConfig | AliyunVoiceConfig | TencentVoiceConfig,
     Field(discriminator="kind"),
 ]
 
@@ -54,6 +56,10 @@ def create_notifier(config: AnyChannelConfig, context: ChannelContext) -> Notifi
             return MqttNotifier(config, context)
         case GammuModemConfig():
             return GammuModemNotifier(config, context)
+        case AliyunVoiceConfig():
+            return AliyunVoiceNotifier(config, context)
+        case TencentVoiceConfig():
+            return TencentVoiceNotifier(config, context)
         case _:
             assert_never(config)
 

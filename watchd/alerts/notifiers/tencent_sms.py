@@ -7,19 +7,14 @@ SendStatusSet carries its own code; a request-level `Error` applies to the whole
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
-from zoneinfo import ZoneInfo
 
-import httpx
 from pydantic import Field
 
-from devices.secrets import MissingSecret, read_secret
 from watchd.alerts.notifiers.base import (
     CallbackRejected,
     CallbackRequest,
@@ -34,16 +29,14 @@ from watchd.alerts.notifiers.base import (
     SecretName,
     SendResult,
 )
-from watchd.alerts.notifiers.http_outcomes import HttpReply, LazyClient, exchange, transient_http_status
+from watchd.alerts.notifiers.http_outcomes import transient_http_status
 from watchd.alerts.notifiers.phone_numbers import e164
 from watchd.alerts.notifiers.template_params import MissingTemplateParam, ParamName, ordered_params
+from watchd.alerts.notifiers.tencent_api import PROVIDER_ZONE, TENCENT_ACK, TencentApi, response_of
 
 log = logging.getLogger(__name__)
 
-SERVICE = "sms"
 API_VERSION = "2021-01-11"
-CONTENT_TYPE = "application/json; charset=utf-8"
-PROVIDER_ZONE = ZoneInfo("Asia/Shanghai")
 RECEIPT_WINDOW = timedelta(hours=24)
 PULL_LIMIT = 100
 PULL_MAX_PAGES = 10
@@ -83,29 +76,6 @@ class TencentSmsConfig(ChannelConfigBase):
     )
 
 
-def tc3_authorization(
-    *, secret_id: str, secret_key: str, host: str, action: str, payload: bytes, timestamp: int
-) -> str:
-    """The Authorization header value for a POST of `payload` (signed headers: content-type, host, x-tc-action)."""
-    date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
-    signed_headers = "content-type;host;x-tc-action"
-    canonical_headers = f"content-type:{CONTENT_TYPE}\nhost:{host.lower()}\nx-tc-action:{action.lower()}\n"
-    canonical_request = "\n".join(
-        ["POST", "/", "", canonical_headers, signed_headers, hashlib.sha256(payload).hexdigest()]
-    )
-    scope = f"{date}/{SERVICE}/tc3_request"
-    string_to_sign = "\n".join(
-        ["TC3-HMAC-SHA256", str(timestamp), scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
-    )
-
-    def _hmac(key: bytes, msg: str) -> bytes:
-        return hmac.new(key, msg.encode(), hashlib.sha256).digest()
-
-    signing_key = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode(), date), SERVICE), "tc3_request")
-    signature = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-    return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
-
-
 # Codes of the form "LimitExceeded.X": how long the window is (None: until midnight, China time).
 _LIMIT_WAIT_S: dict[str, float | None] = {
     "LimitExceeded.PhoneNumberThirtySecondLimit": 30.0,
@@ -137,8 +107,12 @@ class TencentSmsNotifier:
         self, config: TencentSmsConfig, context: ChannelContext, *, clock: Callable[[], datetime] = _utc_now
     ) -> None:
         self.config = config
-        self._clock = clock  # wall clock: Tencent rejects timestamps more than 5 minutes off
-        self._http = LazyClient(config.timeout_seconds)
+        self._clock = clock
+        self._api = TencentApi(
+            channel_id=config.id, service="sms", version=API_VERSION, secret_id=config.secret_id,
+            secret_key_env=config.secret_key_env, endpoint=config.endpoint, region=config.region,
+            timeout_s=config.timeout_seconds, clock=clock,
+        )
         self._pull_failing: set[str] = set()
 
     async def send(self, message: OutgoingMessage) -> SendResult:
@@ -146,7 +120,7 @@ class TencentSmsNotifier:
             params = ordered_params(message, self.config.template_params)
         except MissingTemplateParam as exc:
             return SendResult(outcome=Outcome.failed, detail=f"tencent: {exc}")
-        reply = await self._call(
+        reply = await self._api.call(
             "SendSms",
             {
                 "PhoneNumberSet": [e164(message.recipient)],
@@ -161,7 +135,7 @@ class TencentSmsNotifier:
             return reply
         if transient := transient_http_status(reply, provider="tencent"):
             return transient
-        response = _response(reply)
+        response = response_of(reply)
         error = response.get("Error")
         if isinstance(error, dict):
             return self._classify(str(error.get("Code", "")), str(error.get("Message", "")), None)
@@ -176,7 +150,7 @@ class TencentSmsNotifier:
         """Look for the receipt carrying our SessionContext (or SerialNo) in the last 24 hours."""
         now = int(self._clock().timestamp())
         for page in range(PULL_MAX_PAGES):
-            reply = await self._call(
+            reply = await self._api.call(
                 "PullSmsSendStatusByPhoneNumber",
                 {
                     "BeginTime": now - int(RECEIPT_WINDOW.total_seconds()),
@@ -189,7 +163,7 @@ class TencentSmsNotifier:
             )
             if isinstance(reply, SendResult):
                 return None
-            receipts = _response(reply).get("PullSmsSendStatusSet")
+            receipts = response_of(reply).get("PullSmsSendStatusSet")
             if not isinstance(receipts, list):
                 return None
             for item in receipts:
@@ -245,16 +219,16 @@ class TencentSmsNotifier:
             inbound = Inbound(replies=[InboundReply(sender=sender, text=str(data["text"]), received_at=received.isoformat())])
         else:
             raise CallbackRejected("tencent push: neither delivery reports nor a reply")
-        return CallbackResult(inbound=inbound, body=b'{"result":0,"errmsg":"OK"}')
+        return CallbackResult(inbound=inbound, body=TENCENT_ACK)
 
     async def close(self) -> None:
-        await self._http.aclose()
+        await self._api.aclose()
 
     async def _pull(self, action: str, key: str, body: Mapping[str, object]) -> list[dict[str, object]]:
-        reply = await self._call(action, body)
+        reply = await self._api.call(action, body)
         if isinstance(reply, SendResult):
             return []
-        response = _response(reply)
+        response = response_of(reply)
         error = response.get("Error")
         if isinstance(error, dict):
             if action not in self._pull_failing:  # logged once per failing spell, not on every tick
@@ -270,31 +244,6 @@ class TencentSmsNotifier:
         if isinstance(unix, int):
             return datetime.fromtimestamp(unix, UTC)
         return _china_time(str(item.get("ReplyTime", ""))) or self._clock()
-
-    async def _call(self, action: str, body: Mapping[str, object]) -> HttpReply | SendResult:
-        try:
-            secret_key = read_secret(self.config.secret_key_env)
-        except MissingSecret as exc:
-            return SendResult(outcome=Outcome.failed, detail=f"tencent: channel {self.config.id}: {exc}")
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        url = httpx.URL(self.config.endpoint)
-        host = url.netloc.decode()
-        timestamp = int(self._clock().timestamp())
-        headers = {
-            "Authorization": tc3_authorization(
-                secret_id=self.config.secret_id, secret_key=secret_key, host=host, action=action,
-                payload=payload, timestamp=timestamp,
-            ),
-            "Content-Type": CONTENT_TYPE,
-            "Host": host,
-            "X-TC-Action": action,
-            "X-TC-Timestamp": str(timestamp),
-            "X-TC-Version": API_VERSION,
-            "X-TC-Region": self.config.region,
-        }
-        client = self._http.get()
-        request = client.build_request("POST", url, content=payload, headers=headers)
-        return await exchange(client, request, provider="tencent")
 
     def _classify(self, code: str, text: str, serial: object) -> SendResult:
         detail = f"tencent {code}: {text}"[:300]
@@ -326,11 +275,6 @@ def _receipt(item: Mapping[str, object]) -> DeliveryReceipt:
         delivered=item.get("ReportStatus") == "SUCCESS",
         detail=str(item.get("Description", ""))[:200],
     )
-
-
-def _response(reply: HttpReply) -> dict[str, object]:
-    inner = reply.json_object().get("Response")
-    return inner if isinstance(inner, dict) else {}
 
 
 def _china_time(text: str) -> datetime | None:

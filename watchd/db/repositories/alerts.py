@@ -105,6 +105,25 @@ class AlertsRepository:
     def notification_by_message_id(self, message_id: str) -> Notification | None:
         return self.session.scalars(select(Notification).where(Notification.message_id == message_id).with_for_update()).first()
 
+    def notification_by_short_id(self, short_id: str) -> Notification | None:
+        """A message by the first characters of its id (Aliyun voice keeps 15 bytes of OutId)."""
+        if len(short_id) < 12:
+            return None
+        return self.session.scalars(
+            select(Notification).where(Notification.message_id.startswith(short_id, autoescape=True)).with_for_update()
+        ).first()
+
+    def call_times(self, address: str, since: datetime) -> list[datetime]:
+        """The call ledger of one number: when each call was placed, or is planned, since `since`
+        (calls cancelled before they went out do not count)."""
+        rows = self.session.execute(
+            select(Notification.first_attempt_at, Notification.next_attempt_at, Notification.created_at).where(
+                Notification.purpose == "call", Notification.address == address,
+                Notification.status.not_in(("cancelled", "bundled")), Notification.created_at > since,
+            )
+        ).all()
+        return [first or planned or created for first, planned, created in rows]
+
     def notification_by_provider_id(self, channel_id: str, provider_id: str) -> Notification | None:
         return self.session.scalars(
             select(Notification)

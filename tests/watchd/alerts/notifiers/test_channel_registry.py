@@ -14,8 +14,10 @@ from watchd.alerts.notifiers.registry import channel_kinds, create_notifier
 from watchd.settings.load import ConfigError, load_settings
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "channels.md"
-MY_KINDS = {"aliyun_sms", "tencent_sms", "twilio_sms", "dingtalk", "wecom", "mqtt", "gammu_modem"}
-PUSHES = {"aliyun_sms", "tencent_sms", "twilio_sms"}  # take delivery reports / replies at the callback URL
+MY_KINDS = {
+    "aliyun_sms", "tencent_sms", "twilio_sms", "dingtalk", "wecom", "mqtt", "gammu_modem", "aliyun_voice", "tencent_voice",
+}
+PUSHES = {"aliyun_sms", "tencent_sms", "twilio_sms", "aliyun_voice", "tencent_voice"}  # take delivery reports / replies at the callback URL
 POLLS = {"tencent_sms", "gammu_modem"}  # pull receipts / replies on every tick
 
 

@@ -146,3 +146,30 @@ def test_a_real_at_conversation_with_a_modem(tmp_path: Path) -> None:
     assert first["Coding"] == "Unicode_No_Compression"
     assert refused.outcome is Outcome.retry
     assert "part 1/1" in refused.detail
+
+
+def test_a_call_rings_the_phone_then_hangs_up(tmp_path: Path) -> None:
+    """gammu's real AT driver dials the fake modem (ATD<number>;) and cancels after ring_seconds."""
+    gammu()
+    call = OutgoingMessage(message_id="m-call", recipient="+8613800000001", text="ignored", call=True)
+    with FakeAtModem() as modem:
+        cfg = config(tmp_path, model="", connection="at", device=modem.device, ring_seconds=1)
+
+        async def use(n: GammuModemNotifier) -> tuple[SendResult, list[str], int]:
+            rang = await n.send(call)
+            dialled_before_hang_up, hang_ups_while_ringing = list(modem.dialled), modem.hang_ups
+            await asyncio.sleep(1.5)
+            return rang, dialled_before_hang_up, hang_ups_while_ringing
+
+        rang, dialled, hang_ups_while_ringing = run(cfg, tmp_path, use)
+        hang_ups = modem.hang_ups
+    assert rang.outcome is Outcome.sent and "no key press" in rang.detail
+    assert dialled == ["+8613800000001"] and hang_ups_while_ringing == 0
+    assert hang_ups == 1
+
+
+def test_a_modem_without_ring_seconds_places_no_calls(phone_dir: Path, tmp_path: Path) -> None:
+    call = OutgoingMessage(message_id="m-call", recipient="+8613800000001", text="x", call=True)
+    assert not config(phone_dir).places_calls() and config(phone_dir, ring_seconds=30).places_calls()
+    result = run(config(phone_dir), tmp_path, lambda n: n.send(call))
+    assert result.outcome is Outcome.failed and "ring_seconds" in result.detail
