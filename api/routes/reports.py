@@ -20,6 +20,7 @@ from watchd.reports.duty_monthly import spot_check_table
 from watchd.reports.files import Format, render
 from watchd.reports.monthly import month_of, monthly_table
 from watchd.reports.pairings import pairing_table
+from watchd.reports.review_month import review_month_table
 from watchd.reports.table import ReportTable
 
 router = APIRouter(tags=["reports"])
@@ -75,13 +76,17 @@ async def monthly_report(
 
 @router.get("/api/reports/duty", dependencies=[allowed(P.reports_read)], response_class=Response)
 async def duty_report(services: ServicesDep, fmt: FormatQuery = Format.json, month: OptionalMonth = None) -> Response:
-    """The month's spot checks (查岗) per duty officer: checks, answered, 查岗响应率 and the median answer time."""
+    """The month's duty report: spot checks (查岗) per duty officer (checks, answered, 查岗响应率, median
+    answer time), then video verification per camera (events, verdicts, false alarms and the zone that
+    caused most of them). CSV holds the first table."""
     the_month = month_of(month) if month else services.attendance.today().replace(day=1)
-    table = await run_in_threadpool(
+    settings = services.config.settings
+    checks = await run_in_threadpool(
         spot_check_table, services.spot_checks, services.db, the_month,
-        township=services.config.settings.township, generated_at=services.clock(),
+        township=settings.township, generated_at=services.clock(),
     )
-    return _respond([table], fmt, f"值班查岗-{the_month:%Y-%m}")
+    review = await run_in_threadpool(review_month_table, services.db, the_month, settings.zone, settings.township)
+    return _respond([checks, review], fmt, f"值班查岗-{the_month:%Y-%m}")
 
 
 @router.get("/api/reports/pairings", dependencies=[allowed(P.reports_read)], response_class=Response)

@@ -87,10 +87,11 @@
     tile.site = el('div', {}, []);
     tile.event = el('div', { className: 'd-camera-event' }, []);
     tile.warning = el('div', { className: 'd-camera-warning' }, []);
+    tile.falseAlarms = el('div', { className: 'd-camera-false' }, []);
     tile.media = el('div', { className: 'd-media' }, [tile.still, tile.video, tile.badge]);
     tile.root = el('div', { className: 'd-camera', dataset: { camera: cam.id } }, [
       tile.media,
-      el('div', { className: 'd-camera-body' }, [tile.state, tile.name, tile.site, tile.event, tile.warning, tile.note, tile.pin])
+      el('div', { className: 'd-camera-body' }, [tile.state, tile.name, tile.site, tile.event, tile.falseAlarms, tile.warning, tile.note, tile.pin])
     ]);
     if (observer) { observer.observe(tile.root); }
     return tile;
@@ -105,6 +106,11 @@
     tile.name.textContent = cam.name;
     tile.site.textContent = cam.site_name;
     tile.event.textContent = eventText;
+    var fa = cam.false_alarms || {};
+    tile.falseAlarms.textContent = fa.last_30_days
+      ? '误报：7天 ' + fa.last_7_days + ' 次，30天 ' + fa.last_30_days + ' 次' + (fa.top_zone ? '，多在“' + fa.top_zone + '”' : '')
+      : '';
+    tile.falseAlarms.hidden = !fa.last_30_days;
     var warning = cam.warning || (cam.live && cam.live.warning) || '';
     tile.warning.textContent = warning;
     tile.warning.hidden = !warning;

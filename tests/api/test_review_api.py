@@ -162,3 +162,8 @@ def test_false_alarms_count_per_camera_and_zone_on_the_camera_page_and_in_the_mo
     report = http.get("/api/review/report", params={"month": "2026-11"}, headers=admin).json()["tables"][0]
     assert report["rows"][0][:7] == ["3号沙坑", "坑口东", 3, 0, 3, 0, 0]
     assert report["rows"][0][7:9] == ["100%", "道路（2次）"]
+    # The monthly duty report carries the same table after the spot checks, and the duty screen's tile says it.
+    duty = http.get("/api/reports/duty", params={"month": "2026-11"}, headers=admin).json()["tables"]
+    assert len(duty) == 2 and duty[1]["rows"][0][:5] == ["3号沙坑", "坑口东", 3, 0, 3]
+    [tile] = [c for c in http.get("/api/dashboard/state", headers=officer).json()["cameras"] if c["id"] == "cam3"]
+    assert tile["false_alarms"] == {"last_7_days": 1, "last_30_days": 3, "top_zone": "道路"}

@@ -15,6 +15,7 @@ from watchd.reports.export_csv import to_csv
 from watchd.reports.export_xlsx import to_xlsx
 from watchd.reports.monthly import monthly_table
 from watchd.reports.pairings import pairing_table
+from watchd.reports.review_month import review_month_table
 from watchd.reports.table import ReportTable
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def write_monthly_reports(services: Core, month: date, now: datetime) -> list[Path]:
-    """Last month's attendance summary, pairing compliance and spot checks into <data_dir>/reports/."""
+    """Last month's attendance summary, pairing compliance and duty report (spot checks, video
+    verification and false alarms) into <data_dir>/reports/."""
     folder = services.config.data_dir / "reports"
     settings = services.config.settings
     monthly = monthly_table(services.attendance, services.db, month, generated_at=now)
@@ -63,13 +65,15 @@ def write_monthly_reports(services: Core, month: date, now: datetime) -> list[Pa
         services.visits.pairings(month), month, settings.zone, township=settings.township, generated_at=now
     )
     checks = spot_check_table(services.spot_checks, services.db, month, township=settings.township, generated_at=now)
+    review = review_month_table(services.db, month, settings.zone, settings.township)
     written = []
-    for name, table in (
-        (f"{month:%Y-%m}-考勤汇总", monthly), (f"{month:%Y-%m}-走访情况", pairings), (f"{month:%Y-%m}-值班查岗", checks)
+    for name, tables in (
+        (f"{month:%Y-%m}-考勤汇总", [monthly]), (f"{month:%Y-%m}-走访情况", [pairings]),
+        (f"{month:%Y-%m}-值班查岗", [checks, review]),  # the duty report: spot checks, then video verification
     ):
         for fmt in (Format.xlsx, Format.csv):
             path = folder / f"{name}.{fmt.value}"
-            write_atomically(path, render([table], fmt)[0])
+            write_atomically(path, render(tables, fmt)[0])
             written.append(path)
     log.info("monthly reports for %s written to %s", f"{month:%Y-%m}", folder)
     return written

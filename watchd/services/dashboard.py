@@ -20,6 +20,7 @@ from typing import Any
 
 from devices.registry import Role, has_role, kinds_with
 from watchd.alerts.review import ReviewItemView
+from watchd.alerts.review_stats import CameraFalseAlarms, camera_false_alarms
 from watchd.alerts.service import AlertService
 from watchd.alerts.views import IncidentView
 from watchd.db.repositories.alerts import AlertsRepository
@@ -142,6 +143,7 @@ class Dashboard:
         alarmed = {i.subject for i in incidents if i.status == "open"}
         active_kinds = {"motion", "tamper"}
         out: list[dict[str, Any]] = []
+        false_alarms = camera_false_alarms(self.db, now)
         with self.db.read() as s:
             sites = {x.id: x.name for x in SitesRepository(s).list_sites()}
             events = CameraEventsRepository(s)
@@ -183,6 +185,8 @@ class Dashboard:
                     "text": CAMERA_STATE_TEXT[state], "last_event": last, "warning": self._warning(d.id),
                     # The wall turns a tile live while something happens there (motion, tampering, an incident).
                     "active": bool(active_kinds & open_kinds) or d.id in alarmed, "live": self._live(d.id),
+                    # Video verification: false alarms of the last 7 and 30 days and the zone behind most.
+                    "false_alarms": _false_alarms(false_alarms.get(d.id)),
                 })
         return out
 
@@ -212,3 +216,9 @@ class Dashboard:
                 f"/api/incidents/{i.id}/snapshot" if i.has_snapshot else None
             ),
         }
+
+
+def _false_alarms(counts: CameraFalseAlarms | None) -> dict[str, Any]:
+    if counts is None:
+        return {"last_7_days": 0, "last_30_days": 0, "top_zone": None}
+    return {"last_7_days": counts.last_7_days, "last_30_days": counts.last_30_days, "top_zone": counts.top_zone_30_days}
