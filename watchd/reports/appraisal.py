@@ -7,7 +7,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from watchd.domain.appraisal import GROUP_NAMES, GROUPS
-from watchd.domain.attendance.monthly import summarise
 from watchd.reports.table import Column, Kind, ReportTable
 from watchd.services.appraisal import RoundResults, WorkLogCompletion
 from watchd.services.attendance import AttendanceService
@@ -28,9 +27,7 @@ def appraisal_table(
     r = results.round
     ids = [c.person_id for c in results.cadres]
     last = min(r.period_end, attendance.today())
-    facts = attendance.month_facts(r.period_start, last) if ids and last >= r.period_start else {}
-    wanted = set(ids)
-    summaries = {p: summarise(p, days, attendance.rate_for) for p, days in facts.items() if p in wanted}
+    summaries = attendance.period_totals(r.period_start, last) if ids and last >= r.period_start else {}
     pairs = visits.compliance(r.period_start, last, ids) if ids and last >= r.period_start else {}
     logs = worklog.completion(ids, r.period_start, r.period_end) if worklog is not None and ids else {}
     rules = r.rules

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from watchd.db.repositories.attendance import AttendanceRepository
 from watchd.db.repositories.suspect_punches import SuspectPunchesRepository
 from watchd.db.session import Database
-from watchd.domain.attendance.calendar_day import CalendarDay
-from watchd.domain.attendance.monthly import DayFacts
+from watchd.domain.attendance.calendar_day import CalendarDay, DayKind
+from watchd.domain.attendance.monthly import DayFacts, PeriodTotals
 from watchd.domain.checkin import local_day
 from watchd.services.attendance.calendar import AttendanceCalendar
 from watchd.services.attendance.evaluation import DayEvaluator, days_between, runs
@@ -105,3 +105,26 @@ class AttendanceViews:
                 for result, org in self.evaluator.results(lo, hi, None, now, cal):
                     out[result.person_id].append(result_facts(result, org))
         return out
+
+    def period_totals(self, first: date, last: date) -> dict[str, PeriodTotals]:
+        """Village days, allowance, late count and absent days per person in [first, last] (up to today),
+        as the month's facts sum them: the settled days summed by the database, the rest evaluated live."""
+        now = self.clock()
+        last = min(last, local_day(now, self.zone))
+        out: dict[str, PeriodTotals] = defaultdict(PeriodTotals)
+        if last < first:
+            return {}
+        rate = self.evaluator.rate_for
+        workday_kinds = [k.value for k in DayKind if k.is_workday]
+        with self.db.read() as s:
+            repo = AttendanceRepository(s)
+            settled = repo.settled_days(first, last)
+            for person, org, village_days, late, absent in repo.settled_sums(first, last, workday_kinds):
+                out[person].add(village_days, rate(org), late, absent)
+        pending = [d for d in days_between(first, last) if d not in settled]
+        if pending:
+            cal = self.calendar.calendar()
+            for lo, hi in runs(pending):
+                for result, org in self.evaluator.results(lo, hi, None, now, cal):
+                    out[result.person_id].add_day(result_facts(result, org), rate(org))
+        return {person: totals.rounded() for person, totals in out.items()}
