@@ -114,5 +114,8 @@ class AttendanceService:
     def month_facts(self, first: date, last: date) -> dict[str, list[DayFacts]]:
         return self.views.month_facts(first, last)
 
+    def leave_days(self, person_ids: Sequence[str] | None, first: date, last: date) -> dict[str, set[date]]:
+        return self.views.leave_days(person_ids, first, last)
+
     def period_totals(self, first: date, last: date) -> dict[str, PeriodTotals]:
         return self.views.period_totals(first, last)
