@@ -182,7 +182,7 @@ def appraisal_sheet(services: Services, round_id: int) -> int:
     """The appraisal sheet of every cadre (results, watchd's facts for the month, the table) as XLSX; its size."""
     results = services.appraisal.results(round_id)
     table = appraisal_table(
-        results, services.attendance, services.visits, None,
+        results, services.attendance, services.visits, services.appraisal.worklog,
         township=services.config.settings.township, zone=services.config.settings.zone,
     )
     return len(to_xlsx([table]))

@@ -95,7 +95,10 @@ def _build_core(config: LoadedConfig, clock: Callable[[], datetime], recognition
     duty_log = DutyLog(db, duty, recorder, clock, spot_checks=spot_checks)
     cameras = {d.id: d.name for d in settings.devices if has_role(d.kind, Role.duty_camera)}
     duty_watch = DutyWatch(duty, recorder, engine, alerts, config.data_dir, clock, cameras)
-    worklog = WorklogService(db, settings, clock, duty, attendance.is_workday, reminders=OutboxReminders(alerts))
+    worklog = WorklogService(
+        db, settings, clock, duty, attendance.is_workday, reminders=OutboxReminders(alerts),
+        leave_days=attendance.leave_days,
+    )
     return Core(
         config,
         db,

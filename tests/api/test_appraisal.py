@@ -69,7 +69,7 @@ def test_villagers_vote_by_code_and_the_sheet_weighs_the_groups(town: Township) 
     assert "未达最低票数：苏木领导、干部互评、村两委及村民代表" in c001["备注"]
     assert rows["c003"]["村民平均分（50%）"] == 80.0
     assert rows["c002"]["村民参评"] == "0/0" and rows["c002"]["综合得分"] == "—"
-    assert rows["c001"]["工作日志完成率"] == "—"  # no work-log provider injected
+    assert rows["c001"]["工作日志完成率"] == "0%"  # the real work log (build_services injects it): nothing written
 
 
 def test_weighted_score_over_all_four_groups_and_the_xlsx(town: Township, clock: FakeClock) -> None:
@@ -260,3 +260,23 @@ def test_grades_are_known(town: Township) -> None:
     code = town.slips(rnd["id"])[0]["code"]
     sheet = town.client.post("/api/vote/sheet", json={"code": code}).json()
     assert list(sheet["grades"]) == list(GRADES) and sheet["grades"]["basic"] == "基本称职"
+
+
+def test_visit_compliance_counts_each_pairing_month_with_a_visit_by_its_cadre(town: Township) -> None:
+    pairings = "干部编号,户编号,户主姓名,嘎查（村）\nc001,H01,敖登,巴音嘎查\nc001,H02,孟和,巴音嘎查\nc003,H03,娜仁,巴音嘎查\n"
+    r = town.client.post(
+        "/api/pairings/import", headers=town.admin, files={"file": ("结对.csv", pairings.encode(), "text/csv")}
+    )
+    assert r.status_code == 200, r.text
+    cadre = town.login("c001", "cadre")
+    for household in ("H01", "H01"):  # two visits to one household are one compliant pairing-month
+        r = town.client.post(
+            "/api/visits", headers=cadre, data={"household_id": household, "visited_at": "2026-11-23T08:00:00+08:00"}
+        )
+        assert r.status_code in (200, 201), r.text
+    other = town.login("c003", "cadre")
+    assert town.client.get("/api/pairings", headers=other).json()[0]["visits"] == 0  # c001's visits are not c003's
+    rows = town.sheet(town.new_round()["id"])["rows"]
+    assert rows["c001"]["走访达标"] == "1/2（50%）"  # paired since November: H01 visited, H02 not
+    assert rows["c003"]["走访达标"] == "0/1（0%）"
+    assert rows["c002"]["走访达标"] == "—"  # no pairing

@@ -4,27 +4,15 @@ visit compliance, late and absent counts, and work-log completion (from the inje
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from watchd.domain.appraisal import GROUP_NAMES, GROUPS
-from watchd.domain.attendance.monthly import summarise
-from watchd.domain.leave import month_bounds
 from watchd.reports.table import Column, Kind, ReportTable
 from watchd.services.appraisal import RoundResults, WorkLogCompletion
 from watchd.services.attendance import AttendanceService
 from watchd.services.visits import VisitService
 
 NONE = "—"
-
-
-def _months(first: date, last: date) -> list[date]:
-    out, month = [], first.replace(day=1)
-    while month <= last:
-        out.append(month)
-        month = month_bounds(month)[1]
-    return out
 
 
 def appraisal_table(
@@ -39,14 +27,8 @@ def appraisal_table(
     r = results.round
     ids = [c.person_id for c in results.cadres]
     last = min(r.period_end, attendance.today())
-    facts = attendance.month_facts(r.period_start, last) if ids and last >= r.period_start else {}
-    wanted = set(ids)
-    summaries = {p: summarise(p, days, attendance.rate_for) for p, days in facts.items() if p in wanted}
-    pairs: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # person -> [compliant pairing-months, all]
-    for month in _months(r.period_start, last) if ids else []:
-        for p in visits.pairings(month, person_ids=ids):
-            pairs[p.person_id][1] += 1
-            pairs[p.person_id][0] += int(p.compliant)
+    summaries = attendance.period_totals(r.period_start, last) if ids and last >= r.period_start else {}
+    pairs = visits.compliance(r.period_start, last, ids) if ids and last >= r.period_start else {}
     logs = worklog.completion(ids, r.period_start, r.period_end) if worklog is not None and ids else {}
     rules = r.rules
     columns = [
@@ -97,7 +79,7 @@ def appraisal_table(
                 f"{res.ballots}/{res.eligible}"
                 + (f"（{res.turnout:.0%}）" if res.turnout is not None else ""),
             ]
-        done, total = pairs.get(c.person_id, [0, 0])
+        done, total = pairs.get(c.person_id, (0, 0))
         share = logs.get(c.person_id)
         row += [
             m.village_days if m else 0,

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Float, Row, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from watchd.db.models import AttendanceCursor, AttendanceDay, SettledDay
@@ -35,6 +35,28 @@ class AttendanceRepository:
         columns = [c for c in AttendanceDay.__table__.columns if c.name not in _DETAIL]
         stmt = select(*columns).where(AttendanceDay.day >= first, AttendanceDay.day <= last)
         return list(self.session.connection().execute(stmt))
+
+    def settled_sums(
+        self, first: date, last: date, workday_kinds: Sequence[str]
+    ) -> list[tuple[str, str, int, int, float]]:
+        """Per person and organisation over the settled days of [first, last], in one grouped query:
+        (person_id, organisation, village days, late count, absent days), the last two counted on
+        working days with sessions only (absent days: absent sessions / sessions, summed)."""
+        d = AttendanceDay
+        counted = and_(d.kind.in_(list(workday_kinds)), d.session_count > 0)
+        stmt = (
+            select(
+                d.person_id,
+                d.organisation,
+                func.count(d.village_site_id),
+                func.coalesce(func.sum(case((counted, d.late_count), else_=0)), 0),
+                func.coalesce(func.sum(case((counted, cast(d.absent_sessions, Float) / d.session_count), else_=0.0)), 0.0),
+            )
+            .join(SettledDay, SettledDay.day == d.day)
+            .where(d.day >= first, d.day <= last)
+            .group_by(d.person_id, d.organisation)
+        )
+        return [(p, o, int(v), int(late), float(a)) for p, o, v, late, a in self.session.execute(stmt)]
 
     # -- settled days --------------------------------------------------------------------------
     def settled_days(self, first: date, last: date) -> dict[date, SettledDay]:

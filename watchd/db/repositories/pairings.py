@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from watchd.db.models import Household, Pairing
+from watchd.db.models import Household, Pairing, Visit
 
 
 class PairingsRepository:
@@ -77,3 +77,20 @@ class PairingsRepository:
         if person_ids is not None:
             stmt = stmt.where(Pairing.person_id.in_(list(person_ids)))
         return [(p, h) for p, h in self.session.execute(stmt)]
+
+    def compliance_counts(self, *, start: datetime, end: datetime) -> list[tuple[str, int, int]]:
+        """Per person: (person, pairings active in [start, end), of those visited by that person in that
+        span) in one grouped query; the same pairings and visits as `pairings` and the month's visits."""
+        visited = exists().where(
+            Visit.household_id == Pairing.household_id,
+            Visit.person_id == Pairing.person_id,
+            Visit.visited_at >= start,
+            Visit.visited_at < end,
+        )
+        stmt = (
+            select(Pairing.person_id, func.count(), func.sum(case((visited, 1), else_=0)))
+            .join(Household, Household.id == Pairing.household_id)
+            .where(Pairing.created_at < end, or_(Pairing.ended_at.is_(None), Pairing.ended_at > start))
+            .group_by(Pairing.person_id)
+        )
+        return [(person, int(n), int(done or 0)) for person, n, done in self.session.execute(stmt)]

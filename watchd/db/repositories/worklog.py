@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -57,6 +58,17 @@ class WorklogRepository:
         rows = self.session.scalars(stmt.order_by(WorkLog.owner_id, WorkLog.day))
         return [r for r in rows if wanted is None or r.owner_id in wanted]
 
+    def work_done(self, owner_kind: str, owners: Sequence[str] | None, first: date, last: date) -> list[tuple[str, date, str]]:
+        """(owner, day, done) of every entry in the period, by owner and day, without loading objects."""
+        stmt = select(WorkLog.owner_id, WorkLog.day, WorkLog.done).where(
+            WorkLog.owner_kind == owner_kind, WorkLog.day >= first, WorkLog.day <= last
+        )
+        wanted = None if owners is None else set(owners)
+        if wanted is not None and len(wanted) <= IN_LIMIT:
+            stmt = stmt.where(WorkLog.owner_id.in_(sorted(wanted)))
+        rows = self.session.execute(stmt.order_by(WorkLog.owner_id, WorkLog.day))
+        return [(o, d, done) for o, d, done in rows if wanted is None or o in wanted]
+
     def written_days(
         self, owner_kind: str, owners: Sequence[str] | None, first: date, last: date
     ) -> list[tuple[str, date]]:
@@ -95,16 +107,33 @@ class WorklogRepository:
     def items(
         self, owner_kind: str | None, owners: Sequence[str] | None, weeks: Iterable[date]
     ) -> list[PlanItem]:
-        stmt = select(PlanItem).where(PlanItem.week.in_(list(weeks)))
+        stmt, wanted = self._items_where(select(PlanItem), owner_kind, owners, weeks)
+        rows = self.session.scalars(stmt)
+        return [r for r in rows if wanted is None or r.owner_id in wanted]
+
+    def item_rows(
+        self, owner_kind: str | None, owners: Sequence[str] | None, weeks: Iterable[date]
+    ) -> list[tuple[int, str, str, date, str, str, str, str, datetime]]:
+        """The same items as plain rows (id, owner kind, owner, week, text, status, note, updated by,
+        updated at): what the weekly meeting shows of thousands of them, without loading objects."""
+        p = PlanItem
+        columns = (p.id, p.owner_kind, p.owner_id, p.week, p.text, p.status, p.note, p.updated_by, p.updated_at)
+        stmt, wanted = self._items_where(select(*columns), owner_kind, owners, weeks)
+        return [tuple(r) for r in self.session.execute(stmt) if wanted is None or r.owner_id in wanted]
+
+    @staticmethod
+    def _items_where(
+        stmt: Any, owner_kind: str | None, owners: Sequence[str] | None, weeks: Iterable[date]
+    ) -> tuple[Any, set[str] | None]:
+        """`stmt` (a select of items or of their columns) narrowed and ordered; the owners to keep."""
+        stmt = stmt.where(PlanItem.week.in_(list(weeks)))
         if owner_kind is not None:
             stmt = stmt.where(PlanItem.owner_kind == owner_kind)
         wanted = None if owners is None else set(owners)
         if wanted is not None and len(wanted) <= IN_LIMIT:
             stmt = stmt.where(PlanItem.owner_id.in_(sorted(wanted)))
-        rows = self.session.scalars(
-            stmt.order_by(PlanItem.owner_kind, PlanItem.owner_id, PlanItem.week, PlanItem.id)
-        )
-        return [r for r in rows if wanted is None or r.owner_id in wanted]
+        order = (PlanItem.owner_kind, PlanItem.owner_id, PlanItem.week, PlanItem.id)
+        return stmt.order_by(*order), wanted
 
     def item(self, item_id: int) -> PlanItem | None:
         return self.session.get(PlanItem, item_id)

@@ -86,3 +86,34 @@ def summarise(
     out.leave_days = {k: round(v, 2) for k, v in out.leave_days.items()}
     out.allowance = allowance.quantize(Decimal("0.01"))
     return out
+
+
+@dataclass(slots=True)
+class PeriodTotals:
+    """The few sums of a period the appraisal sheet shows, counted as `summarise` counts them: village
+    days with their allowance, and on working days with sessions the late count and absent days."""
+
+    village_days: int = 0
+    allowance: Decimal = Decimal("0.00")
+    late_count: int = 0
+    absent_days: float = 0.0
+
+    def add(self, village_days: int, rate: Decimal, late_count: int, absent_days: float) -> None:
+        self.village_days += village_days
+        self.allowance += rate * village_days
+        self.late_count += late_count
+        self.absent_days += absent_days
+
+    def add_day(self, d: DayFacts, rate: Decimal) -> None:
+        counted = d.kind.is_workday and d.session_count > 0
+        self.add(
+            int(d.village_day),
+            rate,
+            d.late_count if counted else 0,
+            d.absent_sessions / d.session_count if counted else 0.0,
+        )
+
+    def rounded(self) -> PeriodTotals:
+        return PeriodTotals(
+            self.village_days, self.allowance.quantize(Decimal("0.01")), self.late_count, round(self.absent_days, 2)
+        )

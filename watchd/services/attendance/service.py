@@ -14,7 +14,7 @@ from watchd.calendar.workdays import WorkCalendar
 from watchd.db.session import Database
 from watchd.domain.attendance.calendar_day import CalendarDay
 from watchd.domain.attendance.duty import DutyCalendar, NoDutyCalendar
-from watchd.domain.attendance.monthly import DayFacts
+from watchd.domain.attendance.monthly import DayFacts, PeriodTotals
 from watchd.domain.attendance.schedule import RuleSet
 from watchd.domain.notices import NoticeSink
 from watchd.services.attendance.calendar import AttendanceCalendar
@@ -113,3 +113,9 @@ class AttendanceService:
 
     def month_facts(self, first: date, last: date) -> dict[str, list[DayFacts]]:
         return self.views.month_facts(first, last)
+
+    def leave_days(self, person_ids: Sequence[str] | None, first: date, last: date) -> dict[str, set[date]]:
+        return self.views.leave_days(person_ids, first, last)
+
+    def period_totals(self, first: date, last: date) -> dict[str, PeriodTotals]:
+        return self.views.period_totals(first, last)

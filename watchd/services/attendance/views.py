@@ -4,15 +4,18 @@ from storage, the others are evaluated live."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from watchd.db.repositories.attendance import AttendanceRepository
+from watchd.db.repositories.leave import LeaveRepository
 from watchd.db.repositories.suspect_punches import SuspectPunchesRepository
 from watchd.db.session import Database
-from watchd.domain.attendance.calendar_day import CalendarDay
-from watchd.domain.attendance.monthly import DayFacts
+from watchd.domain.attendance.calendar_day import CalendarDay, DayKind
+from watchd.domain.attendance.day import DayStatus
+from watchd.domain.attendance.monthly import DayFacts, PeriodTotals
+from watchd.domain.attendance.schedule import midnight
 from watchd.domain.checkin import local_day
 from watchd.services.attendance.calendar import AttendanceCalendar
 from watchd.services.attendance.evaluation import DayEvaluator, days_between, runs
@@ -105,3 +108,42 @@ class AttendanceViews:
                 for result, org in self.evaluator.results(lo, hi, None, now, cal):
                     out[result.person_id].append(result_facts(result, org))
         return out
+
+    def leave_days(self, person_ids: Sequence[str] | None, first: date, last: date) -> dict[str, set[date]]:
+        """The days in [first, last] (up to today) each person spent wholly on approved leave (every
+        session of the day on leave, the day's status 请假), for the few people with approved leave then."""
+        last = min(last, local_day(self.clock(), self.zone))
+        if last < first:
+            return {}
+        start, end = midnight(first, self.zone), midnight(last + timedelta(days=1), self.zone)
+        with self.db.read() as s:
+            on_leave = sorted({r.person_id for r in LeaveRepository(s).approved_leave(start, end, person_ids)})
+        out: dict[str, set[date]] = {}
+        for person in on_leave:
+            days = {r.day for r in self.person_days(person, first, last) if r.status == DayStatus.leave.value}
+            if days:
+                out[person] = days
+        return out
+
+    def period_totals(self, first: date, last: date) -> dict[str, PeriodTotals]:
+        """Village days, allowance, late count and absent days per person in [first, last] (up to today),
+        as the month's facts sum them: the settled days summed by the database, the rest evaluated live."""
+        now = self.clock()
+        last = min(last, local_day(now, self.zone))
+        out: dict[str, PeriodTotals] = defaultdict(PeriodTotals)
+        if last < first:
+            return {}
+        rate = self.evaluator.rate_for
+        workday_kinds = [k.value for k in DayKind if k.is_workday]
+        with self.db.read() as s:
+            repo = AttendanceRepository(s)
+            settled = repo.settled_days(first, last)
+            for person, org, village_days, late, absent in repo.settled_sums(first, last, workday_kinds):
+                out[person].add(village_days, rate(org), late, absent)
+        pending = [d for d in days_between(first, last) if d not in settled]
+        if pending:
+            cal = self.calendar.calendar()
+            for lo, hi in runs(pending):
+                for result, org in self.evaluator.results(lo, hi, None, now, cal):
+                    out[result.person_id].add_day(result_facts(result, org), rate(org))
+        return {person: totals.rounded() for person, totals in out.items()}

@@ -34,6 +34,9 @@ class VisitService:
     def pairings(self, month: date, *, person_ids: Sequence[str] | None = None) -> list[PairingView]:
         return self.months.pairings(month, person_ids=person_ids)
 
+    def compliance(self, first: date, last: date, person_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        return self.months.compliance(first, last, person_ids)
+
     def pairings_for(self, actor: Principal, month: date, person_id: str | None = None) -> list[PairingView]:
         return self.months.pairings_for(actor, month, person_id)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -50,6 +50,13 @@ def owes_log(row: PersonRow, roles: set[str], day: date, zone_day: Callable[[dat
     )
 
 
+LeaveDays = Callable[[Sequence[str] | None, date, date], Mapping[str, Set[date]]]
+
+
+def no_leave(person_ids: Sequence[str] | None, first: date, last: date) -> Mapping[str, Set[date]]:
+    return {}
+
+
 class WorkLogs:
     def __init__(
         self,
@@ -58,8 +65,10 @@ class WorkLogs:
         clock: Callable[[], datetime],
         duty: DutyService,
         is_workday: Callable[[date], bool],
+        leave_days: LeaveDays = no_leave,
     ) -> None:
         self.db = db
+        self.leave_days = leave_days  # a person wholly on approved leave owes no entry that day
         self.zone = settings.zone
         self.config = settings.worklog
         self.clock = clock
@@ -228,13 +237,18 @@ class WorkLogs:
         written: dict[str, list[date]] = defaultdict(list)
         for owner, day in WorklogRepository(s).written_days(OwnerKind.person, list(owing), first, last):
             written[owner].append(day)
+        on_leave = self.leave_days(list(owing), first, last) if owing else {}
         return [
             WroteRow(
                 r.id,
                 r.name,
                 r.organisation,
                 sorted(written.get(r.id, [])),
-                [d for d in workdays if owes_log(r, roles, d, self.zone_day)],
+                [
+                    d
+                    for d in workdays
+                    if owes_log(r, roles, d, self.zone_day) and d not in on_leave.get(r.id, ())
+                ],
             )
             for r in sorted(owing.values(), key=lambda r: (r.organisation, r.id))
         ]
@@ -251,10 +265,14 @@ class WorkLogs:
             line = repo.log(OwnerKind.department, organisation, day)
             views = self._views(s, [*logs, *([line] if line is not None else [])])
             wrote = {v.owner_id for v in views}
+            on_leave = self.leave_days([m.id for m in members], day, day) if members else {}
             missing = [
                 (m.id, m.name)
                 for m in members
-                if m.id not in wrote and owes_log(m, roles, day, self.zone_day) and self.is_workday(day)
+                if m.id not in wrote
+                and owes_log(m, roles, day, self.zone_day)
+                and self.is_workday(day)
+                and day not in on_leave.get(m.id, ())
             ]
         person_views = [v for v in views if v.owner_kind == OwnerKind.person]
         line_view = next((v for v in views if v.owner_kind == OwnerKind.department), None)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from watchd.db.repositories.worklog import WorklogRepository
 from watchd.domain.worklog import Completion, OwnerKind, completion, week_of
-from watchd.services.worklog.plans import item_view
 from watchd.services.worklog.views import PlanItemView, WroteRow
 
 WEEKDAYS = "一二三四五六日"
@@ -51,17 +50,18 @@ def meeting_rows(s: Session, week: date, wrote: Sequence[WroteRow], organisation
     ids = [w.person_id for w in wrote]
     work: dict[tuple[str, str], list[tuple[date, str]]] = defaultdict(list)
     for kind, owners in ((OwnerKind.person, ids), (OwnerKind.department, list(organisations))):
-        for row in repo.logs(kind, owners, week, last):
-            work[(kind.value, row.owner_id)].append((row.day, row.done))
+        for owner, day, done in repo.work_done(kind, owners, week, last):
+            work[(kind.value, owner)].append((day, done))
     plans: dict[tuple[str, str, date], list[PlanItemView]] = defaultdict(list)
     wanted = {(OwnerKind.person.value, i) for i in ids} | {
         (OwnerKind.department.value, o) for o in organisations
     }
-    for item in repo.items(
+    for row in repo.item_rows(
         None, None if len(wanted) > 500 else [o for _k, o in wanted], [week, week + timedelta(days=7)]
     ):
+        item = PlanItemView(*row)
         if (item.owner_kind, item.owner_id) in wanted:
-            plans[(item.owner_kind, item.owner_id, item.week)].append(item_view(item))
+            plans[(item.owner_kind, item.owner_id, item.week)].append(item)
     rows: list[MeetingRow] = []
     for org in organisations:
         key = (OwnerKind.department.value, org)

@@ -14,7 +14,7 @@ from watchd.db.session import Database
 from watchd.domain.checkin import local_day
 from watchd.domain.worklog import OwnerKind
 from watchd.services.visits import ReminderMessage, ReminderSink, record_reminders
-from watchd.services.worklog.logs import owes_log
+from watchd.services.worklog.logs import LeaveDays, no_leave, owes_log
 from watchd.settings.root import Settings
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,10 @@ class WorkLogReminders:
         clock: Callable[[], datetime],
         is_workday: Callable[[date], bool],
         sink: ReminderSink | None,
+        leave_days: LeaveDays = no_leave,
     ) -> None:
         self.db = db
+        self.leave_days = leave_days
         self.settings = settings
         self.clock = clock
         self.is_workday = is_workday
@@ -57,6 +59,7 @@ class WorkLogReminders:
                 if r.deleted_at is None and owes_log(r, roles, day, lambda at: local_day(at, zone))
             ]
             wrote = {o for o, _d in WorklogRepository(s).written_days(OwnerKind.person, None, day, day)}
+        on_leave = self.leave_days([r.id for r in rows], day, day) if rows else {}
         text = reminder_text(day)
         messages = [
             ReminderMessage(
@@ -68,7 +71,7 @@ class WorkLogReminders:
                 text=text,
             )
             for r in rows
-            if r.id not in wrote
+            if r.id not in wrote and day not in on_leave.get(r.id, ())
         ]
         sent = record_reminders(self.db, self.sink, now, messages)
         log.info("work-log reminders for %s: %d owed, %d sent", day, len(messages), len(sent))

@@ -14,7 +14,7 @@ from watchd.services.duty import DutyService
 from watchd.services.visits import ReminderMessage, ReminderSink
 from watchd.services.worklog.access import Scope
 from watchd.services.worklog.completion import work_log_completion
-from watchd.services.worklog.logs import WorkLogs
+from watchd.services.worklog.logs import LeaveDays, WorkLogs, no_leave
 from watchd.services.worklog.meeting import Meeting, meeting_rows
 from watchd.services.worklog.plans import WeeklyPlans
 from watchd.services.worklog.reminders import WorkLogReminders
@@ -32,12 +32,14 @@ class WorklogService:
         is_workday: Callable[[date], bool],
         *,
         reminders: ReminderSink | None = None,
+        leave_days: LeaveDays = no_leave,
     ) -> None:
         self.db = db
         self.is_workday = is_workday
-        self.logs = WorkLogs(db, settings, clock, duty, is_workday)
+        self.leave_days = leave_days
+        self.logs = WorkLogs(db, settings, clock, duty, is_workday, leave_days)
         self.plans = WeeklyPlans(db, clock, self.logs.zone_day)
-        self.reminder_desk = WorkLogReminders(db, settings, clock, is_workday, reminders)
+        self.reminder_desk = WorkLogReminders(db, settings, clock, is_workday, reminders, leave_days)
 
     def today(self) -> date:
         return self.logs.today()
@@ -85,8 +87,9 @@ class WorklogService:
 
     def completion(self, person_ids: Sequence[str], start: date, end: date) -> dict[str, tuple[int, int]]:
         """{person: (days written, working days due)} in [start, end]; see `work_log_completion`."""
+        on_leave = self.leave_days(person_ids, start, end) if person_ids else {}
         with self.db.read() as s:
-            return work_log_completion(s, person_ids, start, end, is_workday=self.is_workday)
+            return work_log_completion(s, person_ids, start, end, is_workday=self.is_workday, on_leave=on_leave)
 
     # -- plans and the weekly meeting --------------------------------------------------------------
     def plan_items(self, actor: Principal, kind: OwnerKind, owner_id: str, week: date) -> list[PlanItemView]:
