@@ -103,7 +103,9 @@ class Tracker:
         # A resumed object that only stirs keeps the time it was last seen travelling: the place is forgotten
         # `rest_s` after that, whatever stirs there meanwhile.
         self.rests = [r for r in self.rests if t - r[1] <= p.rest_s] + [
-            (k.box, k.last if k.rest_t is None or k.travels else k.rest_t) for k in gone if k.confirmed and not k.merged
+            (k.box, k.last if k.rest_t is None or k.travels else k.rest_t)
+            for k in gone
+            if k.confirmed and not k.merged
         ]
         self.alive = [k for k in self.alive if t - k.last <= p.max_gap_s + 1e-6]
         # Each object continues the nearest track it touches, each track at most one object: a neighbour that
