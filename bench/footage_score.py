@@ -1,6 +1,6 @@
 """Score watchd and the plain baseline on the labelled footage set, per alert (docs/footage.md).
 
-    .venv/bin/python bench/footage_score.py [FOOTAGE_DIR] [--clip NAME ...] [--json-only]
+    .venv/bin/python bench/footage_score.py [FOOTAGE_DIR] [--clip NAME ...] [--detector oidv4] [--json-only]
 
 FOOTAGE_DIR defaults to $WATCHD_FOOTAGE or ~/.cache/watchd-footage (built by bench/footage_fetch.py).
 Prints a table (per clip and in total: intrusions, caught, missed, false alerts, false-alarm
@@ -22,6 +22,9 @@ from footage.labels import ClipLabels
 from footage.scoring import Score, score_clip
 from footage_fetch import default_dest
 
+from watchd.pipeline.camera_watch.detector_pool import DetectorPool
+from watchd.settings.cameras import ClassifySettings
+
 DETECTORS = ("watchd", "baseline")
 COLUMNS = ("intrusions", "caught", "missed", "false_alerts", "false_alarm_s")
 
@@ -30,8 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Per-alert benchmark on the labelled footage set.")
     parser.add_argument("footage", nargs="?", type=Path, default=default_dest())
     parser.add_argument("--clip", action="append", default=[], help="only this clip (repeatable)")
+    parser.add_argument("--detector", default="none", help="watchd with this object detector (docs/detectors.md)")
     parser.add_argument("--json-only", action="store_true")
     args = parser.parse_args(argv)
+    pool = DetectorPool(ClassifySettings(detector=args.detector)) if args.detector != "none" else None
+    if pool is not None and pool.error:
+        print(f"error: --detector {args.detector}: {pool.error}", file=sys.stderr)
+        return 1
     files = sorted(args.footage.glob("*.labels.json")) if args.footage.is_dir() else []
     if args.clip:
         files = [f for f in files if f.name.removesuffix(".labels.json") in args.clip]
@@ -49,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         entry: dict[str, object] = {"scenario": list(labels.scenario), "scored_s": round(labels.scored_to_s -
                                     labels.scored_from_s, 1)}
-        for name, runner in (("watchd", run_watchd), ("baseline", run_baseline)):
+        for name, runner in (("watchd", lambda v: run_watchd(v, pool)), ("baseline", run_baseline)):
             t0 = time.process_time()
             run: Run = runner(video)
             result = score_clip(run.alerts, labels)
@@ -57,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             entry[name] = {**asdict(result), "alerts": len(run.alerts), "tamper_events": run.tamper,
                            "cpu_s": round(time.process_time() - t0, 2)}
         clips[labels.clip] = entry
-    report = {"clips": clips, "total": {name: {k: getattr(totals[name], k) for k in (*COLUMNS, "false_empty",
+    report = {"detector": args.detector, "clips": clips, "total": {name: {k: getattr(totals[name], k) for k in (*COLUMNS, "false_empty",
                                                                                       "false_late")}
                                         for name in DETECTORS}}
     if not args.json_only:

@@ -21,6 +21,8 @@ import numpy.typing as npt
 from devices.registry import CameraConfig, open_video_stream
 from footage.baseline import BaselineParams, baseline_alerts
 from footage.scoring import Alert
+from watchd.pipeline.camera_watch.classify import CameraClassifier
+from watchd.pipeline.camera_watch.detector_pool import DetectorPool
 from watchd.pipeline.camera_watch.loop import CameraLoop, LoopEvent
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -37,7 +39,9 @@ def clip_config(video: Path) -> CameraConfig:
     return CameraConfig(kind="camera", id=video.stem, site="bench", source=str(video))
 
 
-def run_watchd(video: Path) -> Run:
+def run_watchd(video: Path, detectors: DetectorPool | None = None) -> Run:
+    """watchd with its defaults; with `detectors`, events also go through the classification stage (held until a
+    class is seen or `confirm_s` passed, as the daemon does with a detector configured)."""
     run = Run()
     raised: dict[str, float] = {}
 
@@ -53,8 +57,9 @@ def run_watchd(video: Path) -> Run:
             run.alerts.append(Alert(raised.pop(ev.key), ev.media_s))
 
     config = clip_config(video)
+    classifier = CameraClassifier(config, detectors.settings, detectors) if detectors and detectors.enabled else None
     loop = CameraLoop(config, emit=emit, clock=lambda: EPOCH + timedelta(seconds=loop.media_now), media_dir=None,
-                      clips=False)
+                      clips=False, classifier=classifier)
     stream = open_video_stream(config, realtime=False)
     try:
         loop.run(stream, threading.Event())

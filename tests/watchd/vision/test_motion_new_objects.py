@@ -75,3 +75,52 @@ def test_something_changing_in_place_raises_nothing() -> None:
     # A flickering screen: a square that blinks on and off at the same place, never going anywhere.
     blink = (0.0, lambda t: (0.45, 0.4) if int(t * 4) % 2 else (2.0, 2.0))
     assert [tr for _, tr in run([blink], 10) if tr.kind == "start"] == []
+
+
+def sized_run(paths: list[tuple[float, int, object]], seconds: float) -> list[tuple[float, MotionTransition]]:
+    """Like `run`, with squares of their own size: (appears at, side in pixels, function t -> (x, y))."""
+    detector = MotionDetector((H, W), [], [], MotionParams())
+    events = MotionEvents(min_duration_s=1.0, quiet_s=5.0)
+    out = []
+    for i in range(int(seconds * FPS)):
+        t = i / FPS
+        rng = np.random.default_rng(i)
+        y = np.full((H, W), 90, dtype=np.float32) + rng.normal(0, 1.5, (H, W))
+        for t0, side, f in paths:
+            if t >= t0:
+                x, yy = f(t)  # type: ignore[operator]
+                px, py = int(x * W), int(yy * H)
+                y[py : py + side, px : px + side] = 200
+        picture = np.clip(y, 0, 255).astype(np.uint8)
+        m = detector.measure(picture, t)
+        detector.learn(m)
+        tr = events.update(m)
+        if tr is not None:
+            out.append((t, tr))
+    return out
+
+
+def test_a_car_in_the_next_lane_is_not_swallowed_by_a_bigger_one_beside_it() -> None:
+    # A lorry is reported; a car enters the next lane far ahead and comes alongside it before it has lasted a
+    # second. It has its own region all along, so it is its own new object: its own alert.
+    lorry = (1.0, 24, walker(0.05, 0.15, 0.06, 1.0))
+    car = (4.0, 20, walker(0.75, 0.15 + 34 / H, -0.7, 4.0))
+    starts = [(at, tr) for at, tr in sized_run([lorry, car], 8) if tr.kind == "start"]
+    assert [tr.new_object for _, tr in starts] == [False, True]
+    at, second = starts[1]
+    assert at <= 4.0 + 2.5 and second.box is not None and second.box[1] > 0.3
+
+
+def test_two_objects_entering_far_apart_at_once_get_one_alert_each() -> None:
+    got = run([(2.0, walker(0.05, 0.1, 0.1, 2.0)), (2.0, walker(0.85, 0.75, -0.1, 2.0))], 6)
+    starts = [(at, tr) for at, tr in got if tr.kind == "start"]
+    assert [tr.new_object for _, tr in starts] == [False, True]
+    assert starts[1][0] - starts[0][0] <= 0.5  # the second one in the next picture, not after the first ends
+    assert {round(tr.box[1], 1) for _, tr in starts if tr.box is not None} == {0.1, 0.7}
+
+
+def test_something_stirring_right_beside_a_reported_object_is_part_of_it() -> None:
+    # A person walks up to a bush and shakes it: the bush moved, but it is beside what was reported.
+    person = (2.0, 12, walker(0.05, 0.4, 0.12, 2.0))
+    bush = (4.5, 10, lambda t: (0.55 + 0.03 * ((t * 5) % 3), 0.4 + 14 / H))
+    assert [tr.new_object for _, tr in sized_run([person, bush], 9) if tr.kind == "start"] == [False]

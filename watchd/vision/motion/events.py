@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from watchd.vision.motion.detector import Measurement
-from watchd.vision.motion.tracks import Track, Tracker, TrackParams
+from watchd.vision.motion.tracks import Track, Tracker, TrackParams, near
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +65,24 @@ class MotionEvents:
         seen = self.tracker.update(m.t, m.zone_blobs if armed else ())
         self._seen = seen
         ready = [k for k in seen if not k.confirmed and self._ready(k, m.t)]
+        # Ready while touching an object already reported: a piece of it (a limb, its shadow, a bush its
+        # arrival stirred), not a newcomer.
+        reported = [k for k in self.tracker.alive if k.confirmed]
+        for k in [k for k in ready if any(near(k.box, r.box) for r in reported)]:
+            k.confirmed = True
+            ready.remove(k)
         if not self.open:
             if not ready:
                 return None
-            for k in ready:
+            first = one_place(ready)
+            for k in first:
                 k.confirmed = True
-            return self._start(m.t, ready, new_object=False)
-        fresh = [k for k in ready if k.new_place]
+            return self._start(m.t, first, new_object=False)
+        # New objects in new places get one alert each: another one ready elsewhere in this picture waits for
+        # the next picture (0.2 s) for its own.
+        fresh = one_place([k for k in ready if k.new_place])
         for k in ready:
-            k.confirmed = True
+            k.confirmed = k.confirmed or not k.new_place or k in fresh
         if any(k.confirmed for k in seen):
             self.last_seen = m.t
             for k in seen:
@@ -118,6 +127,14 @@ class MotionEvents:
         self.open = False
         self.zones = {}
         self.peak_area = 0.0
+
+
+def one_place(tracks: list[Track]) -> list[Track]:
+    """The oldest of these tracks and those touching it: what one alert is about."""
+    if not tracks:
+        return []
+    oldest = min(tracks, key=lambda k: k.born)
+    return [k for k in tracks if k is oldest or near(k.box, oldest.box)]
 
 
 def union_boxes(

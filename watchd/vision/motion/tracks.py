@@ -1,10 +1,12 @@
 """Objects followed from picture to picture: where each was born, whether it travels, and what is new.
 
-A moving object becomes a track. Its box in one picture continues the track whose last box it
-overlaps (grown by half the larger side: objects move between pictures); when several objects
-touch one track the largest continues it and the others are *splits* (a person getting out of a
-car, a blob that came apart). When one object touches several tracks the largest of them
-continues and the others merge into it. A track unseen for longer than `max_gap_s` ends.
+A moving object becomes a track. Each object continues the nearest track it touches (its last box
+grown by half the larger side: objects move between pictures), each track at most one object, nearest
+pairs first, so a car in the next lane that has its own object is never swallowed by a bigger one
+beside it. An object touching a track that went to another object is a *split* (a person getting
+out of a car, a blob that came apart). A track left without an object is hidden (merged into a
+neighbour's object, or too faint for a picture) and can come out again; unseen for longer than
+`max_gap_s` it ends. Where a merged track ends is no resting place (below).
 
 Two facts per track drive the events (events.py):
 - `travel`: how far its centre has gone from where it was born, along either axis, in units of
@@ -48,6 +50,7 @@ class Track:
     confirmed: bool = False  # raised (or belongs to) an event
     area: float = 0.0
     rest_t: float | None = None  # resumed where a reported object was last seen moving, at that time
+    merged: bool = False  # last seen inside another object's region: where it ends is no resting place
 
     @property
     def travels(self) -> bool:
@@ -74,6 +77,12 @@ def near(a: FBox, b: FBox) -> bool:
     )
 
 
+def distance(a: FBox, b: FBox) -> float:
+    """How far apart two boxes' centres are, in units of the larger width or height (the scale of `near`)."""
+    (ax, ay), (bx, by) = _centre(a), _centre(b)
+    return max(abs(ax - bx) / max(a[2], b[2], 1e-6), abs(ay - by) / max(a[3], b[3], 1e-6))
+
+
 class Tracker:
     """The tracks of one camera (see the module docstring)."""
 
@@ -94,33 +103,48 @@ class Tracker:
         # A resumed object that only stirs keeps the time it was last seen travelling: the place is forgotten
         # `rest_s` after that, whatever stirs there meanwhile.
         self.rests = [r for r in self.rests if t - r[1] <= p.rest_s] + [
-            (k.box, k.last if k.rest_t is None or k.travels else k.rest_t) for k in gone if k.confirmed
+            (k.box, k.last if k.rest_t is None or k.travels else k.rest_t)
+            for k in gone
+            if k.confirmed and not k.merged
         ]
         self.alive = [k for k in self.alive if t - k.last <= p.max_gap_s + 1e-6]
-        before = [(k, k.box) for k in self.alive]
-        taken: set[int] = set()
+        # Each object continues the nearest track it touches, each track at most one object: a neighbour that
+        # has its own object is never swallowed by a bigger one beside it (cars in dense traffic).
+        pairs = sorted(
+            (distance(blob.box, k.box), i, n)
+            for i, blob in enumerate(blobs)
+            for n, k in enumerate(self.alive)
+            if near(blob.box, k.box)
+        )
+        owner: dict[int, Track] = {}
+        used: set[int] = set()
+        for _, i, n in pairs:
+            if i not in owner and n not in used:
+                owner[i] = self.alive[n]
+                used.add(n)
+        # A track left without an object of its own is hidden (merged into a neighbour's object, or too faint in
+        # this picture): it keeps its place and ends if unseen for `max_gap_s`, so it can come out again.
+        touched = {i for _, i, _ in pairs}
+        near_owned = {n for _, _, n in pairs}
+        for n, k in enumerate(self.alive):
+            k.merged = n not in used and (n in near_owned or k.merged)
         seen: list[Track] = []
-        for blob in sorted(blobs, key=lambda b: -b.area):
-            hits = [k for k, box in before if near(blob.box, box)]
-            free = [k for k in hits if k.id not in taken]
-            if free:
-                keep = max(free, key=lambda k: k.area)  # the object this region mostly is
-                for other in free:  # the others merged into it
-                    if other is not keep and other in self.alive:
-                        self.alive.remove(other)
+        for i, blob in enumerate(blobs):
+            keep = owner.get(i)
+            if keep is not None:
                 self._extend(keep, blob, t)
-                taken.add(keep.id)
                 seen.append(keep)
                 continue
             # Born where a reported object stopped (it sat down, stood still, was hidden): the same one.
-            rest = None if hits else next((since for box, since in self.rests if near(blob.box, box)), None)
+            hit = i in touched
+            rest = None if hit else next((since for box, since in self.rests if near(blob.box, box)), None)
             track = Track(
                 self._next,
                 t,
                 blob.box,
                 blob.box,
                 t,
-                split=bool(hits) or rest is not None,
+                split=hit or rest is not None,
                 area=blob.area,
                 confirmed=rest is not None,
                 rest_t=rest,
@@ -129,7 +153,6 @@ class Tracker:
             track.zones.update(dict.fromkeys(blob.zones))
             self._next += 1
             self.alive.append(track)
-            taken.add(track.id)
             seen.append(track)
         return seen
 
