@@ -29,7 +29,15 @@ from watchd.services.auth import Principal
 from watchd.services.duty import DutyService
 from watchd.services.worklog.access import Scope
 from watchd.services.worklog.prefill import suggested_lines
-from watchd.services.worklog.views import CommentView, DayEntry, Dynamics, LogView, RevisionView, WroteRow
+from watchd.services.worklog.views import (
+    CommentView,
+    DayEntry,
+    Dynamics,
+    LogView,
+    MemberRef,
+    RevisionView,
+    WroteRow,
+)
 from watchd.settings.root import Settings
 
 
@@ -229,7 +237,7 @@ class WorkLogs:
         for owner, day in WorklogRepository(s).written_days(OwnerKind.person, list(owing), first, last):
             written[owner].append(day)
         return [
-            WroteRow(
+            WroteRow.of(
                 r.id,
                 r.name,
                 r.organisation,
@@ -252,7 +260,7 @@ class WorkLogs:
             views = self._views(s, [*logs, *([line] if line is not None else [])])
             wrote = {v.owner_id for v in views}
             missing = [
-                (m.id, m.name)
+                MemberRef(m.id, m.name)
                 for m in members
                 if m.id not in wrote and owes_log(m, roles, day, self.zone_day) and self.is_workday(day)
             ]
