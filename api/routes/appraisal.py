@@ -17,40 +17,17 @@ from api.deps import ServicesDep, UserDep
 from api.params import RowId
 from api.routes.pages import STATIC
 from api.routes.reports import FormatQuery, _respond
-from watchd.domain.appraisal import GRADES, GROUP_NAMES
+from api.views import shown
+from watchd.domain.appraisal import GROUP_NAMES
 from watchd.errors import TooLarge
 from watchd.reports.appraisal import appraisal_table
 from watchd.reports.files import Format
 from watchd.reports.table import ReportTable
-from watchd.services.appraisal import BallotSheet, NewRound, RoundView
+from watchd.services.appraisal import BallotSheet, NewRound, RollReport, RoundView
 from watchd.services.visits import MAX_IMPORT_BYTES
 
 router = APIRouter(tags=["appraisal"])
 CodeGroup = Literal["committee", "villagers"]
-
-
-class GroupRuleOut(BaseModel):
-    name: str
-    weight: int
-    min_ballots: int
-
-
-class RoundOut(BaseModel):
-    id: int
-    name: str
-    period_start: date
-    period_end: date
-    opens_at: datetime
-    closes_at: datetime
-    organisation: str
-    status: str
-    groups: dict[str, GroupRuleOut]
-    cadres: int
-    roll: dict[str, int]
-    codes_issued: dict[str, int]
-    ballots: dict[str, int]
-    pooled: int
-    flags: list[str]
 
 
 class RoundIn(BaseModel):
@@ -60,11 +37,6 @@ class RoundIn(BaseModel):
     opens_at: datetime = Field(description="ISO 8601 with offset")
     closes_at: datetime = Field(description="ISO 8601 with offset")
     organisation: str = Field("", max_length=100, description="Only cadres of this organisation; empty: all")
-
-
-class RollOut(BaseModel):
-    rows: int
-    villages: int
 
 
 class SlipOut(BaseModel):
@@ -86,65 +58,12 @@ class TextsOut(BaseModel):
     sent: int
 
 
-class CadreOut(BaseModel):
-    id: str
-    name: str
-
-
-class SheetOut(BaseModel):
-    round_id: int
-    round_name: str
-    group: str
-    group_name: str
-    village_name: str
-    closes_at: datetime
-    cadres: list[CadreOut]
-    grades: dict[str, str]
-
-
 class VoteIn(BaseModel):
     grades: dict[str, str] = Field(description="cadre id -> excellent | competent | basic | incompetent")
 
 
 class VotedOut(BaseModel):
     status: str
-
-
-def round_out(r: RoundView, services: ServicesDep) -> RoundOut:
-    zone = services.config.settings.zone
-    return RoundOut(
-        id=r.id,
-        name=r.name,
-        period_start=r.period_start,
-        period_end=r.period_end,
-        opens_at=r.opens_at.astimezone(zone),
-        closes_at=r.closes_at.astimezone(zone),
-        organisation=r.organisation,
-        status=r.status,
-        groups={
-            g: GroupRuleOut(name=GROUP_NAMES[g], weight=rule.weight, min_ballots=rule.min_ballots)
-            for g, rule in r.rules.items()
-        },
-        cadres=r.cadres,
-        roll=r.roll,
-        codes_issued=r.codes_issued,
-        ballots=r.ballots,
-        pooled=r.pooled,
-        flags=r.flags,
-    )
-
-
-def sheet_out(sheet: BallotSheet, services: ServicesDep) -> SheetOut:
-    return SheetOut(
-        round_id=sheet.round_id,
-        round_name=sheet.round_name,
-        group=sheet.group,
-        group_name=sheet.group_name,
-        village_name=sheet.village_name,
-        closes_at=sheet.closes_at.astimezone(services.config.settings.zone),
-        cadres=[CadreOut(id=c.id, name=c.name) for c in sheet.cadres],
-        grades={k: name for k, (name, _) in GRADES.items()},
-    )
 
 
 def base_url(request: Request, services: ServicesDep) -> str:
@@ -159,10 +78,10 @@ def appraisal_page() -> FileResponse:
 @router.post(
     "/api/appraisal/rounds",
     dependencies=[allowed(P.appraisal_manage)],
-    response_model=RoundOut,
+    response_model=RoundView,
     status_code=201,
 )
-async def create_round(body: RoundIn, services: ServicesDep, user: UserDep) -> RoundOut:
+async def create_round(body: RoundIn, services: ServicesDep, user: UserDep) -> RoundView:
     new = NewRound(
         name=body.name,
         period_start=body.period_start,
@@ -171,25 +90,26 @@ async def create_round(body: RoundIn, services: ServicesDep, user: UserDep) -> R
         closes_at=body.closes_at,
         organisation=body.organisation,
     )
-    return round_out(await run_in_threadpool(services.appraisal.create_round, user, new), services)
+    view = await run_in_threadpool(services.appraisal.create_round, user, new)
+    return shown(view, services.config.settings.zone)
 
 
-@router.get("/api/appraisal/rounds", dependencies=[allowed(P.appraisal_read)], response_model=list[RoundOut])
-async def rounds(services: ServicesDep) -> list[RoundOut]:
-    return [round_out(r, services) for r in await run_in_threadpool(services.appraisal.rounds)]
+@router.get("/api/appraisal/rounds", dependencies=[allowed(P.appraisal_read)], response_model=list[RoundView])
+async def rounds(services: ServicesDep) -> list[RoundView]:
+    return shown(await run_in_threadpool(services.appraisal.rounds), services.config.settings.zone)
 
 
 @router.get(
-    "/api/appraisal/rounds/{round_id}", dependencies=[allowed(P.appraisal_read)], response_model=RoundOut
+    "/api/appraisal/rounds/{round_id}", dependencies=[allowed(P.appraisal_read)], response_model=RoundView
 )
-async def one_round(round_id: RowId, services: ServicesDep) -> RoundOut:
-    return round_out(await run_in_threadpool(services.appraisal.round, round_id), services)
+async def one_round(round_id: RowId, services: ServicesDep) -> RoundView:
+    return shown(await run_in_threadpool(services.appraisal.round, round_id), services.config.settings.zone)
 
 
 @router.post(
     "/api/appraisal/rounds/{round_id}/rolls/{group}",
     dependencies=[allowed(P.appraisal_manage)],
-    response_model=RollOut,
+    response_model=RollReport,
     responses={422: {"description": "nothing imported; `problems` lists each row and column at fault"}},
 )
 async def import_roll(
@@ -200,15 +120,14 @@ async def import_roll(
         UploadFile,
         File(description="CSV or XLSX: 户编号 (or 编号), 户主姓名 (or 姓名), 嘎查（村）, 联系电话"),
     ],
-) -> RollOut:
+) -> RollReport:
     """Replace the round's committee or household roll (all or nothing; refused once a code of it was used)."""
     data = await file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         raise TooLarge("too_large", f"the file is larger than {MAX_IMPORT_BYTES} bytes")
-    report = await run_in_threadpool(
+    return await run_in_threadpool(
         services.appraisal.import_roll, round_id, group, file.filename or "roll.csv", data
     )
-    return RollOut(rows=report.rows, villages=report.villages)
 
 
 @router.post(
@@ -266,10 +185,10 @@ async def texts(round_id: RowId, group: CodeGroup, request: Request, services: S
     return TextsOut(sent=sent)
 
 
-@router.get("/api/appraisal/sheets", dependencies=[allowed(P.appraisal_vote)], response_model=list[SheetOut])
-async def my_sheets(services: ServicesDep, user: UserDep) -> list[SheetOut]:
+@router.get("/api/appraisal/sheets", dependencies=[allowed(P.appraisal_vote)], response_model=list[BallotSheet])
+async def my_sheets(services: ServicesDep, user: UserDep) -> list[BallotSheet]:
     """The open rounds in which this login (a leader, a cadre of the round) may still vote."""
-    return [sheet_out(s, services) for s in await run_in_threadpool(services.appraisal.sheets_for, user)]
+    return shown(await run_in_threadpool(services.appraisal.sheets_for, user), services.config.settings.zone)
 
 
 @router.post(

@@ -3,12 +3,12 @@ note and an optional photo, export to XLSX."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
@@ -17,6 +17,7 @@ from api.params import RowId
 from api.routes.pages import STATIC
 from api.routes.reports import FormatQuery, _respond
 from api.uploads import read_image_upload
+from api.views import shown
 from watchd.errors import NotFound
 from watchd.reports.files import Format
 from watchd.reports.rectification import ledger_table
@@ -37,47 +38,7 @@ class ItemIn(BaseModel):
     deadline: date
 
 
-class ItemOut(BaseModel):
-    id: int
-    source_kind: str
-    source_ref: str
-    organisation: str
-    problem: str
-    measure: str
-    owner_id: str
-    owner_name: str
-    deadline: date
-    status: str
-    overdue: bool
-    opened_by: str
-    opened_at: datetime
-    closed_by: str | None
-    closed_at: datetime | None
-    close_note: str
-    has_photo: bool
-
-
-def item_out(v: ItemView, services: ServicesDep) -> ItemOut:
-    zone = services.config.settings.zone
-    return ItemOut(
-        id=v.id,
-        source_kind=v.source_kind,
-        source_ref=v.source_ref,
-        organisation=v.organisation,
-        problem=v.problem,
-        measure=v.measure,
-        owner_id=v.owner_id,
-        owner_name=v.owner_name,
-        deadline=v.deadline,
-        status=v.status,
-        overdue=v.overdue,
-        opened_by=v.opened_by,
-        opened_at=v.opened_at.astimezone(zone),
-        closed_by=v.closed_by,
-        closed_at=v.closed_at.astimezone(zone) if v.closed_at else None,
-        close_note=v.close_note,
-        has_photo=v.has_photo,
-    )
+ITEMS = TypeAdapter(list[ItemView])
 
 
 @router.get("/rectification", include_in_schema=False)
@@ -88,10 +49,10 @@ def ledger_page() -> FileResponse:
 @router.post(
     "/api/rectifications",
     dependencies=[allowed(P.rectification_manage)],
-    response_model=ItemOut,
+    response_model=ItemView,
     status_code=201,
 )
-async def open_item(body: ItemIn, services: ServicesDep, user: UserDep) -> ItemOut:
+async def open_item(body: ItemIn, services: ServicesDep, user: UserDep) -> ItemView:
     """A leader opens an item for a person of their organisation (an administrator for anybody)."""
     new = NewItem(
         source_kind=body.source_kind,
@@ -101,7 +62,8 @@ async def open_item(body: ItemIn, services: ServicesDep, user: UserDep) -> ItemO
         owner_id=body.owner_id,
         deadline=body.deadline,
     )
-    return item_out(await run_in_threadpool(services.rectification.open_item, user, new), services)
+    view = await run_in_threadpool(services.rectification.open_item, user, new)
+    return shown(view, services.config.settings.zone)
 
 
 @router.get("/api/rectifications", dependencies=[allowed(P.rectification_read)], response_class=Response)
@@ -117,8 +79,7 @@ async def items(
         lambda: services.rectification.items(user, status=status, overdue=overdue)
     )
     if fmt is Format.json:
-        body = "[" + ",".join(item_out(v, services).model_dump_json() for v in views) + "]"
-        return Response(body, media_type="application/json")
+        return Response(ITEMS.dump_json(shown(views, services.config.settings.zone)), media_type="application/json")
     settings = services.config.settings
     table = ledger_table(
         views, settings.zone, township=settings.township, overdue=overdue, generated_at=services.clock()
@@ -127,16 +88,17 @@ async def items(
 
 
 @router.get(
-    "/api/rectifications/{item_id}", dependencies=[allowed(P.rectification_read)], response_model=ItemOut
+    "/api/rectifications/{item_id}", dependencies=[allowed(P.rectification_read)], response_model=ItemView
 )
-async def item(item_id: RowId, services: ServicesDep, user: UserDep) -> ItemOut:
-    return item_out(await run_in_threadpool(services.rectification.item, user, item_id), services)
+async def item(item_id: RowId, services: ServicesDep, user: UserDep) -> ItemView:
+    view = await run_in_threadpool(services.rectification.item, user, item_id)
+    return shown(view, services.config.settings.zone)
 
 
 @router.post(
     "/api/rectifications/{item_id}/sign-off",
     dependencies=[allowed(P.rectification_manage)],
-    response_model=ItemOut,
+    response_model=ItemView,
 )
 async def sign_off(
     item_id: RowId,
@@ -144,14 +106,13 @@ async def sign_off(
     user: UserDep,
     note: Annotated[str, Form(min_length=1, max_length=500, description="How it was rectified")],
     photo: Annotated[UploadFile | None, File(description="Optional photo (JPEG or PNG)")] = None,
-) -> ItemOut:
+) -> ItemView:
     """销号: the owner's leader (or an administrator) closes the item."""
     data = None
     if photo is not None and (photo.filename or photo.size):
         data = await read_image_upload(photo, services.config.settings.recognition.max_upload_bytes)
-    return item_out(
-        await run_in_threadpool(services.rectification.sign_off, user, item_id, note, data), services
-    )
+    view = await run_in_threadpool(services.rectification.sign_off, user, item_id, note, data)
+    return shown(view, services.config.settings.zone)
 
 
 @router.get(

@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
-from api.routes.appraisal import SheetOut, VotedOut, sheet_out
+from api.routes.appraisal import VotedOut
 from api.routes.pages import STATIC
-from watchd.services.appraisal import Device
+from api.views import shown
+from watchd.services.appraisal import BallotSheet, Device
 
 router = APIRouter(tags=["vote"], include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
@@ -35,11 +36,12 @@ def vote_page() -> FileResponse:
     return FileResponse(STATIC / "vote.html", media_type="text/html; charset=utf-8", headers=NO_STORE)
 
 
-@router.post("/api/vote/sheet", response_model=SheetOut)
-async def sheet(body: CodeIn, services: ServicesDep, response: Response) -> SheetOut:
+@router.post("/api/vote/sheet", response_model=BallotSheet)
+async def sheet(body: CodeIn, services: ServicesDep, response: Response) -> BallotSheet:
     """What the code may vote on (the code is not spent)."""
     response.headers.update(NO_STORE)
-    return sheet_out(await run_in_threadpool(services.appraisal.sheet_for_code, body.code), services)
+    view = await run_in_threadpool(services.appraisal.sheet_for_code, body.code)
+    return shown(view, services.config.settings.zone)
 
 
 @router.post("/api/vote", response_model=VotedOut, status_code=201)

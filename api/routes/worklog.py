@@ -3,7 +3,7 @@ a department's line and daily dynamics, leaders' overview of who wrote and their
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,62 +14,15 @@ from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import RowId
 from api.routes.pages import STATIC
+from api.views import shown
 from watchd.domain.worklog import MAX_COMMENT, MAX_DONE, MAX_PLAN, MAX_PROBLEMS, OwnerKind, week_of
 from watchd.errors import Invalid
-from watchd.services.worklog import CommentView, DayEntry, LogView
+from watchd.services.worklog import CommentView, DayEntry, Dynamics, LogView, WroteRow
 
 router = APIRouter(tags=["worklog"])
 DayQuery = Annotated[date | None, Query(alias="date", description="Local date; today by default")]
 OrgQuery = Annotated[str | None, Query(max_length=100, description="Only this organisation (administrators)")]
 MAX_SPAN_DAYS = 62
-
-
-class RevisionOut(BaseModel):
-    version: int
-    done: str
-    problems: str
-    plan: str
-    written_by: str
-    written_at: datetime
-    replaced_at: datetime
-    replaced_by: str
-
-
-class CommentOut(BaseModel):
-    id: int
-    author: str
-    author_name: str
-    text: str
-    created_at: datetime
-
-
-class LogOut(BaseModel):
-    id: int
-    owner_kind: str
-    owner_id: str
-    owner_name: str
-    day: date
-    done: str
-    problems: str
-    plan: str
-    version: int
-    written_by: str
-    created_at: datetime
-    updated_at: datetime
-    locked: bool
-    history: list[RevisionOut]
-    comments: list[CommentOut]
-
-
-class DayEntryOut(BaseModel):
-    owner_kind: str
-    owner_id: str
-    owner_name: str
-    day: date
-    entry: LogOut | None
-    suggested: list[str] = Field(description="Lines from the day's records, to start an unwritten entry with")
-    writable: bool
-    last_open_day: date
 
 
 class MeOut(BaseModel):
@@ -103,79 +56,6 @@ class DepartmentLogIn(BaseModel):
 
 class CommentIn(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_COMMENT)
-
-
-class WroteOut(BaseModel):
-    person_id: str
-    name: str
-    organisation: str
-    written: list[date]
-    due: list[date]
-    missing: list[date]
-
-
-class DynamicsOut(BaseModel):
-    organisation: str
-    day: date
-    line: LogOut | None
-    members: list[LogOut]
-    missing: list[dict[str, str]]
-
-
-def log_out(v: LogView, services: ServicesDep) -> LogOut:
-    zone = services.config.settings.zone
-    return LogOut(
-        id=v.id,
-        owner_kind=v.owner_kind,
-        owner_id=v.owner_id,
-        owner_name=v.owner_name,
-        day=v.day,
-        done=v.done,
-        problems=v.problems,
-        plan=v.plan,
-        version=v.version,
-        written_by=v.written_by,
-        created_at=v.created_at.astimezone(zone),
-        updated_at=v.updated_at.astimezone(zone),
-        locked=v.locked,
-        history=[
-            RevisionOut(
-                version=h.version,
-                done=h.done,
-                problems=h.problems,
-                plan=h.plan,
-                written_by=h.written_by,
-                written_at=h.written_at.astimezone(zone),
-                replaced_at=h.replaced_at.astimezone(zone),
-                replaced_by=h.replaced_by,
-            )
-            for h in v.history
-        ],
-        comments=[comment_out(c, services) for c in v.comments],
-    )
-
-
-def comment_out(c: CommentView, services: ServicesDep) -> CommentOut:
-    return CommentOut(
-        id=c.id,
-        author=c.author,
-        author_name=c.author_name,
-        text=c.text,
-        created_at=c.created_at.astimezone(services.config.settings.zone),
-    )
-
-
-def entry_out(e: DayEntry, services: ServicesDep) -> DayEntryOut:
-    return DayEntryOut(
-        owner_kind=e.owner_kind,
-        owner_id=e.owner_id,
-        owner_name=e.owner_name,
-        day=e.day,
-        entry=log_out(e.entry, services) if e.entry else None,
-        suggested=e.suggested,
-        writable=e.writable,
-        last_open_day=e.last_open_day,
-    )
 
 
 def span(first: date | None, last: date | None, default: date) -> tuple[date, date]:
@@ -212,30 +92,30 @@ def me(services: ServicesDep, user: UserDep) -> MeOut:
     )
 
 
-@router.get("/api/worklog/entry", dependencies=[allowed(P.self_service)], response_model=DayEntryOut)
+@router.get("/api/worklog/entry", dependencies=[allowed(P.self_service)], response_model=DayEntry)
 def day_entry(
     services: ServicesDep,
     user: UserDep,
     day: DayQuery = None,
     person: Annotated[str | None, Query(max_length=64, description="Whose entry (yours by default)")] = None,
-) -> DayEntryOut:
+) -> DayEntry:
     """The entry of the day with its history and comments; unwritten, the lines suggested by the day's records."""
     owner = person or user.username
     view = services.worklog.day_entry(user, OwnerKind.person, owner, day or services.worklog.today())
-    return entry_out(view, services)
+    return shown(view, services.config.settings.zone)
 
 
 @router.put(
     "/api/worklog/entry",
     dependencies=[allowed(P.self_service)],
-    response_model=LogOut,
+    response_model=LogView,
     responses={
         403: {"description": "another person's entry"},
         409: {"description": "the day is locked"},
         422: {"description": "a future day, or empty"},
     },
 )
-def write_entry(services: ServicesDep, user: UserDep, body: LogIn) -> LogOut:
+def write_entry(services: ServicesDep, user: UserDep, body: LogIn) -> LogView:
     """Write or edit your own entry of a day; an edit keeps the version it replaces in the history."""
     view = services.worklog.write(
         user,
@@ -246,49 +126,43 @@ def write_entry(services: ServicesDep, user: UserDep, body: LogIn) -> LogOut:
         problems=body.problems,
         plan=body.plan,
     )
-    return log_out(view, services)
+    return shown(view, services.config.settings.zone)
 
 
-@router.get("/api/worklog/entries", dependencies=[allowed(P.self_service)], response_model=list[LogOut])
+@router.get("/api/worklog/entries", dependencies=[allowed(P.self_service)], response_model=list[LogView])
 def entries(
     services: ServicesDep,
     user: UserDep,
     first: Annotated[date | None, Query(alias="from")] = None,
     last: Annotated[date | None, Query(alias="until")] = None,
     person: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[LogOut]:
+) -> list[LogView]:
     """A person's entries of a period (this week by default): yours, or as a leader your organisation's."""
     start, end = span(first, last, services.worklog.today())
     views = services.worklog.entries(user, OwnerKind.person, person or user.username, start, end)
-    return [log_out(v, services) for v in views]
+    return shown(views, services.config.settings.zone)
 
 
-@router.put("/api/worklog/department", dependencies=[allowed(P.worklog_review)], response_model=LogOut)
-def write_department_line(services: ServicesDep, user: UserDep, body: DepartmentLogIn) -> LogOut:
+@router.put("/api/worklog/department", dependencies=[allowed(P.worklog_review)], response_model=LogView)
+def write_department_line(services: ServicesDep, user: UserDep, body: DepartmentLogIn) -> LogView:
     """The department's own line of the day (its leaders write it)."""
     view = services.worklog.write(user, OwnerKind.department, body.organisation, body.day, done=body.line)
-    return log_out(view, services)
+    return shown(view, services.config.settings.zone)
 
 
-@router.get("/api/worklog/dynamics", dependencies=[allowed(P.self_service)], response_model=DynamicsOut)
+@router.get("/api/worklog/dynamics", dependencies=[allowed(P.self_service)], response_model=Dynamics)
 def dynamics(
     services: ServicesDep,
     user: UserDep,
     organisation: Annotated[str, Query(min_length=1, max_length=100)],
     day: DayQuery = None,
-) -> DynamicsOut:
+) -> Dynamics:
     """每日工作动态: the department's line and its members' entries of the day, and who has not written."""
-    d = services.worklog.dynamics(user, organisation, day or services.worklog.today())
-    return DynamicsOut(
-        organisation=d.organisation,
-        day=d.day,
-        line=log_out(d.line, services) if d.line else None,
-        members=[log_out(m, services) for m in d.members],
-        missing=[{"person_id": pid, "name": name} for pid, name in d.missing],
-    )
+    view = services.worklog.dynamics(user, organisation, day or services.worklog.today())
+    return shown(view, services.config.settings.zone)
 
 
-@router.get("/api/worklog/status", dependencies=[allowed(P.worklog_review)], response_model=list[WroteOut])
+@router.get("/api/worklog/status", dependencies=[allowed(P.worklog_review)], response_model=list[WroteRow])
 def status(
     services: ServicesDep,
     user: UserDep,
@@ -299,28 +173,18 @@ def status(
     last: Annotated[
         date | None, Query(alias="until", description="Last day; a week after `from` by default")
     ] = None,
-) -> list[WroteOut]:
+) -> list[WroteRow]:
     """Who wrote and who did not: per person the days written and the working days due (a day: from=until)."""
     start, end = span(first, last, services.worklog.today())
-    return [
-        WroteOut(
-            person_id=r.person_id,
-            name=r.name,
-            organisation=r.organisation,
-            written=r.written,
-            due=r.due,
-            missing=r.missing,
-        )
-        for r in services.worklog.wrote(user, start, end, organisation)
-    ]
+    return services.worklog.wrote(user, start, end, organisation)
 
 
 @router.post(
     "/api/worklog/entries/{log_id}/comments",
     dependencies=[allowed(P.worklog_review)],
-    response_model=CommentOut,
+    response_model=CommentView,
     status_code=201,
 )
-def comment(log_id: RowId, services: ServicesDep, user: UserDep, body: CommentIn) -> CommentOut:
+def comment(log_id: RowId, services: ServicesDep, user: UserDep, body: CommentIn) -> CommentView:
     """A leader's comment (批注) on an entry of their organisation."""
-    return comment_out(services.worklog.comment(user, log_id, body.text), services)
+    return shown(services.worklog.comment(user, log_id, body.text), services.config.settings.zone)

@@ -3,7 +3,7 @@ weekly meeting view with its XLSX/CSV."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -14,6 +14,7 @@ from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import RowId
 from api.routes.reports import FormatQuery, _respond
+from api.views import shown
 from watchd.domain.worklog import MAX_ITEM, MAX_NOTE, ItemStatus, OwnerKind, week_of
 from watchd.reports.files import Format
 from watchd.reports.weekly import weekly_table
@@ -23,18 +24,6 @@ router = APIRouter(tags=["worklog"])
 WeekQuery = Annotated[
     date | None, Query(description="Any day of the week (its Monday is used); this week by default")
 ]
-
-
-class PlanItemOut(BaseModel):
-    id: int
-    owner_kind: str
-    owner_id: str
-    week: date
-    text: str
-    status: ItemStatus
-    note: str
-    updated_by: str
-    updated_at: datetime
 
 
 class PlanItemIn(BaseModel):
@@ -48,50 +37,38 @@ class PlanMarkIn(BaseModel):
     note: str = Field("", max_length=MAX_NOTE)
 
 
-def item_out(v: PlanItemView, services: ServicesDep) -> PlanItemOut:
-    return PlanItemOut(
-        id=v.id,
-        owner_kind=v.owner_kind,
-        owner_id=v.owner_id,
-        week=v.week,
-        text=v.text,
-        status=ItemStatus(v.status),
-        note=v.note,
-        updated_by=v.updated_by,
-        updated_at=v.updated_at.astimezone(services.config.settings.zone),
-    )
-
-
-@router.get("/api/plans", dependencies=[allowed(P.self_service)], response_model=list[PlanItemOut])
+@router.get("/api/plans", dependencies=[allowed(P.self_service)], response_model=list[PlanItemView])
 def plan_items(
     services: ServicesDep,
     user: UserDep,
     week: WeekQuery = None,
     person: Annotated[str | None, Query(max_length=64, description="Whose plan (yours by default)")] = None,
     organisation: Annotated[str | None, Query(max_length=100, description="A department's plan")] = None,
-) -> list[PlanItemOut]:
+) -> list[PlanItemView]:
     kind, owner = (
         (OwnerKind.department, organisation) if organisation else (OwnerKind.person, person or user.username)
     )
     views = services.worklog.plan_items(user, kind, owner, week or services.worklog.today())
-    return [item_out(v, services) for v in views]
+    return shown(views, services.config.settings.zone)
 
 
 @router.post(
-    "/api/plans", dependencies=[allowed(P.self_service)], response_model=PlanItemOut, status_code=201
+    "/api/plans", dependencies=[allowed(P.self_service)], response_model=PlanItemView, status_code=201
 )
-def add_plan_item(services: ServicesDep, user: UserDep, body: PlanItemIn) -> PlanItemOut:
+def add_plan_item(services: ServicesDep, user: UserDep, body: PlanItemIn) -> PlanItemView:
     """Add an item to your plan (or, as its leader, your department's) for a week not yet over."""
     kind, owner = (
         (OwnerKind.department, body.organisation) if body.organisation else (OwnerKind.person, user.username)
     )
-    return item_out(services.worklog.add_plan_item(user, kind, owner, body.week, body.text), services)
+    item = services.worklog.add_plan_item(user, kind, owner, body.week, body.text)
+    return shown(item, services.config.settings.zone)
 
 
-@router.patch("/api/plans/{item_id}", dependencies=[allowed(P.self_service)], response_model=PlanItemOut)
-def mark_plan_item(item_id: RowId, services: ServicesDep, user: UserDep, body: PlanMarkIn) -> PlanItemOut:
+@router.patch("/api/plans/{item_id}", dependencies=[allowed(P.self_service)], response_model=PlanItemView)
+def mark_plan_item(item_id: RowId, services: ServicesDep, user: UserDep, body: PlanMarkIn) -> PlanItemView:
     """Mark an item done / partly / not done with a note, once its week has started."""
-    return item_out(services.worklog.mark_plan_item(user, item_id, body.status, body.note), services)
+    item = services.worklog.mark_plan_item(user, item_id, body.status, body.note)
+    return shown(item, services.config.settings.zone)
 
 
 @router.delete("/api/plans/{item_id}", dependencies=[allowed(P.self_service)], status_code=204)

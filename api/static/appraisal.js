@@ -6,7 +6,7 @@
   var $ = WatchdDom.$;
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
-  var kit = WatchdPage;
+  var S = WatchdSession;
   var rounds = [];
 
   function pad(n) { return (n < 10 ? '0' : '') + n; }
@@ -42,26 +42,26 @@
       el('h2', {}, [sheet.round_name + ' · ' + sheet.group_name]),
       el('p', { className: 'a-muted' }, ['截止：' + sheet.closes_at.replace('T', ' ').slice(0, 16)])
     ].concat(rows, [el('button', { className: 'a-btn', type: 'submit' }, ['提交评议'])]));
-    form.addEventListener('submit', async function (event) {
+    form.addEventListener('submit', S.action(async function (event) {
       event.preventDefault();
       var grades = {};
       Array.prototype.forEach.call(form.querySelectorAll('select'), function (s) { if (s.value) { grades[s.dataset.cadre] = s.value; } });
-      var result = await kit.api('POST', '/api/appraisal/rounds/' + sheet.round_id + '/vote', { json: { grades: grades } });
-      if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
-      kit.notice('评议已提交：' + sheet.round_name, 'ok');
+      var result = await S.api('POST', '/api/appraisal/rounds/' + sheet.round_id + '/vote', { json: { grades: grades } });
+      if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
+      S.notice('评议已提交：' + sheet.round_name, 'ok');
       loadMine();
-    });
+    }));
     return form;
   }
 
-  async function loadMine() {
-    var result = await kit.api('GET', '/api/appraisal/sheets');
+  var loadMine = S.action(async function () {
+    var result = await S.api('GET', '/api/appraisal/sheets');
     var box = $('mine-list');
     clear(box);
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
     if (!result.data.length) { box.appendChild(el('p', { className: 'a-empty' }, ['目前没有需要您参加的评议。'])); }
     result.data.forEach(function (sheet) { box.appendChild(ballot(sheet)); });
-  }
+  });
 
   // ---- rounds, rolls, slips, the sheet ----------------------------------------------------
 
@@ -82,9 +82,9 @@
     r.flags.forEach(function (f) { box.appendChild(el('p', { className: 'ap-flags' }, ['⚠ ' + f])); });
   }
 
-  async function loadRounds(selectId) {
-    var result = await kit.api('GET', '/api/appraisal/rounds');
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
+  var loadRounds = S.action(async function (selectId) {
+    var result = await S.api('GET', '/api/appraisal/rounds');
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
     rounds = result.data;
     var select = $('round-select');
     var keep = selectId || current();
@@ -92,47 +92,47 @@
     rounds.forEach(function (r) { select.appendChild(el('option', { value: String(r.id) }, [r.name])); });
     if (keep && rounds.some(function (r) { return r.id === keep; })) { select.value = String(keep); }
     statusCard(rounds.filter(function (r) { return r.id === current(); })[0]);
-  }
+  });
 
-  async function loadSheet() {
+  var loadSheet = S.action(async function () {
     if (!current()) { return; }
-    var result = await kit.api('GET', '/api/appraisal/rounds/' + current() + '/sheet');
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
+    var result = await S.api('GET', '/api/appraisal/rounds/' + current() + '/sheet');
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
     var out = $('sheet-out');
     clear(out);
-    result.data.tables.forEach(function (t) { out.appendChild(kit.renderTable(t)); });
-  }
+    result.data.tables.forEach(function (t) { out.appendChild(WatchdReportTable.render(t, null)); });
+  });
 
-  async function createRound(event) {
+  var createRound = S.action(async function (event) {
     event.preventDefault();
     var body = {
       name: $('round-name').value.trim(), period_start: $('round-start').value, period_end: $('round-end').value,
       opens_at: withOffset($('round-opens').value), closes_at: withOffset($('round-closes').value),
       organisation: $('round-org').value.trim()
     };
-    var result = await kit.api('POST', '/api/appraisal/rounds', { json: body });
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
-    kit.notice('已新建考核轮次：' + result.data.name + '（考核对象 ' + result.data.cadres + ' 人）', 'ok');
+    var result = await S.api('POST', '/api/appraisal/rounds', { json: body });
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
+    S.notice('已新建考核轮次：' + result.data.name + '（考核对象 ' + result.data.cadres + ' 人）', 'ok');
     loadRounds(result.data.id);
-  }
+  });
 
-  async function importRoll(event) {
+  var importRoll = S.action(async function (event) {
     event.preventDefault();
     var file = $('roll-file').files[0];
     if (!file || !current()) { return; }
     var form = new FormData();
     form.append('file', file, file.name);
-    var result = await kit.api('POST', '/api/appraisal/rounds/' + current() + '/rolls/' + $('roll-group').value, { form: form });
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
-    kit.notice('名册已导入：' + result.data.rows + ' 行，' + result.data.villages + ' 个嘎查（村）', 'ok');
+    var result = await S.api('POST', '/api/appraisal/rounds/' + current() + '/rolls/' + $('roll-group').value, { form: form });
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
+    S.notice('名册已导入：' + result.data.rows + ' 行，' + result.data.villages + ' 个嘎查（村）', 'ok');
     loadRounds();
-  }
+  });
 
-  async function printSlips() {
+  var printSlips = S.action(async function () {
     var query = $('slips-reissue').checked ? '?reissue=true' : '';
-    var result = await kit.api('POST', '/api/appraisal/rounds/' + current() + '/slips/' + $('roll-group').value + query);
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
-    if (!result.data.slips.length) { kit.notice('名册中每一户都已有评议码，没有新纸条（需要补发请勾选“重新生成”）', 'info'); return; }
+    var result = await S.api('POST', '/api/appraisal/rounds/' + current() + '/slips/' + $('roll-group').value + query);
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
+    if (!result.data.slips.length) { S.notice('名册中每一户都已有评议码，没有新纸条（需要补发请勾选“重新生成”）', 'info'); return; }
     var list = $('slips-list');
     clear(list);
     result.data.slips.forEach(function (s) {
@@ -148,14 +148,14 @@
     $('tab-rounds').hidden = true;
     $('slips').hidden = false;
     loadRounds();
-  }
+  });
 
-  async function sendTexts() {
-    var result = await kit.api('POST', '/api/appraisal/rounds/' + current() + '/texts/' + $('roll-group').value);
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
-    kit.notice('已发送 ' + result.data.sent + ' 条评议码短信', 'ok');
+  var sendTexts = S.action(async function () {
+    var result = await S.api('POST', '/api/appraisal/rounds/' + current() + '/texts/' + $('roll-group').value);
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
+    S.notice('已发送 ' + result.data.sent + ' 条评议码短信', 'ok');
     loadRounds();
-  }
+  });
 
   function wire() {
     Array.prototype.forEach.call(document.querySelectorAll('.a-tab'), function (b) {
@@ -165,7 +165,7 @@
     $('roll-form').addEventListener('submit', importRoll);
     $('round-select').addEventListener('change', function () { loadRounds(); $('sheet-out').textContent = ''; });
     $('sheet-load').addEventListener('click', loadSheet);
-    $('sheet-xlsx').addEventListener('click', function () { kit.download('/api/appraisal/rounds/' + current() + '/sheet?format=xlsx'); });
+    $('sheet-xlsx').addEventListener('click', function () { S.download('/api/appraisal/rounds/' + current() + '/sheet?format=xlsx', '考核汇总.xlsx').catch(S.handle); });
     $('slips-print').addEventListener('click', printSlips);
     $('slips-do-print').addEventListener('click', function () { window.print(); });
     $('slips-close').addEventListener('click', function () { showTab('rounds'); });

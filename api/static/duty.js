@@ -156,12 +156,7 @@
     var range = monthRange();
     var path = '/api/duty/roster.ics?room=' + encodeURIComponent($('roster-room').value) + '&first=' + range.first + '&last=' + range.last;
     try {
-      var result = await api('GET', path, { raw: true });
-      if (!result.ok) { notice(problem(result), 'error'); return; }
-      var link = el('a', { href: URL.createObjectURL(result.data), download: 'duty-' + range.first.slice(0, 7) + '.ics' });
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
+      await WatchdSession.download(path, 'duty-' + range.first.slice(0, 7) + '.ics');
     } catch (err) { handle(err); }
   }
 

@@ -6,7 +6,7 @@
   var $ = WatchdDom.$;
   var el = WatchdDom.el;
   var clear = WatchdDom.clear;
-  var kit = WatchdPage;
+  var S = WatchdSession;
   var KINDS = { incident: '警情', spot_check: '抽查', attendance: '考勤', manual: '手工' };
   var closing = null;
 
@@ -16,9 +16,9 @@
     return f ? '?status=' + f : '';
   }
 
-  async function load() {
-    var result = await kit.api('GET', '/api/rectifications' + query());
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
+  var load = S.action(async function () {
+    var result = await S.api('GET', '/api/rectifications' + query());
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
     var body = $('items');
     clear(body);
     if (!result.data.length) {
@@ -37,7 +37,7 @@
         el('td', {}, [action])
       ]));
     });
-  }
+  });
 
   function startClose(item) {
     closing = item;
@@ -46,38 +46,38 @@
     $('close-note').focus();
   }
 
-  async function open(event) {
+  var open = S.action(async function (event) {
     event.preventDefault();
     var body = {
       source_kind: $('item-kind').value, source_ref: $('item-ref').value.trim(), owner_id: $('item-owner').value.trim(),
       deadline: $('item-deadline').value, problem: $('item-problem').value.trim(), measure: $('item-measure').value.trim()
     };
-    var result = await kit.api('POST', '/api/rectifications', { json: body });
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
-    kit.notice('已建立整改事项：' + result.data.owner_name + '，' + result.data.deadline + ' 前完成', 'ok');
+    var result = await S.api('POST', '/api/rectifications', { json: body });
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
+    S.notice('已建立整改事项：' + result.data.owner_name + '，' + result.data.deadline + ' 前完成', 'ok');
     $('item-form').reset();
     load();
-  }
+  });
 
-  async function close(event) {
+  var close = S.action(async function (event) {
     event.preventDefault();
     var form = new FormData();
     form.append('note', $('close-note').value.trim());
     var photo = $('close-photo').files[0];
     if (photo) { form.append('photo', photo, photo.name); }
-    var result = await kit.api('POST', '/api/rectifications/' + closing.id + '/sign-off', { form: form });
-    if (!result.ok) { kit.notice(kit.problem(result), 'error'); return; }
-    kit.notice('已销号：' + result.data.problem, 'ok');
+    var result = await S.api('POST', '/api/rectifications/' + closing.id + '/sign-off', { form: form });
+    if (!result.ok) { S.notice(S.problem(result), 'error'); return; }
+    S.notice('已销号：' + result.data.problem, 'ok');
     $('close-form').reset();
     $('close-form').hidden = true;
     load();
-  }
+  });
 
   $('item-form').addEventListener('submit', open);
   $('close-form').addEventListener('submit', close);
   $('close-cancel').addEventListener('click', function () { $('close-form').hidden = true; });
   $('filter').addEventListener('change', load);
-  $('xlsx').addEventListener('click', function () { kit.download('/api/rectifications' + (query() ? query() + '&' : '?') + 'format=xlsx'); });
+  $('xlsx').addEventListener('click', function () { S.download('/api/rectifications' + (query() ? query() + '&' : '?') + 'format=xlsx', '整改台账.xlsx').catch(S.handle); });
   WatchdSession.start({
     onEnter: function () {
       Array.prototype.forEach.call(document.querySelectorAll('[data-needs]'), function (node) {

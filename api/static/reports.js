@@ -66,33 +66,8 @@
     return params;
   }
 
-  /** "迟到（分钟）" as two lines, 迟到 over （分钟）: narrow columns, never a name one character per line. */
-  function header(column, numeric) {
-    var i = column.header.indexOf('（');
-    var parts = i > 0 ? [column.header.slice(0, i), el('br'), el('span', { className: 'r-unit' }, [column.header.slice(i)])] : [column.header];
-    return el('th', { className: numeric ? 'is-num' : '', scope: 'col' }, parts);
-  }
-
-  function renderTable(table) {
-    var numeric = table.columns.map(function (c) { return c.kind !== 'text'; });
-    var head = el('tr', {}, table.columns.map(function (c, i) { return header(c, numeric[i]); }));
-    var rows = table.rows.map(function (row) {
-      return el('tr', {}, row.map(function (value, i) {
-        var text = value === null || value === undefined ? '' : String(value);
-        var bad = /缺勤|迟到|早退|缺卡|^否$/.test(text) && !numeric[i];
-        return el('td', { className: (numeric[i] ? 'is-num' : '') + (bad ? ' is-bad' : '') }, [text]);
-      }));
-    });
-    var empty = el('tr', {}, [el('td', { colSpan: table.columns.length, className: 'r-empty' }, [table.empty || '没有数据'])]);
-    return el('div', { className: 'r-report' }, [
-      el('div', { className: 'r-title' }, [table.title]),
-      el('div', { className: 'r-subtitle' }, [table.subtitle]),
-      el('div', { className: 'r-scroll' }, [el('table', { className: 'a-table r-table' }, [
-        el('thead', {}, [head]), el('tbody', {}, rows.length ? rows : [empty])
-      ])]),
-      el('div', { className: 'r-notes' }, table.notes.map(function (n) { return el('div', {}, [n]); }))
-    ]);
-  }
+  /** Absences, lateness and missed punches stand out in a report's text cells. */
+  var BAD = /缺勤|迟到|早退|缺卡|^否$/;
 
   async function loadReport(kind) {
     var out = $(kind + '-out');
@@ -100,7 +75,7 @@
       var result = await api('GET', '/api/reports/' + kind + '?' + reportQuery(kind).toString());
       if (!result.ok) { notice(problem(result), 'error'); return; }
       clear(out);
-      result.data.tables.forEach(function (table) { out.appendChild(renderTable(table)); });
+      result.data.tables.forEach(function (table) { out.appendChild(WatchdReportTable.render(table, BAD)); });
     } catch (err) { handle(err); }
   }
 
@@ -108,17 +83,7 @@
     try {
       var params = reportQuery(kind);
       params.set('format', format);
-      var result = await api('GET', '/api/reports/' + kind + '?' + params.toString(), { raw: true });
-      if (!result.ok) { notice(problem(result), 'error'); return; }
-      var blob = result.data;
-      var name = 'report.' + format;
-      var disposition = result.response.headers.get('Content-Disposition') || '';
-      var match = /filename\*=UTF-8''([^;]+)/.exec(disposition);
-      if (match) { name = decodeURIComponent(match[1]); }
-      var link = el('a', { href: URL.createObjectURL(blob), download: name });
-      document.body.appendChild(link);
-      link.click();
-      setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+      await WatchdSession.download('/api/reports/' + kind + '?' + params.toString(), 'report.' + format);
     } catch (err) { handle(err); }
   }
 

@@ -24,24 +24,19 @@
 
   function me() { var m = WatchdSession.me(); return m ? m.username : null; }
 
+  var OFFLINE = '网络中断，操作未送达，请重试';
+
+  /** POST with the login (session.js); a refused call throws its text. */
   async function call(path, body) {
-    var response = await fetch(path, {
-      method: 'POST', cache: 'no-store',
-      headers: { Authorization: 'Bearer ' + WatchdSession.token(), 'Content-Type': 'application/json' },
-      body: JSON.stringify(body || {})
-    });
-    if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); return null; }
-    var data = null;
-    try { data = await response.json(); } catch (err) { data = null; }
-    if (!response.ok) {
-      throw new Error(WatchdSession.detailOf(data).message || ('操作失败（HTTP ' + response.status + '）'));
-    }
-    return data;
+    var result = await WatchdSession.api('POST', path, { json: body || {}, offline: OFFLINE });
+    if (!result.ok) { throw new Error(WatchdSession.problem(result)); }
+    return result.data;
   }
 
   function showError(err) {
+    if (err instanceof WatchdSession.AuthError) { return; } // the login form says why
     var box = $('review-error');
-    box.textContent = err && err.message && err.message !== 'Failed to fetch' ? err.message : '网络中断，操作未送达，请重试';
+    box.textContent = err && err.message ? err.message : OFFLINE;
     box.hidden = false;
   }
 
@@ -59,9 +54,9 @@
 
   async function blobUrl(path) {
     if (media[path]) { return media[path]; }
-    var r = await fetch(path, { headers: { Authorization: 'Bearer ' + WatchdSession.token() }, cache: 'no-store' });
+    var r = await WatchdSession.api('GET', path, { raw: true });
     if (!r.ok) { throw new Error(r.status === 404 ? '录像已按保留期限删除或未录制' : '录像加载失败（HTTP ' + r.status + '）'); }
-    media[path] = URL.createObjectURL(await r.blob());
+    media[path] = URL.createObjectURL(r.data);
     return media[path];
   }
 

@@ -13,7 +13,9 @@
  * It is also the one place for HTTP calls: `api(method, path, options)` sends this login's token,
  * JSON or a form, reads the answer (JSON, text, or a Blob with `raw`), shows the login form on a 401;
  * `problem(result)` is the user-facing text of a refused call (the problem body's detail.message,
- * its problem and the fields named); `notice(text, kind)` shows it. The kiosk, which holds a device
+ * its problem, an import's refused rows and the fields named); `notice(text, kind)` shows it;
+ * `download(path, name)` saves a file the API answers with; `action(fn)` wraps an event handler so
+ * its errors reach the notice box; `caller(defaults)` is api() with a page's own options. The kiosk, which holds a device
  * token instead of a login, calls `request(method, path, {token: ..., timeoutMs: ...})`.
  */
 (function (global) {
@@ -118,10 +120,39 @@
     var detail = detailOf(result.data);
     var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
     if (detail.problem) { text += '：' + detail.problem; }
+    if (detail.problems && detail.problems.length) { // an import's refused rows (first five)
+      text += '：' + detail.problems.slice(0, 5).map(function (p) {
+        return '第 ' + p.row + ' 行 ' + p.column + '：' + p.problem;
+      }).join('；');
+    }
     if (detail.fields && detail.fields.length) {
       text += '：' + detail.fields.map(function (f) { return String(f.field).replace(/^(body|query)\./, ''); }).join('、');
     }
     return text;
+  }
+
+  /** api() with options every call of a page shares, e.g. caller({offline: '…（已填写的内容会保留）'}). */
+  function caller(defaults) {
+    return function (method, path, options) {
+      var sent = {};
+      [defaults, options || {}].forEach(function (o) { Object.keys(o).forEach(function (k) { sent[k] = o[k]; }); });
+      return api(method, path, sent);
+    };
+  }
+
+  /**
+   * Save the file a GET answers with (the server's Content-Disposition name, else `fallbackName`);
+   * a refused call goes to the notice box. Resolves to whether the file was saved.
+   */
+  async function download(path, fallbackName) {
+    var result = await api('GET', path, { raw: true });
+    if (!result.ok) { notice(problem(result), 'error'); return false; }
+    var match = /filename\*=UTF-8''([^;]+)/.exec(result.response.headers.get('Content-Disposition') || '');
+    var link = el('a', { href: URL.createObjectURL(result.data), download: match ? decodeURIComponent(match[1]) : fallbackName });
+    document.body.appendChild(link);
+    link.click();
+    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+    return true;
   }
 
   /** Show a line in the page's #notice box (kind: info, ok, error); an empty text hides it. */
@@ -139,6 +170,13 @@
   function handle(err) {
     if (err instanceof AuthError) { return; }
     notice(err && err.message ? err.message : String(err), 'error');
+  }
+
+  /** A page action (an event handler) whose errors go through handle(). */
+  function action(fn) {
+    return async function () {
+      try { return await fn.apply(this, arguments); } catch (err) { handle(err); }
+    };
   }
 
   /** Show the login form (with a message) instead of the page; the stored token is dropped. */
@@ -245,6 +283,9 @@
     logout: logout,
     request: request,
     api: api,
+    caller: caller,
+    download: download,
+    action: action,
     AuthError: AuthError,
     detailOf: detailOf,
     problem: problem,

@@ -7,11 +7,7 @@
   var el = global.WatchdDom.el;
   var clear = global.WatchdDom.clear;
 
-  function auth(json) {
-    var h = { Authorization: 'Bearer ' + global.WatchdSession.token() };
-    if (json) { h['Content-Type'] = 'application/json'; }
-    return h;
-  }
+  var S = global.WatchdSession;
 
   function hm(iso) { return iso ? iso.slice(11, 16) : ''; }
 
@@ -22,14 +18,19 @@
     r.hidden = false;
   }
 
+  /** A call that got no answer (the login form already says why after a 401). */
+  function failed(err) {
+    if (!(err instanceof S.AuthError)) { say(err && err.message ? err.message : String(err), true); }
+  }
+
   async function loadChecks() {
     var room = $('room').value;
     if (!room) { return; }
-    var response = await fetch('/api/spotchecks?room_id=' + encodeURIComponent(room), { headers: auth(false) });
-    if (!response.ok) { return; }
+    var result = await S.api('GET', '/api/spotchecks?room_id=' + encodeURIComponent(room));
+    if (!result.ok) { say(S.problem(result), true); return; }
     var list = $('checks');
     clear(list);
-    var checks = await response.json();
+    var checks = result.data;
     if (!checks.length) { list.appendChild(el('li', {}, ['本班暂无查岗'])); }
     checks.forEach(function (c) {
       var line = hm(c.issued_at || c.planned_at) + ' ' + c.channel_text + ' ' + c.status_text;
@@ -41,35 +42,34 @@
   }
 
   async function start(event) {
-    var channel = event.currentTarget.dataset.channel;
-    event.currentTarget.disabled = true;
+    var button = event.currentTarget;
+    var channel = button.dataset.channel;
+    button.disabled = true;
     try {
-      var response = await fetch('/api/spotchecks', {
-        method: 'POST', headers: auth(true), body: JSON.stringify({ room_id: $('room').value, channel: channel })
-      });
-      var data = await response.json();
-      if (!response.ok) { say(global.WatchdSession.detailOf(data).message || '发起失败', true); return; }
+      var result = await S.api('POST', '/api/spotchecks', { json: { room_id: $('room').value, channel: channel } });
+      var data = result.data;
+      if (!result.ok) { say(S.problem(result), true); return; }
       say((channel === 'sms' ? '已发短信给 ' + data.texted : '值班室大屏已弹出查岗') + '，请于 ' + hm(data.due_at) +
         ' 前应答。');
       loadChecks();
     } catch (err) {
-      say('无法连接服务器，请检查网络', true);
+      failed(err);
     } finally {
-      event.currentTarget.disabled = false;
+      button.disabled = false;
     }
   }
 
   async function enter() {
-    var response = await fetch('/api/duty/rooms', { headers: auth(false) });
-    if (!response.ok) { return; }
+    var result = await S.api('GET', '/api/duty/rooms');
+    if (!result.ok) { say(S.problem(result), true); return; }
     var select = $('room');
     clear(select);
-    (await response.json()).forEach(function (r) { select.appendChild(el('option', { value: r.id }, [r.name])); });
-    loadChecks();
+    result.data.forEach(function (r) { select.appendChild(el('option', { value: r.id }, [r.name])); });
+    await loadChecks();
   }
 
   $('start-screen').addEventListener('click', start);
   $('start-sms').addEventListener('click', start);
-  $('room').addEventListener('change', loadChecks);
-  global.WatchdSession.start({ onEnter: enter });
+  $('room').addEventListener('change', function () { loadChecks().catch(failed); });
+  S.start({ onEnter: function () { enter().catch(failed); } });
 })(window);

@@ -22,12 +22,6 @@
     return !!me && me.role === 'duty_officer' && global.WatchdSession.can('duty.spotchecks.answer');
   }
 
-  function headers(json) {
-    var h = { Authorization: 'Bearer ' + global.WatchdSession.token() };
-    if (json) { h['Content-Type'] = 'application/json'; }
-    return h;
-  }
-
   function dialog() {
     var box = $('spot-check');
     if (box) { return box; }
@@ -123,37 +117,33 @@
     var check = current.check;
     $('spot-check-submit').disabled = true;
     try {
-      var response = await fetch('/api/spotchecks/' + check.id + '/answer', {
-        method: 'POST', headers: headers(true), cache: 'no-store',
-        body: JSON.stringify({ nonce: check.nonce, code: $('spot-check-input').value.trim() })
+      var result = await global.WatchdSession.api('POST', '/api/spotchecks/' + check.id + '/answer', {
+        json: { nonce: check.nonce, code: $('spot-check-input').value.trim() }, offline: '无法连接服务器，请重试'
       });
-      var data = null;
-      try { data = await response.json(); } catch (err) { data = null; }
-      if (!response.ok) {
-        var detail = global.WatchdSession.detailOf(data);
-        showError(detail.text || detail.message || ('应答失败（HTTP ' + response.status + '）'));
-        $('spot-check-submit').disabled = response.status === 409;
+      if (!result.ok) {
+        showError(global.WatchdSession.detailOf(result.data).text || global.WatchdSession.problem(result));
+        $('spot-check-submit').disabled = result.status === 409;
         return;
       }
       stopTicker();
       $('spot-check').classList.add('is-done');
-      $('spot-check-countdown').textContent = '已应答，用时 ' + data.answer_seconds + ' 秒';
+      $('spot-check-countdown').textContent = '已应答，用时 ' + result.data.answer_seconds + ' 秒';
       showError('');
       global.setTimeout(close, 3000);
     } catch (err) {
-      showError('无法连接服务器，请重试');
+      if (!(err instanceof global.WatchdSession.AuthError)) { showError(err.message); }
       $('spot-check-submit').disabled = false;
     }
   }
 
   async function poll() {
     if (!allowed() || document.hidden && current) { return; }
-    var response;
+    var result;
     try {
-      response = await fetch('/api/spotchecks/open', { headers: headers(false), cache: 'no-store' });
-    } catch (err) { return; } // the dashboard itself says the link is down
-    if (!response.ok) { return; }
-    var checks = await response.json();
+      result = await global.WatchdSession.api('GET', '/api/spotchecks/open');
+    } catch (err) { return; } // the dashboard itself says the link is down (or the login form is shown)
+    if (!result.ok) { return; }
+    var checks = result.data;
     if (!checks.length) {
       if (current && !$('spot-check').classList.contains('is-done') && current.deadline > performance.now()) {
         close(); // answered or settled elsewhere

@@ -43,13 +43,7 @@
   var handle = WatchdSession.handle;
   var problem = WatchdSession.problem;
   var detailOf = WatchdSession.detailOf;
-  var OFFLINE = '网络不通，请稍后再提交（已填写的内容会保留）';
-
-  function api(method, path, options) {
-    var sent = { offline: OFFLINE };
-    Object.keys(options || {}).forEach(function (k) { sent[k] = options[k]; });
-    return WatchdSession.api(method, path, sent);
-  }
+  var api = WatchdSession.caller({ offline: '网络不通，请稍后再提交（已填写的内容会保留）' });
 
   // ---- login (api/static/session.js) --------------------------------------------------------
 

@@ -1,6 +1,6 @@
 /* The villagers' vote page (plain ES2017, no login). The code comes from the link's fragment
  * (#ABCDE-FGHJK), which the browser never sends to the server, or is typed from the slip; it is
- * posted in the request body only. */
+ * posted in the request body only. Calls go through session.js's request() (no token). */
 (function () {
   'use strict';
 
@@ -16,22 +16,11 @@
     if (text) { window.scrollTo(0, 0); }
   }
 
+  /** POST without a login (the code is in the body); resolves to the answer's data, or throws its text. */
   async function post(path, body) {
-    var response;
-    try {
-      response = await fetch(path, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), cache: 'no-store'
-      });
-    } catch (err) {
-      throw new Error('网络不通，请稍后再试（评议码没有用掉）');
-    }
-    var data = null;
-    try { data = await response.json(); } catch (err) { data = null; }
-    if (!response.ok) {
-      var detail = data && data.detail;
-      throw new Error((detail && detail.message) || ('提交失败（HTTP ' + response.status + '）'));
-    }
-    return data;
+    var result = await WatchdSession.request('POST', path, { json: body, offline: '网络不通，请稍后再试（评议码没有用掉）' });
+    if (!result.ok) { throw new Error(WatchdSession.problem(result)); }
+    return result.data;
   }
 
   function cadreCard(cadre, grades) {

@@ -12,13 +12,6 @@
   var STATUS = { open: '未标记', done: '完成', partly: '部分完成', not_done: '未完成' };
   var WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
 
-  function notice(text, kind) {
-    var box = $('notice');
-    box.hidden = !text;
-    box.textContent = text || '';
-    box.className = 'a-notice is-' + (kind || 'info');
-    if (text) { window.scrollTo(0, 0); }
-  }
   function shortTime(iso) { return iso ? iso.replace('T', ' ').slice(0, 16) : ''; }
   function addDays(iso, n) {
     var d = new Date(iso + 'T12:00:00Z');
@@ -31,30 +24,12 @@
   }
   function md(iso) { return Number(iso.slice(5, 7)) + '月' + Number(iso.slice(8, 10)) + '日'; }
 
-  function AuthError() {}
-  async function api(method, path, json, raw) {
-    var headers = { Authorization: 'Bearer ' + WatchdSession.token() };
-    if (json !== undefined) { headers['Content-Type'] = 'application/json'; }
-    var response;
-    try {
-      response = await fetch(path, { method: method, headers: headers, cache: 'no-store',
-        body: json !== undefined ? JSON.stringify(json) : undefined });
-    } catch (err) { throw new Error('网络不通，请稍后再保存（已填写的内容会保留）'); }
-    if (response.status === 401) { WatchdSession.expired('登录已过期，请重新登录'); throw new AuthError(); }
-    if (raw && response.ok) { return { ok: true, response: response }; }
-    var data = null;
-    try { data = await response.json(); } catch (err) { data = null; }
-    return { status: response.status, ok: response.ok, data: data };
-  }
-  function problem(result) {
-    var detail = WatchdSession.detailOf(result.data);
-    var text = detail.message || ('请求失败（HTTP ' + result.status + '）');
-    if (detail.fields && detail.fields.length) {
-      text += '：' + detail.fields.map(function (f) { return f.field.replace(/^body\./, ''); }).join('、');
-    }
-    return text;
-  }
-  function handle(err) { if (!(err instanceof AuthError)) { notice(err && err.message ? err.message : String(err), 'error'); } }
+  // ---- API (api/static/session.js) ----------------------------------------------------------
+
+  var api = WatchdSession.caller({ offline: '网络不通，请稍后再保存（已填写的内容会保留）' });
+  var notice = WatchdSession.notice;
+  var problem = WatchdSession.problem;
+  var handle = WatchdSession.handle;
 
   // ---- entry and tabs -----------------------------------------------------------------------
 
@@ -133,8 +108,8 @@
   async function saveLog(event) {
     event.preventDefault();
     try {
-      var result = await api('PUT', '/api/worklog/entry', { day: $('log-day').value, done: $('log-done').value,
-        problems: $('log-problems').value, plan: $('log-plan').value });
+      var result = await api('PUT', '/api/worklog/entry', { json: { day: $('log-day').value, done: $('log-done').value,
+        problems: $('log-problems').value, plan: $('log-plan').value } });
       if (!result.ok) { notice(problem(result), 'error'); return; }
       await loadLog();
       notice('已保存' + md(result.data.day) + '的工作日志（第' + result.data.version + '版）', 'ok');
@@ -187,7 +162,7 @@
 
   async function markItem(item, status, note) {
     try {
-      var result = await api('PATCH', '/api/plans/' + item.id, { status: status, note: note });
+      var result = await api('PATCH', '/api/plans/' + item.id, { json: { status: status, note: note } });
       if (!result.ok) { notice(problem(result), 'error'); return; }
       await loadPlans();
       notice('已标记：' + item.text + ' — ' + STATUS[status], 'ok');
@@ -205,8 +180,8 @@
   async function addItem(event) {
     event.preventDefault();
     try {
-      var result = await api('POST', '/api/plans', { week: addDays(state.info.week, 7), text: $('plan-text').value,
-        organisation: $('plan-owner').value || null });
+      var result = await api('POST', '/api/plans', { json: { week: addDays(state.info.week, 7), text: $('plan-text').value,
+        organisation: $('plan-owner').value || null } });
       if (!result.ok) { notice(problem(result), 'error'); return; }
       $('plan-text').value = '';
       await loadPlans();
@@ -260,7 +235,7 @@
   async function postComment() {
     if (!state.viewing) { return; }
     try {
-      var result = await api('POST', '/api/worklog/entries/' + state.viewing.id + '/comments', { text: $('comment-text').value });
+      var result = await api('POST', '/api/worklog/entries/' + state.viewing.id + '/comments', { json: { text: $('comment-text').value } });
       if (!result.ok) { notice(problem(result), 'error'); return; }
       state.viewing.comments.push(result.data);
       renderComments(state.viewing.comments, $('status-entry-comments'));
@@ -284,8 +259,8 @@
   async function saveDepartment(event) {
     event.preventDefault();
     try {
-      var result = await api('PUT', '/api/worklog/department', { day: state.info.today, organisation: state.info.leads,
-        line: $('dept-line').value });
+      var result = await api('PUT', '/api/worklog/department', { json: { day: state.info.today, organisation: state.info.leads,
+        line: $('dept-line').value } });
       if (!result.ok) { notice(problem(result), 'error'); return; }
       notice('已保存单位工作动态', 'ok');
       loadDynamics();
@@ -315,14 +290,7 @@
 
   async function exportMeeting() {
     try {
-      var result = await api('GET', '/api/reports/weekly?format=xlsx&week=' + ($('meeting-week').value || state.info.today), undefined, true);
-      if (!result.ok) { notice(problem(result), 'error'); return; }
-      var blob = await result.response.blob();
-      var match = /filename\*=UTF-8''([^;]+)/.exec(result.response.headers.get('Content-Disposition') || '');
-      var link = el('a', { href: URL.createObjectURL(blob), download: match ? decodeURIComponent(match[1]) : '周例会.xlsx' });
-      document.body.appendChild(link);
-      link.click();
-      setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+      await WatchdSession.download('/api/reports/weekly?format=xlsx&week=' + ($('meeting-week').value || state.info.today), '周例会.xlsx');
     } catch (err) { handle(err); }
   }
 

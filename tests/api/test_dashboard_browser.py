@@ -17,7 +17,6 @@ from tests.api.duty_live import (
     TIMEOUT_MS,
     BlinkingProxy,
     LiveServer,
-    chromium,
     duty_services_today,
     shot,
 )
@@ -46,22 +45,6 @@ def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 def services(make_services: Callable[..., Services]) -> Services:
     return duty_services_today(make_services)
-
-
-@pytest.fixture
-def live(services: Services) -> Iterator[LiveServer]:
-    server = LiveServer(services)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def open_dashboard(browser: Browser, services: Services, url: str) -> Page:

@@ -4,14 +4,14 @@ an officer writes in the duty log. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.api.duty_live import TIMEOUT_MS, LiveServer, chromium, duty_services_today, shot
+from tests.api.duty_live import TIMEOUT_MS, LiveServer, duty_services_today, shot
 from tests.helpers.clocks import FakeClock, WallClock
 from tests.watchd.duty.conftest import officer
 from watchd.app import Services
@@ -36,22 +36,6 @@ def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 def services(make_services: Callable[..., Services]) -> Services:
     return duty_services_today(make_services)
-
-
-@pytest.fixture
-def live(services: Services) -> Iterator[LiveServer]:
-    server = LiveServer(services)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def open_page(browser: Browser, url: str, username: str, password: str) -> Page:

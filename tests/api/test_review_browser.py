@@ -6,13 +6,13 @@ Skips with a reason without Chromium or ffmpeg; fails instead in CI (WATCHD_REQU
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.api.duty_live import TIMEOUT_MS, LiveServer, chromium, shot
+from tests.api.duty_live import TIMEOUT_MS, LiveServer, shot
 from tests.helpers.clocks import FakeClock, WallClock
 from tests.watchd.review.reviewing import camera_event, make_clip, review_township
 from watchd.app import Services
@@ -38,22 +38,6 @@ def database_url(tmp_path: Path) -> str:
 @pytest.fixture
 def services(make_services: Callable[..., Services], clock: FakeClock) -> Services:
     return review_township(make_services, None, clock)
-
-
-@pytest.fixture
-def live(services: Services) -> Iterator[LiveServer]:
-    server = LiveServer(services)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def test_the_officer_claims_plays_the_clip_and_marks_a_false_alarm_on_the_duty_screen(

@@ -8,13 +8,13 @@ fails instead in CI (WATCHD_REQUIRE_INTEGRATION=1).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.api.duty_live import TIMEOUT_MS, LiveServer, chromium, shot
+from tests.api.duty_live import TIMEOUT_MS, LiveServer, shot
 from tests.helpers.clocks import FakeClock, WallClock
 from tests.watchd.duty.conftest import admin, duty_config, leader, officer
 from watchd.app import Services
@@ -44,22 +44,6 @@ def services(make_services: Callable[..., Services], clock: FakeClock) -> Servic
     services.duty.set_day(admin(), "duty", today, officers=["d001"], leaders=["l001"])
     services.auth.add_user("duty-screen", SCREEN_PASSWORD, "duty_officer")
     return services
-
-
-@pytest.fixture
-def live(services: Services) -> Iterator[LiveServer]:
-    server = LiveServer(services)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def open_screen(browser: Browser, url: str) -> Page:

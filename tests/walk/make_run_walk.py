@@ -5,8 +5,8 @@
 Starts the Makefile's `run` target on a temporary data directory and a free port, waits for
 `/healthz`, logs in on /admin with the password it printed, opens the kiosk through its printed
 link, then every other page in the same browser (one login for all of them): /dashboard, /duty,
-/reports, /visits, /worklog, /appraisal, /rectification, /vote, /docs. Each page must show its real content (not a blank page, not a
-second login form) with no console error, no failed request (any 4xx/5xx, the favicon too) and no
+/reports, /visits, /worklog, /appraisal, /rectification, /spotcheck, /vote, /docs. Each page must show its
+real content (not a blank page, not a second login form) with no console error, no failed request (any 4xx/5xx, the favicon too) and no
 request leaving this machine: those are blocked and reported. Then SIGTERM, and watchd must stop
 cleanly (exit 0, "watchd stopped"). A screenshot of each page at 1366x768 goes to --shots.
 Exit status 0 when all is well; 1 with one line per problem otherwise. `.ci/run` runs it after the
@@ -74,6 +74,7 @@ STOPS = [
     Stop("appraisal", "/appraisal", "#round-status:not(:empty)", tabs=("mine",)),
     Stop("rectification", "/rectification", "#items tr"),
     Stop("vote", "/vote", "#code-form #code", logged_in=False),  # villagers: no login
+    Stop("spotcheck", "/spotcheck", "#checks li"),
     Stop("docs", "/docs", ".swagger-ui .opblock", logged_in=False, full_page=False),
 ]
 

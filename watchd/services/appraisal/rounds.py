@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from watchd.db.models import AppraisalRound, Person, PersonVillage
 from watchd.db.repositories.appraisal import AppraisalRepository
 from watchd.db.session import Database
-from watchd.domain.appraisal import CODE_GROUPS, GROUP_NAMES, GROUPS, GroupRule, worst_burst
+from watchd.domain.appraisal import CODE_GROUPS, GROUP_NAMES, GROUPS, worst_burst
 from watchd.errors import Invalid, NotFound
 from watchd.services.appraisal.mixing import flush_pool
-from watchd.services.appraisal.views import RoundView
+from watchd.services.appraisal.views import GroupRuleView, RoundView
 from watchd.services.auth import Principal
 from watchd.services.leave import LEADER_ROLES
 from watchd.settings.appraisal import AppraisalSettings
@@ -37,8 +37,11 @@ class NewRound:
     organisation: str = ""
 
 
-def rules_of(row: AppraisalRound) -> dict[str, GroupRule]:
-    return {g: GroupRule(int(row.groups[g]["weight"]), int(row.groups[g]["min_ballots"])) for g in GROUPS}
+def groups_of(row: AppraisalRound) -> dict[str, GroupRuleView]:
+    return {
+        g: GroupRuleView(GROUP_NAMES[g], int(row.groups[g]["weight"]), int(row.groups[g]["min_ballots"]))
+        for g in GROUPS
+    }
 
 
 def status_of(row: AppraisalRound, now: datetime) -> str:
@@ -171,7 +174,7 @@ class Rounds:
                 closes_at=row.closes_at,
                 organisation=row.organisation,
                 status=status_of(row, now),
-                rules=rules_of(row),
+                groups=groups_of(row),
                 cadres=eligible["cadres"],
                 roll=roll,
                 codes_issued=issued,

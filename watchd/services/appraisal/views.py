@@ -9,6 +9,15 @@ from watchd.domain.appraisal import GroupResult, GroupRule
 
 
 @dataclass(frozen=True, slots=True)
+class GroupRuleView:
+    """A rater group's rule as the round shows it."""
+
+    name: str  # in Chinese
+    weight: int  # percent
+    min_ballots: int
+
+
+@dataclass(frozen=True, slots=True)
 class RoundView:
     id: int
     name: str
@@ -18,13 +27,17 @@ class RoundView:
     closes_at: datetime
     organisation: str
     status: str  # pending | open | closed
-    rules: dict[str, GroupRule]
+    groups: dict[str, GroupRuleView]  # group -> its name and rule
     cadres: int
     roll: dict[str, int]  # code group -> entries
     codes_issued: dict[str, int]
     ballots: dict[str, int]  # group -> ballots cast (stored and waiting in the pool)
     pooled: int
     flags: list[str]  # anomaly flags, in Chinese
+
+    @property
+    def rules(self) -> dict[str, GroupRule]:
+        return {g: GroupRule(r.weight, r.min_ballots) for g, r in self.groups.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,7 @@ class BallotSheet:
     village_name: str
     closes_at: datetime
     cadres: list[CadreOnSheet]
+    grades: dict[str, str]  # grade -> its Chinese name, in the order shown
 
 
 @dataclass(frozen=True, slots=True)

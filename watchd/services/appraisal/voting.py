@@ -19,7 +19,7 @@ from watchd.db.repositories.appraisal import AppraisalRepository
 from watchd.db.repositories.people import PeopleRepository
 from watchd.db.repositories.sites import SitesRepository
 from watchd.db.session import Database
-from watchd.domain.appraisal import GROUP_NAMES, POINTS
+from watchd.domain.appraisal import GRADES, GROUP_NAMES, POINTS
 from watchd.errors import Conflict, Forbidden, Invalid, NotFound
 from watchd.services.appraisal.codes import CodeKey, normalised
 from watchd.services.appraisal.mixing import flush_pool
@@ -160,6 +160,7 @@ class Voting:
             village_name=village,
             closes_at=row.closes_at,
             cadres=[CadreOnSheet(c, people[c].name if c in people else c) for c in cadres],
+            grades={k: name for k, (name, _) in GRADES.items()},
         )
 
     def _scores(self, sheet: BallotSheet, grades: Mapping[str, str]) -> dict[str, int]:

@@ -29,7 +29,15 @@ from watchd.services.auth import Principal
 from watchd.services.duty import DutyService
 from watchd.services.worklog.access import Scope
 from watchd.services.worklog.prefill import suggested_lines
-from watchd.services.worklog.views import CommentView, DayEntry, Dynamics, LogView, RevisionView, WroteRow
+from watchd.services.worklog.views import (
+    CommentView,
+    DayEntry,
+    Dynamics,
+    LogView,
+    MemberRef,
+    RevisionView,
+    WroteRow,
+)
 from watchd.settings.root import Settings
 
 
@@ -239,7 +247,7 @@ class WorkLogs:
             written[owner].append(day)
         on_leave = self.leave_days(list(owing), first, last) if owing else {}
         return [
-            WroteRow(
+            WroteRow.of(
                 r.id,
                 r.name,
                 r.organisation,
@@ -267,7 +275,7 @@ class WorkLogs:
             wrote = {v.owner_id for v in views}
             on_leave = self.leave_days([m.id for m in members], day, day) if members else {}
             missing = [
-                (m.id, m.name)
+                MemberRef(m.id, m.name)
                 for m in members
                 if m.id not in wrote
                 and owes_log(m, roles, day, self.zone_day)

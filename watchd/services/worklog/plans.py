@@ -19,7 +19,7 @@ from watchd.services.worklog.views import PlanItemView
 
 def item_view(r: PlanItem) -> PlanItemView:
     return PlanItemView(
-        r.id, r.owner_kind, r.owner_id, r.week, r.text, r.status, r.note, r.updated_by, r.updated_at
+        r.id, r.owner_kind, r.owner_id, r.week, r.text, ItemStatus(r.status), r.note, r.updated_by, r.updated_at
     )
 
 

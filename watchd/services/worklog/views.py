@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from watchd.domain.worklog import ItemStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,9 @@ class DayEntry:
     owner_name: str
     day: date
     entry: LogView | None
-    suggested: list[str]  # lines from the day's records (check-ins, visits, duty, incidents)
+    suggested: Annotated[
+        list[str], Field(description="Lines from the day's records, to start an unwritten entry with")
+    ]  # from check-ins, visits, duty, incidents
     writable: bool
     last_open_day: date
 
@@ -69,11 +76,14 @@ class WroteRow:
     organisation: str
     written: list[date]
     due: list[date]
+    missing: list[date]  # the days due that were not written
 
-    @property
-    def missing(self) -> list[date]:
-        have = set(self.written)
-        return [d for d in self.due if d not in have]
+    @classmethod
+    def of(
+        cls, person_id: str, name: str, organisation: str, written: list[date], due: list[date]
+    ) -> WroteRow:
+        have = set(written)
+        return cls(person_id, name, organisation, written, due, [d for d in due if d not in have])
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +93,7 @@ class PlanItemView:
     owner_id: str
     week: date
     text: str
-    status: str
+    status: ItemStatus
     note: str
     updated_by: str
     updated_at: datetime
@@ -97,4 +107,10 @@ class Dynamics:
     day: date
     line: LogView | None
     members: list[LogView]
-    missing: list[tuple[str, str]]  # (person id, name) of members who owe an entry and wrote none
+    missing: list[MemberRef]  # members who owe an entry and wrote none
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    person_id: str
+    name: str
