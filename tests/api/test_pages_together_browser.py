@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 __all__ = ["browser", "database_url", "server", "services"]  # fixtures shared with the other page tests
 
 TIMEOUT_MS = 15_000
-EVERY_PAGE = ["签到管理", "考勤报表", "值班管理", "值班大屏", "走访登记", "工作日志"]
+EVERY_PAGE = ["签到管理", "考勤报表", "值班管理", "值班大屏", "走访登记", "工作日志", "考核评议", "整改台账"]
 
 #: Numbers whose text does not overlap their header's text horizontally: "under the next header".
 MISPLACED_NUMBERS = """(table) => {
@@ -85,7 +85,7 @@ def test_a_cadre_is_greeted_by_name_and_offered_only_their_pages(services: objec
     page = context.new_page()
     page.goto(f"{server}/visits")
     log_in(page, "c001", PASSWORD)
-    assert nav(page) == ["值班管理", "走访登记", "工作日志"]
+    assert nav(page) == ["值班管理", "走访登记", "工作日志", "考核评议", "整改台账"]
     page.click("#site-nav a:has-text('值班管理')")  # the roster and swaps, no import, no duty log
     page.wait_for_selector("#roster-empty:has-text('请联系管理员')")
     assert page.is_hidden(".a-tab[data-tab=import]") and page.is_hidden(".a-tab[data-tab=log]")

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from watchd.db.repositories.worklog import WorklogRepository
-from watchd.domain.worklog import Completion, OwnerKind, completion, week_of
+from watchd.domain.worklog import Completion, ItemStatus, OwnerKind, completion, week_of
 from watchd.services.worklog.views import PlanItemView, WroteRow
 
 WEEKDAYS = "一二三四五六日"
@@ -59,7 +59,8 @@ def meeting_rows(s: Session, week: date, wrote: Sequence[WroteRow], organisation
     for row in repo.item_rows(
         None, None if len(wanted) > 500 else [o for _k, o in wanted], [week, week + timedelta(days=7)]
     ):
-        item = PlanItemView(*row)
+        pid, owner_kind, owner, item_week, text, status, note, by, at = row
+        item = PlanItemView(pid, owner_kind, owner, item_week, text, ItemStatus(status), note, by, at)
         if (item.owner_kind, item.owner_id) in wanted:
             plans[(item.owner_kind, item.owner_id, item.week)].append(item)
     rows: list[MeetingRow] = []
