@@ -170,6 +170,9 @@ def test_the_dashboard_state_has_rooms_cameras_and_open_incidents(
     assert cameras["duty-cam"] == {
         "id": "duty-cam", "name": "值班桌", "kind": "duty_camera", "site_id": "duty", "site_name": "苏木值班室",
         "state": "offline", "text": "离线", "last_event": None, "warning": None,
+        # its offline incident is open: the wall would show it live, but a desk camera is not a watched camera
+        "active": True, "false_alarms": {"last_7_days": 0, "last_30_days": 0, "top_zone": None},
+        "live": {"playable": False, "problem": "not_here", "viewers": 0, "warning": None, "text": "该摄像机不由本节点监看"},
     }
     yard_state = cameras["cam3"]
     assert (yard_state["state"], yard_state["text"], yard_state["site_name"]) == ("tamper", "遮挡/移位", "3号沙坑")

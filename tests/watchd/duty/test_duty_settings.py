@@ -25,9 +25,10 @@ kind = "village"
 
 
 def documented_example() -> str:
-    """The TOML block of docs/duty.md, as an administrator would copy it."""
-    [block] = re.findall(r"```toml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
-    return str(block)
+    """The TOML blocks of docs/duty.md (the rooms, then the spot checks), as an administrator would copy them."""
+    blocks = re.findall(r"```toml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 2, "docs/duty.md: the rooms and the spot checks"
+    return "\n".join(blocks)
 
 
 def problems(tmp_path: Path, text: str) -> list[str]:
