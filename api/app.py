@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypedDict
@@ -58,6 +59,9 @@ log = logging.getLogger(__name__)
 
 class State(TypedDict):
     services: Services
+
+
+_NUL = re.compile(r"%00|\x00", re.IGNORECASE)
 
 
 def _problem(status: int, code: str, message: str, details: Mapping[str, object] | None = None) -> JSONResponse:
@@ -141,6 +145,11 @@ def create_app(services: Services, *, max_request_bytes: int | None = None) -> F
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             return _problem(413, "too_large", zh("too_large"), {"reason": f"request body over {limit} bytes"})
+        if _NUL.search(request.url.path) or _NUL.search(request.url.query):
+            # No identifier, name or date holds a NUL; PostgreSQL text cannot store one (a 500 otherwise).
+            return _problem(422, "control_character", "参数中含有不可见的控制字符（NUL），请检查链接", {
+                "reason": "a path or query parameter contains a NUL byte",
+            })
         return await call_next(request)
 
     for module in (health, auth, people, checkins, cluster, kiosk, sites, pages, incidents, ack, adms, terminals, attendance, leave, visits, reports, cameras, live, duty, dashboard, notices, worklog, worklog_plans, appraisal, vote, rectification, spotchecks, review):

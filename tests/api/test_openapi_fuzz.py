@@ -38,7 +38,9 @@ def tokens(services: Services) -> dict[str, str]:
 
 @pytest.fixture
 def api_schema(services: Services) -> Any:
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(services))
+    app = create_app(services)
+    app.openapi()  # built once here: on a loaded machine the first build can outlast the loader's 10 s read
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema").exclude(path=EXCLUDED)

@@ -76,3 +76,14 @@ def test_moments_in_queries_are_iso_only(client: TestClient, admin_headers: dict
         "/api/cameras/events", headers=admin_headers, params={"since": "2026-11-23T08:00:00+08:00"}
     )
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/plans?person=%00x", "/api/worklog/logs?person=a%00", "/api/people/p%00"])
+def test_a_nul_byte_in_a_parameter_is_a_clear_422_not_a_server_error(
+    client: TestClient, admin_headers: dict[str, str], path: str
+) -> None:
+    """The stateful fuzzer sent ?person=%00 on PostgreSQL, which cannot store NUL in text: a 500 before."""
+    r = client.get(path, headers=admin_headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"]["code"] == "control_character" and "控制字符" in r.json()["detail"]["message"]
+    assert client.get("/api/people/p001", headers=admin_headers).status_code in (200, 404)  # an ordinary id still goes through
