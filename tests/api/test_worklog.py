@@ -15,6 +15,7 @@ from api.app import create_app
 from tests.api.worklog_office import FOREST, MONDAY, ORG, Office, local, open_office
 from tests.conftest import FakeClock
 from watchd.app import Services
+from watchd.db.models import ReviewItem, SpotCheck
 from watchd.services.auth import Principal
 from watchd.services.visits import NewVisit
 
@@ -198,3 +199,27 @@ def test_a_departments_daily_dynamics_is_its_line_and_its_members_entries(office
     assert body["missing"] == [{"person_id": "c002", "name": "巴特尔"}, {"person_id": "l001", "name": "乌云"}]
     r = office.client.get(f"/api/worklog/dynamics?organisation={ORG}", headers=office.as_("c003"))
     assert r.status_code == 403
+
+
+def test_the_entry_also_opens_with_the_days_video_verifications_and_spot_checks(office: Office) -> None:
+    """A duty officer's day: a camera event judged a false alarm and a spot check answered on the screen."""
+    office.at(MONDAY, "20:00")
+    with office.services.db.unit_of_work() as s:
+        s.add(ReviewItem(
+            source_key="camera:7", kind="motion", site_id="bayan", camera_id="cam3", summary="3号沙坑 发现车辆",
+            occurred_at=local(MONDAY, "02:10"), created_at=local(MONDAY, "02:10"), status="false_alarm",
+            decided_by="c001", decided_at=local(MONDAY, "02:12"),
+        ))
+        s.add(SpotCheck(
+            room_id="bayan", day=MONDAY, seq=1, channel="screen", status="answered", planned_at=local(MONDAY, "03:00"),
+            issued_at=local(MONDAY, "03:00"), answered_at=local(MONDAY, "03:01"), answered_by="c001",
+        ))
+        s.add(SpotCheck(  # someone else's answer is not hers
+            room_id="bayan", day=MONDAY, seq=2, channel="sms", status="answered", planned_at=local(MONDAY, "04:00"),
+            issued_at=local(MONDAY, "04:00"), answered_at=local(MONDAY, "04:02"), answered_by="c002",
+        ))
+    body = office.client.get("/api/worklog/entry", headers=office.as_("c001")).json()
+    assert body["suggested"] == [
+        "视频复核：02:12 “3号沙坑 发现车辆”判定为误报",
+        "查岗：03:01 经值班室屏幕应答（用时60秒）",
+    ]

@@ -15,7 +15,9 @@ from watchd.db.models import (
     Household,
     IncidentEvent,
     PlanItem,
+    ReviewItem,
     Site,
+    SpotCheck,
     Visit,
     WorkLog,
     WorkLogComment,
@@ -185,6 +187,28 @@ class WorklogRepository:
             .order_by(IncidentEvent.at)
         )
         return [(at, event, subject) for at, event, subject in self.session.execute(stmt)]
+
+    def spot_checks_answered_by(self, actor: str, start: datetime, end: datetime) -> list[tuple[datetime, str, int]]:
+        """(answered at, channel, seconds to answer) of the spot checks (查岗) the actor answered in [start, end)."""
+        stmt = (
+            select(SpotCheck.answered_at, SpotCheck.channel, SpotCheck.issued_at)
+            .where(SpotCheck.answered_by == actor, SpotCheck.answered_at >= start, SpotCheck.answered_at < end)
+            .order_by(SpotCheck.answered_at)
+        )
+        return [
+            (at, channel, int((at - issued).total_seconds()) if issued is not None else 0)
+            for at, channel, issued in self.session.execute(stmt)
+            if at is not None
+        ]
+
+    def reviews_decided_by(self, actor: str, start: datetime, end: datetime) -> list[tuple[datetime, str, str]]:
+        """(decided at, verdict, summary) of the camera events the actor verified (视频复核) in [start, end)."""
+        stmt = (
+            select(ReviewItem.decided_at, ReviewItem.status, ReviewItem.summary)
+            .where(ReviewItem.decided_by == actor, ReviewItem.decided_at >= start, ReviewItem.decided_at < end)
+            .order_by(ReviewItem.decided_at)
+        )
+        return [(at, status, summary) for at, status, summary in self.session.execute(stmt) if at is not None]
 
     def duty_notes_of(self, author: str, day: date) -> int:
         stmt = select(func.count(DutyNote.id)).where(DutyNote.author == author, DutyNote.day == day)
