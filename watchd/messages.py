@@ -166,6 +166,7 @@ ZH: dict[str, str] = {
     # the 1135 appraisal
     "appraisal_bad_name": "请填写考核名称（不超过 60 字）",
     "appraisal_bad_period": "考核期间的结束日期不能早于开始日期",
+    "appraisal_long_period": "考核期间最长一年（366 天），请按季度或年度分别建立考核",
     "appraisal_bad_window": "投票截止时间必须晚于开始时间",
     "appraisal_no_cadres": "没有可考核的驻村干部（角色为干部且有驻村嘎查（村）的人员）",
     "appraisal_round_not_found": "考核轮次不存在",

@@ -251,6 +251,10 @@ def test_a_round_needs_cadres_and_a_sane_window(town: Township) -> None:
         "/api/appraisal/rounds", json={**body, "organisation": "没有这个单位"}, headers=town.admin
     )
     assert r.status_code == 422 and r.json()["detail"]["code"] == "appraisal_no_cadres"
+    # A period of centuries (the fuzzer's) made the sheet read every day of it: a round is at most a year.
+    r = town.client.post("/api/appraisal/rounds", json={**body, "period_start": "0001-01-01"}, headers=town.admin)
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "appraisal_long_period"
+    assert "366" in r.json()["detail"]["message"]
     assert town.client.get("/api/appraisal/rounds", headers=town.admin).json() == []
 
 

@@ -27,6 +27,9 @@ from watchd.settings.appraisal import AppraisalSettings
 log = logging.getLogger(__name__)
 
 
+MAX_PERIOD_DAYS = 366  # a round is a quarter or a year; its sheet reads every working day of the period
+
+
 @dataclass(frozen=True, slots=True)
 class NewRound:
     name: str
@@ -71,6 +74,11 @@ class Rounds:
             raise Invalid("appraisal_bad_name", "the round's name has 1-60 characters", field="name")
         if new.period_end < new.period_start:
             raise Invalid("appraisal_bad_period", "the period ends before it starts", field="period_end")
+        if (new.period_end - new.period_start).days > MAX_PERIOD_DAYS:
+            # A round is a quarter or a year; the sheet reads every working day of the period.
+            raise Invalid(
+                "appraisal_long_period", f"the period is longer than {MAX_PERIOD_DAYS} days", field="period_end"
+            )
         if new.opens_at.tzinfo is None or new.closes_at.tzinfo is None:
             raise Invalid("naive_time", "opens_at and closes_at must carry a UTC offset")
         if new.closes_at <= new.opens_at:
