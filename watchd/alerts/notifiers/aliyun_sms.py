@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -37,6 +37,7 @@ from watchd.alerts.notifiers.base import (
     OutgoingMessage,
     SecretName,
     SendResult,
+    utc_now,
 )
 from watchd.alerts.notifiers.phone_numbers import china_national
 from watchd.alerts.notifiers.template_params import MissingTemplateParam, ParamName, named_params
@@ -75,15 +76,11 @@ class AliyunSmsConfig(ChannelConfigBase):
     )
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AliyunSmsNotifier:
     kind: ClassVar[str] = "aliyun_sms"
 
     def __init__(
-        self, config: AliyunSmsConfig, context: ChannelContext, *, clock: Callable[[], datetime] = _utc_now
+        self, config: AliyunSmsConfig, context: ChannelContext, *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self.config = config
         self._clock = clock

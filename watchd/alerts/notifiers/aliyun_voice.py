@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -30,6 +30,7 @@ from watchd.alerts.notifiers.base import (
     OutgoingMessage,
     SecretName,
     SendResult,
+    utc_now,
 )
 from watchd.alerts.notifiers.phone_numbers import china_national
 from watchd.alerts.notifiers.template_params import MissingTemplateParam, ParamName, param_value
@@ -148,15 +149,11 @@ class AliyunVoiceConfig(ChannelConfigBase):
         return True
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AliyunVoiceNotifier:
     kind: ClassVar[str] = "aliyun_voice"
 
     def __init__(
-        self, config: AliyunVoiceConfig, context: ChannelContext, *, clock: Callable[[], datetime] = _utc_now
+        self, config: AliyunVoiceConfig, context: ChannelContext, *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self.config = config
         self._clock = clock

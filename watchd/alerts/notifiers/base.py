@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal, Protocol, runtime_checkable
@@ -185,3 +186,8 @@ SecretName = Annotated[
     str,
     Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$", description="Name of an environment variable (or systemd credential)."),
 ]
+
+
+def utc_now() -> datetime:
+    """The notifiers' default clock (tests pass their own)."""
+    return datetime.now(UTC)

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -27,6 +27,7 @@ from watchd.alerts.notifiers.base import (
     OutgoingMessage,
     SecretName,
     SendResult,
+    utc_now,
 )
 from watchd.alerts.notifiers.http_outcomes import (
     LazyClient,
@@ -71,15 +72,11 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).digest()).decode()
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class DingTalkNotifier:
     kind: ClassVar[str] = "dingtalk"
 
     def __init__(
-        self, config: DingTalkConfig, context: ChannelContext, *, clock: Callable[[], datetime] = _utc_now
+        self, config: DingTalkConfig, context: ChannelContext, *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self.config = config
         self._clock = clock  # wall clock: DingTalk refuses signatures more than an hour off

@@ -28,6 +28,7 @@ from watchd.alerts.notifiers.base import (
     OutgoingMessage,
     SecretName,
     SendResult,
+    utc_now,
 )
 from watchd.alerts.notifiers.http_outcomes import transient_http_status
 from watchd.alerts.notifiers.phone_numbers import e164
@@ -96,15 +97,11 @@ _PERMANENT_INTERNAL = {
 }
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class TencentSmsNotifier:
     kind: ClassVar[str] = "tencent_sms"
 
     def __init__(
-        self, config: TencentSmsConfig, context: ChannelContext, *, clock: Callable[[], datetime] = _utc_now
+        self, config: TencentSmsConfig, context: ChannelContext, *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self.config = config
         self._clock = clock

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -29,6 +29,7 @@ from watchd.alerts.notifiers.base import (
     OutgoingMessage,
     SecretName,
     SendResult,
+    utc_now,
 )
 from watchd.alerts.notifiers.http_outcomes import transient_http_status
 from watchd.alerts.notifiers.phone_numbers import e164
@@ -112,15 +113,11 @@ class TencentVoiceConfig(ChannelConfigBase):
         return True
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class TencentVoiceNotifier:
     kind: ClassVar[str] = "tencent_voice"
 
     def __init__(
-        self, config: TencentVoiceConfig, context: ChannelContext, *, clock: Callable[[], datetime] = _utc_now
+        self, config: TencentVoiceConfig, context: ChannelContext, *, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self.config = config
         self._api = TencentApi(
