@@ -10,7 +10,9 @@ import logging
 import os
 import signal
 
+import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
 from api.app import create_app
 from devices.registry import Role, has_role
@@ -46,13 +48,33 @@ def _first_start_credentials(services: Services, base_url: str) -> None:
         print(text, flush=True)  # noqa: T201 - stdout on purpose, not the log
 
 
+async def warm_routes(app: ASGIApp) -> None:
+    """Build every route before the first user arrives.
+
+    FastAPI prepares an included router's routes (dependencies, models) on the first request that
+    reaches it: half a second per router on a two-core box, several seconds while the start-up
+    catch-up jobs hold the CPU, so a leader's first click could time out. One in-process request
+    for a path nothing serves walks every router and builds them all."""
+    quiet = logging.getLogger("api.app")  # its 404 line would only puzzle whoever reads the start-up log
+    was = quiet.disabled
+    quiet.disabled = True
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://watchd.warm-up") as client:
+            await client.get("/.well-known/watchd-warm-up")
+    finally:
+        quiet.disabled = was
+
+
 async def _serve(daemon: Daemon) -> None:
     services = daemon.services
     server_cfg = services.config.settings.server
     scheme = "https" if server_cfg.tls_cert else "http"
     _first_start_credentials(services, f"{scheme}://{server_cfg.host}:{server_cfg.port}")
+    app = create_app(services)
+    await warm_routes(app)
     config = uvicorn.Config(
-        create_app(services), host=server_cfg.host, port=server_cfg.port, log_level="warning", access_log=False,
+        app, host=server_cfg.host, port=server_cfg.port, log_level="warning", access_log=False,
         ssl_certfile=str(server_cfg.tls_cert) if server_cfg.tls_cert else None,
         ssl_keyfile=str(server_cfg.tls_key) if server_cfg.tls_key else None,
         timeout_graceful_shutdown=5,  # open dashboard streams must not hold up a stop

@@ -45,4 +45,6 @@ kind = "webhook"
 url = "{receiver.send_url}"
 status_url = "{receiver.status_url}"
 {channel_extra}
+[worklog]
+reminders = false  # the daily work-log reminder (17:30) is not what these tests count
 {tail}"""
