@@ -66,6 +66,10 @@ ROLES: dict[type[AnyDeviceConfig], frozenset[Role]] = {
 # Kinds that need no driver: the browser kiosk is a page that calls the API; a watched camera is
 # read by the camera watch pipeline through `open_video_stream` (adaptive decoding needs its feedback).
 # An ADMS terminal calls watchd itself (api/routes/adms.py).
+# While nothing moves a camera is looked at (one keyframe decoded and analysed) every 2 s at most: the
+# blind time of the recommended keyframe interval (2 s), whatever the camera's own. A camera with a
+# keyframe every second costs half as much while idle (docs/motion.md, "Capacity").
+IDLE_LOOK_S = 2.0
 _DRIVERLESS_KINDS = frozenset({"kiosk_web", "camera", "zkteco_adms"})
 
 
@@ -113,7 +117,7 @@ def open_video_stream(
         device_id=config.id, source=source, transport=config.transport,
         open_timeout_s=config.open_timeout_s, read_timeout_s=max(5.0, min(config.offline_after_s, 15.0)),
         analysis_width=config.analysis_width, prebuffer_s=prebuffer_s,
-        idle_interval_s=1.0, idle_max_gap_s=config.max_keyframe_interval_s, realtime=realtime, halt=halt,
+        idle_interval_s=IDLE_LOOK_S, idle_max_gap_s=config.max_keyframe_interval_s, realtime=realtime, halt=halt,
         live=live, record=record,
     )
 

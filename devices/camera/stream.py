@@ -5,8 +5,9 @@ Blocking; runs in the camera watch's worker thread (PyAV releases the GIL while 
 - Network sources open with FFmpeg's own timeouts (`timeout=(open, read)`), RTSP over TCP by
   default (`rtsp_transport`), UDP on request; HTTP MJPEG and files open the same way.
 - Adaptive decoding: with `keyframes_only`, only keyframe packets reach the decoder
-  (`skip_frame = "NONKEY"` as well) and at most one picture per `idle_interval_s` for intra-only
-  streams such as MJPEG. Every packet is still read and kept in the pre-buffer, and remuxed for
+  (`skip_frame = "NONKEY"` as well), at most one picture per `idle_interval_s` and never a longer
+  gap (with 2 s, a camera with a keyframe every second is looked at on every other one; MJPEG, all
+  keyframes, every 2 s). Every packet is still read and kept in the pre-buffer, and remuxed for
   the live view while someone watches (`devices.camera.live`).
 - Switching to full decoding may replay the buffered packets from an earlier keyframe, so the
   pictures between the last two keyframes are analysed too (accurate onset, no waiting for the
@@ -368,7 +369,14 @@ class PyAvStream:
             self._need_key = False
         if not self._keyframes_only:
             return True
-        if not entry.keyframe or entry.pts_s - self._last_idle_decode < self._idle_interval_s - 1e-3:
+        if not entry.keyframe:
+            return False
+        # At most one picture per `idle_interval_s`, and never longer blind than that (5 % for jittery
+        # timestamps): a keyframe is skipped only when the next one, a measured interval later, still
+        # comes in time. A camera with a keyframe every second is looked at every 2 s, one with a
+        # keyframe every 1.5 s at each.
+        since = entry.pts_s - self._last_idle_decode
+        if since + max(self._key_intervals, default=0.0) <= self._idle_interval_s * 1.05:
             return False
         self._last_idle_decode = entry.pts_s
         return True
