@@ -8,14 +8,14 @@ from typing import Annotated, Literal
 
 import segno
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import RowId
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from api.routes.reports import FormatQuery, _respond
 from api.views import shown
 from watchd.domain.appraisal import GROUP_NAMES
@@ -71,8 +71,8 @@ def base_url(request: Request, services: ServicesDep) -> str:
 
 
 @router.get("/appraisal", include_in_schema=False)
-def appraisal_page() -> FileResponse:
-    return FileResponse(STATIC / "appraisal.html", media_type="text/html; charset=utf-8")
+def appraisal_page() -> HTMLResponse:
+    return html_page("appraisal.html")
 
 
 @router.post(

@@ -19,12 +19,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from api.views import shown
 from watchd.app import Services
 
@@ -35,8 +35,8 @@ STREAM_SECONDS = 30.0
 
 
 @router.get("/dashboard", include_in_schema=False)
-def dashboard_page() -> FileResponse:
-    return FileResponse(STATIC / "dashboard.html", media_type="text/html; charset=utf-8")
+def dashboard_page() -> HTMLResponse:
+    return html_page("dashboard.html")
 
 
 def _now(services: Services) -> str:

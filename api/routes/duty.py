@@ -6,14 +6,14 @@ from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import IsoDate, RowId
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from api.views import shown
 from watchd.domain.duty import DutyRole
 from watchd.errors import Invalid, TooLarge
@@ -26,8 +26,8 @@ router = APIRouter(tags=["duty"])
 
 
 @router.get("/duty", include_in_schema=False)
-def duty_page() -> FileResponse:
-    return FileResponse(STATIC / "duty.html", media_type="text/html; charset=utf-8")
+def duty_page() -> HTMLResponse:
+    return html_page("duty.html")
 
 
 # -- models -------------------------------------------------------------------------------------------

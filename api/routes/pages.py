@@ -3,11 +3,15 @@ and the table of pages the navigation offers to each role (each page's route liv
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from string import Template
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from watchd.services.permissions import Permission, allows
 
@@ -40,6 +44,30 @@ def pages_for(role: str) -> list[PageEntry]:
     return [p for p in PAGES if allows(role, p.permission)]
 
 
+# `<!--#login 标题-->` (or `<!--#login 标题 用户名标签-->`) and `<!--#top 标题-->` in a page stand for the
+# login form and the top bar every signed-in page shares (api/static/shell/): one copy of each.
+_SHELL_MARK = re.compile(r"<!--#(login|top) ([^ >]+)(?: ([^>]+?))?-->\n?")
+
+
+@cache
+def _shell_part(name: str) -> Template:
+    return Template((STATIC / "shell" / f"{name}.html").read_text(encoding="utf-8"))
+
+
+@cache
+def _rendered(name: str) -> str:
+    def part(match: re.Match[str]) -> str:
+        kind, title, user_label = match.group(1), match.group(2), match.group(3) or "用户名"
+        return _shell_part(kind).substitute(title=html.escape(title), user_label=html.escape(user_label))
+
+    return _SHELL_MARK.sub(part, (STATIC / name).read_text(encoding="utf-8"))
+
+
+def html_page(name: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """One of the pages in api/static, with its shared parts filled in."""
+    return HTMLResponse(_rendered(name), headers=headers)
+
+
 @router.get(FAVICON)
 def favicon() -> FileResponse:
     """Browsers ask every site for it; every page also links it."""
@@ -53,10 +81,10 @@ def root() -> RedirectResponse:
 
 
 @router.get("/kiosk")
-def kiosk_page() -> FileResponse:
-    return FileResponse(STATIC / "kiosk.html", media_type="text/html; charset=utf-8")
+def kiosk_page() -> HTMLResponse:
+    return html_page("kiosk.html")
 
 
 @router.get("/admin")
-def admin_page() -> FileResponse:
-    return FileResponse(STATIC / "admin.html", media_type="text/html; charset=utf-8")
+def admin_page() -> HTMLResponse:
+    return html_page("admin.html")

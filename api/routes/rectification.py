@@ -7,14 +7,14 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, Field, TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import RowId
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from api.routes.reports import FormatQuery, _respond
 from api.uploads import read_image_upload
 from api.views import shown
@@ -42,8 +42,8 @@ ITEMS = TypeAdapter(list[ItemView])
 
 
 @router.get("/rectification", include_in_schema=False)
-def ledger_page() -> FileResponse:
-    return FileResponse(STATIC / "rectification.html", media_type="text/html; charset=utf-8")
+def ledger_page() -> HTMLResponse:
+    return html_page("rectification.html")
 
 
 @router.post(

@@ -7,14 +7,14 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.access import P, allowed
 from api.deps import ServicesDep
 from api.params import IsoDate
 from api.routes.attendance import OptionalMonth
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from watchd.reports.daily import daily_tables
 from watchd.reports.duty_monthly import spot_check_table
 from watchd.reports.files import Format, render
@@ -41,8 +41,8 @@ def _respond(tables: list[ReportTable], fmt: Format, filename: str) -> Response:
 
 
 @router.get("/reports", include_in_schema=False)
-def reports_page() -> FileResponse:
-    return FileResponse(STATIC / "reports.html", media_type="text/html; charset=utf-8")
+def reports_page() -> HTMLResponse:
+    return html_page("reports.html")
 
 
 @router.get("/api/reports/daily", dependencies=[allowed(P.reports_read)], response_class=Response)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import IsoDate, RowId
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from api.views import shown
 from watchd.domain.spot_checks import Channel
 from watchd.services.spot_checks import ScreenCheckView, SpotCheckView
@@ -38,9 +38,9 @@ class StartIn(BaseModel):
 
 
 @router.get("/spotcheck", include_in_schema=False)
-def spot_check_page() -> FileResponse:
+def spot_check_page() -> HTMLResponse:
     """The leader on duty's phone page: start a check."""
-    return FileResponse(STATIC / "spotcheck.html", media_type="text/html; charset=utf-8")
+    return html_page("spotcheck.html")
 
 
 @router.get(

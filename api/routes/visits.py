@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -14,7 +14,7 @@ from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import RowId
 from api.routes.attendance import OptionalMonth
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from api.uploads import read_image_upload
 from api.views import shown
 from watchd.errors import NotFound, TooLarge
@@ -42,8 +42,8 @@ def _month(services: ServicesDep, month: str | None) -> date:
 
 
 @router.get("/visits", include_in_schema=False)
-def visits_page() -> FileResponse:
-    return FileResponse(STATIC / "visits.html", media_type="text/html; charset=utf-8")
+def visits_page() -> HTMLResponse:
+    return html_page("visits.html")
 
 
 @router.post(

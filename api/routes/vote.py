@@ -9,13 +9,13 @@ pages; every answer is `no-store` and asks not to be indexed.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServicesDep
 from api.routes.appraisal import VotedOut
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from api.views import shown
 from watchd.services.appraisal import BallotSheet, Device
 
@@ -32,8 +32,8 @@ class CodeVoteIn(CodeIn):
 
 
 @router.get("/vote")
-def vote_page() -> FileResponse:
-    return FileResponse(STATIC / "vote.html", media_type="text/html; charset=utf-8", headers=NO_STORE)
+def vote_page() -> HTMLResponse:
+    return html_page("vote.html", headers=NO_STORE)
 
 
 @router.post("/api/vote/sheet", response_model=BallotSheet)

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.access import P, allowed
 from api.deps import ServicesDep, UserDep
 from api.params import RowId
-from api.routes.pages import STATIC
+from api.routes.pages import html_page
 from api.views import shown
 from watchd.domain.worklog import MAX_COMMENT, MAX_DONE, MAX_PLAN, MAX_PROBLEMS, OwnerKind, week_of
 from watchd.errors import Invalid
@@ -70,8 +70,8 @@ def span(first: date | None, last: date | None, default: date) -> tuple[date, da
 
 
 @router.get("/worklog", include_in_schema=False)
-def worklog_page() -> FileResponse:
-    return FileResponse(STATIC / "worklog.html", media_type="text/html; charset=utf-8")
+def worklog_page() -> HTMLResponse:
+    return html_page("worklog.html")
 
 
 @router.get("/api/worklog/me", dependencies=[allowed(P.self_service)], response_model=MeOut)

@@ -68,3 +68,24 @@ def test_every_offered_page_opens_for_its_role(
         for page, api_path in first_view.items():
             status = office.client.get(api_path, headers=headers).status_code
             assert (status == 200) == (page in offered), (role, page, status)
+
+
+SIGNED_IN_PAGES = {
+    "/admin": ("签到管理", "用户名"), "/reports": ("考勤报表", "用户名"), "/duty": ("值班管理", "用户名"),
+    "/visits": ("走访登记", "用户名（人员编号）"), "/worklog": ("工作日志", "用户名（人员编号）"),
+    "/appraisal": ("考核评议", "用户名"), "/rectification": ("整改台账", "用户名"),
+}
+
+
+def test_the_office_pages_share_one_login_form_and_one_top_bar_titled_for_each(client: TestClient) -> None:
+    """The same login form (username, password, error line) and top bar (title, navigation, user, 退出) on
+    every office page, with the page's own title; nothing of the page's template shows through."""
+    for path, (title, user_label) in SIGNED_IN_PAGES.items():
+        html = client.get(path).text
+        assert "<!--#" not in html, path
+        assert f"<h1>{title} · 登录</h1>" in html, path
+        assert f'<label for="login-username">{user_label}</label>' in html, path
+        for element in ('id="login-form"', 'id="login-username" name="username"', 'id="login-password" name="password"',
+                        'id="login-error"', '<header class="a-top">', 'id="site-nav"', 'id="username"', 'id="logout"'):
+            assert html.count(element) == 1, (path, element)
+        assert f"<h1>{title}</h1>" in html, path

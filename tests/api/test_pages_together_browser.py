@@ -90,6 +90,7 @@ def test_a_cadre_is_greeted_by_name_and_offered_only_their_pages(services: objec
     page.wait_for_selector("#roster-empty:has-text('请联系管理员')")
     assert page.is_hidden(".a-tab[data-tab=import]") and page.is_hidden(".a-tab[data-tab=log]")
     page.click("#site-nav a:has-text('走访登记')")
+    page.wait_for_selector("#username:has-text('（干部）')")  # filled once the page has asked who is logged in
     assert page.inner_text("#username") == "其其格（干部）"  # the name, not the id c001
     page.wait_for_selector("#pairs-list li:has-text('敖登')")
     page.click(".a-tab[data-tab=makeup]")  # nothing filed yet: the list says how to file one
