@@ -21,7 +21,7 @@ from watchd.alerts.notifiers.aliyun_rpc import PUSH_ANSWER, URL_PATTERN, AliyunR
 from watchd.alerts.notifiers.base import (
     CallbackRequest,
     CallbackResult,
-    ChannelConfigBase,
+    CallChannelConfigBase,
     ChannelContext,
     DeliveryReceipt,
     Inbound,
@@ -42,7 +42,7 @@ PROD_ID = {"tts": "11010000138001", "ivr": "11000000300005"}  # QueryCallDetailB
 TTS_CODE = r"^TTS_[0-9]{4,20}$"
 
 
-class AliyunVoiceConfig(ChannelConfigBase):
+class AliyunVoiceConfig(CallChannelConfigBase):
     """Aliyun 语音服务. Needs an approved voice template (TtsCode) and, for IvrCall, a bought number."""
 
     kind: Literal["aliyun_voice"] = Field(title="Kind", description="Aliyun voice call (Dyvmsapi).")
@@ -141,12 +141,6 @@ class AliyunVoiceConfig(ChannelConfigBase):
         if self.ivr and not self.ack_tts_code:
             raise ValueError("ivr = true needs ack_tts_code (the template played after the acknowledge key)")
         return self
-
-    def sends_texts(self) -> bool:
-        return False
-
-    def places_calls(self) -> bool:
-        return True
 
 
 class AliyunVoiceNotifier:

@@ -175,6 +175,16 @@ class ChannelConfigBase(BaseModel):
         return False
 
 
+class CallChannelConfigBase(ChannelConfigBase):
+    """A voice channel: places calls, sends no texts."""
+
+    def sends_texts(self) -> bool:
+        return False
+
+    def places_calls(self) -> bool:
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelContext:
     """What a channel may need from the daemon at construction."""

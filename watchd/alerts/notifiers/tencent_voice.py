@@ -20,7 +20,7 @@ from watchd.alerts.notifiers.base import (
     CallbackRejected,
     CallbackRequest,
     CallbackResult,
-    ChannelConfigBase,
+    CallChannelConfigBase,
     ChannelContext,
     DeliveryReceipt,
     Inbound,
@@ -42,7 +42,7 @@ API_VERSION = "2020-09-02"
 _MAYBE_PLACED = {"InternalError.Timeout", "InternalError.SendAndRecvFail"}
 
 
-class TencentVoiceConfig(ChannelConfigBase):
+class TencentVoiceConfig(CallChannelConfigBase):
     """Tencent Cloud 语音消息. Needs a voice application (VoiceSdkAppid) and an approved template."""
 
     kind: Literal["tencent_voice"] = Field(
@@ -105,12 +105,6 @@ class TencentVoiceConfig(ChannelConfigBase):
         if problems:
             raise ValueError(problems_text(problems))
         return value
-
-    def sends_texts(self) -> bool:
-        return False
-
-    def places_calls(self) -> bool:
-        return True
 
 
 class TencentVoiceNotifier:
