@@ -108,6 +108,7 @@ class TrackParams:
 def track_objects(masks: Iterable[tuple[int, Mask]], fps: float, params: TrackParams = TrackParams()) -> list[Track]:
     """Objects through a sequence of (frame number, foreground mask), consecutive frame numbers."""
     gap = max(1, round(params.gap_s * fps))
+    group = max(0, round(params.group_s * fps))
     alive: list[Track] = []
     done: list[Track] = []
     for n, mask in masks:
@@ -127,7 +128,10 @@ def track_objects(masks: Iterable[tuple[int, Mask]], fps: float, params: TrackPa
                 keep.box, keep.last = box, n
                 taken.add(id(keep))
             else:
-                alive.append(Track(first=n, last=n, box=box, entry_box=box, split=bool(hits)))
+                # Something coming in at the edge of the picture next to objects that have been there for a
+                # while is a new arrival (a car entering behind another), not a part coming off them.
+                arriving = _at_edge(box, mask.shape) and all(n - t.first > group for t in hits)
+                alive.append(Track(first=n, last=n, box=box, entry_box=box, split=bool(hits) and not arriving))
         # Objects touched but not continued merged into another one: they end here.
         for key, track in touched.items():
             if key not in taken:
@@ -174,6 +178,11 @@ def _regions(mask: Mask, min_area: float) -> list[Box]:
         (int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
         for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= least
     ]
+
+
+def _at_edge(box: Box, shape: tuple[int, ...]) -> bool:
+    x, y, w, h = box
+    return x <= 0 or y <= 0 or x + w >= shape[1] or y + h >= shape[0]
 
 
 def _near(a: Box, b: Box) -> bool:

@@ -62,6 +62,15 @@ def test_objects_entering_within_a_second_of_each_other_are_one_intrusion() -> N
     assert [(i.start_s, i.end_s) for i in found] == [(1.0, 4.9)]
 
 
+def test_an_object_coming_in_at_the_edge_behind_one_followed_for_a_while_is_its_own_intrusion() -> None:
+    first = (11, 60, 0, 40, 14, 1)  # enters at the left edge and drives on
+    behind = (24, 60, 0, 40, 12, 1)  # 1.3 s later, a pixel behind it, also at the edge
+    found, _ = intrusions(masks(70, first, behind))
+
+    assert [i.start_s for i in found] == [1.0, 2.3]
+    assert found[1].box == (0.0, 0.333, 0.075, 0.1)
+
+
 def test_a_region_splitting_off_an_object_is_not_an_entry_and_a_short_gap_keeps_identity() -> None:
     car = (11, 60, 20, 40, 16, 0)
     person = (30, 60, 37, 40, 10, 1)  # touches the car, then walks away from it
