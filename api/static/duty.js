@@ -87,11 +87,24 @@
     return { first: value + '-01', last: value + '-' + pad2(last) };
   }
 
+  // The month and room pickers may fire more than one change for one choice: load each choice once, and
+  // show only the answer to the latest load (an earlier one arriving late must not wipe a row being edited).
+  var rosterLoad = { seq: 0, key: '' };
+
+  function rosterKey() { return $('roster-room').value + '|' + $('roster-month').value; }
+
+  function onRosterChoice() {
+    if (rosterKey() !== rosterLoad.key) { loadRoster(); }
+  }
+
   async function loadRoster() {
     var range = monthRange();
     var room = $('roster-room').value;
+    var seq = ++rosterLoad.seq;
+    rosterLoad.key = rosterKey();
     try {
       var result = await api('GET', '/api/duty/roster?room=' + encodeURIComponent(room) + '&first=' + range.first + '&last=' + range.last);
+      if (seq !== rosterLoad.seq) { return; }
       if (!result.ok) { notice(problem(result), 'error'); return; }
       renderRoster(result.data);
     } catch (err) { handle(err); }
@@ -303,8 +316,8 @@
   Array.prototype.forEach.call(document.querySelectorAll('.a-tab'), function (tab) {
     tab.addEventListener('click', function () { switchTab(tab.dataset.tab); });
   });
-  $('roster-room').addEventListener('change', loadRoster);
-  $('roster-month').addEventListener('change', loadRoster);
+  $('roster-room').addEventListener('change', onRosterChoice);
+  $('roster-month').addEventListener('change', onRosterChoice);
   $('roster-ics').addEventListener('click', downloadIcs);
   $('import-check').addEventListener('click', function () { runImport(true); });
   $('import-run').addEventListener('click', function () { runImport(false); });

@@ -113,3 +113,24 @@ def test_roster_import_swap_and_log_on_the_duty_page(
     assert f"日期：{today:%Y-%m-%d}" in officer_page.inner_text("#log-report")
     assert datetime.now(zone).date() >= today
     shot(officer_page, "duty-log.png")
+
+
+
+def test_choosing_a_month_loads_it_once_and_a_row_being_edited_stays_open(
+    services: Services, live: LiveServer, browser: Browser
+) -> None:
+    """The month picker can fire change twice for one choice (typing, then leaving the field): the page
+    loads the month once, so the row the administrator opened for editing is not replaced under them."""
+    password = services.auth.ensure_first_admin()
+    assert password is not None
+    today = services.duty.shifts.day_of(datetime.now(UTC))
+    page = open_page(browser, live.url, "admin", password)
+    month = (today.replace(day=1) + timedelta(days=40)).replace(day=1)  # the month after next
+    loads: list[str] = []
+    page.on("request", lambda r: loads.append(r.url) if "/api/duty/roster?" in r.url else None)
+    page.fill("#roster-month", f"{month:%Y-%m}")
+    page.dispatch_event("#roster-month", "change")
+    page.click(f"#roster-body tr[data-day='{month.isoformat()}'] button")
+    page.wait_for_timeout(1000)
+    assert page.is_visible(f"#roster-body tr[data-day='{month.isoformat()}'] td:nth-child(2) input")
+    assert len(loads) == 1, loads
