@@ -89,7 +89,8 @@ class CameraConfig(DeviceConfigBase):
     )
     offline_after_s: float = Field(
         30.0, ge=3, le=3600, title="Offline after",
-        description="Seconds without a picture before the camera counts as offline; must exceed its keyframe interval.",
+        description="Seconds without a picture before the camera counts as offline; must exceed its keyframe interval "
+        "(a quiet camera is looked at every 2 s, or at each keyframe when they are further apart).",
     )
     open_timeout_s: float = Field(10.0, ge=1, le=120, title="Connect timeout", description="Seconds to open the stream.")
     reconnect_max_s: float = Field(

@@ -224,6 +224,9 @@ class CameraWatchService:
                     return
                 state.last_error = "end of stream"
             except DeviceError as exc:
+                if halt.is_set():  # the read failed after the stop (its connection closed under it): no fault
+                    log.debug("camera %s: stopped while reading (%s)", config.id, exc)
+                    return
                 state.last_error = str(exc)
                 level = logging.WARNING if backoff.failed() else logging.DEBUG
                 log.log(level, "camera %s: %s; reconnecting with backoff", config.id, exc)
