@@ -123,9 +123,9 @@ def test_choosing_a_month_loads_it_once_and_a_row_being_edited_stays_open(
     loads the month once, so the row the administrator opened for editing is not replaced under them."""
     password = services.auth.ensure_first_admin()
     assert password is not None
-    today = services.duty.shifts.day_of(datetime.now(UTC))
     page = open_page(browser, live.url, "admin", password)
-    month = (today.replace(day=1) + timedelta(days=40)).replace(day=1)  # the month after next
+    year, shown = (int(v) for v in page.input_value("#roster-month").split("-"))  # the browser's month
+    month = date(year + (shown + 1) // 12, (shown + 1) % 12 + 1, 1)  # two months on from it
     loads: list[str] = []
     page.on("request", lambda r: loads.append(r.url) if "/api/duty/roster?" in r.url else None)
     page.fill("#roster-month", f"{month:%Y-%m}")
