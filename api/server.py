@@ -55,15 +55,18 @@ async def warm_routes(app: ASGIApp) -> None:
     reaches it: half a second per router on a two-core box, several seconds while the start-up
     catch-up jobs hold the CPU, so a leader's first click could time out. One in-process request
     for a path nothing serves walks every router and builds them all."""
-    quiet = logging.getLogger("api.app")  # its 404 line would only puzzle whoever reads the start-up log
-    was = quiet.disabled
-    quiet.disabled = True
+    # Their lines (the 404, the request) would only puzzle whoever reads the start-up log.
+    quiet = [logging.getLogger(name) for name in ("api.app", "httpx")]
+    was = [logger.disabled for logger in quiet]
+    for logger in quiet:
+        logger.disabled = True
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://watchd.warm-up") as client:
             await client.get("/.well-known/watchd-warm-up")
     finally:
-        quiet.disabled = was
+        for logger, disabled in zip(quiet, was, strict=True):
+            logger.disabled = disabled
 
 
 async def _serve(daemon: Daemon) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import daemon_http
 from tests.integration import need
 
 pytestmark = pytest.mark.date_sensitive  # a real `watchd run` on the real clock
@@ -78,12 +79,13 @@ def test_first_start_prints_credentials_once_and_serves(tmp_path: Path) -> None:
         password = re.search(r"password\s+: (\S+)", text)
         assert password, text
         assert re.search(r"kiosk kiosk-bayan: http://127\.0\.0\.1:\d+/kiosk#token=\S+", text)
+        assert "warm-up" not in text  # the routes are built before serving, without a line about it
         base = f"http://127.0.0.1:{port}"
-        assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
-        r = httpx.post(f"{base}/api/auth/login", json={"username": "admin", "password": password.group(1)})
+        assert daemon_http.get(f"{base}/healthz").json()["status"] == "ok"
+        r = daemon_http.post(f"{base}/api/auth/login", json={"username": "admin", "password": password.group(1)})
         assert r.status_code == 200
-        assert "其其格" in httpx.get(f"{base}/api/people", headers={"Authorization": f"Bearer {r.json()['token']}"}).text
-        assert "签到" in httpx.get(f"{base}/kiosk").text
+        assert "其其格" in daemon_http.get(f"{base}/api/people", headers={"Authorization": f"Bearer {r.json()['token']}"}).text
+        assert "签到" in daemon_http.get(f"{base}/kiosk").text
     finally:
         assert stop(proc) == 0
     # The secret appears on stdout at the first start only, never in a log line.
@@ -121,9 +123,9 @@ def test_https_when_certificates_are_configured(tmp_path: Path) -> None:
         out = "".join(read_until(proc, r"watchd serving on"))
         assert "https://127.0.0.1" in out
         ctx = ssl.create_default_context(cafile=str(cert))
-        assert httpx.get(f"https://127.0.0.1:{port}/healthz", verify=ctx).status_code == 200
+        assert daemon_http.get(f"https://127.0.0.1:{port}/healthz", verify=ctx).status_code == 200
         with pytest.raises(httpx.HTTPError):
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
+            daemon_http.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
     finally:
         stop(proc)
 

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from tests.browser import launch_chromium, start_playwright
 from tests.datasets import require_shared_data
 from tests.devices.camera.conftest import RtspServer, gstreamer_ok
 from tests.fakes.mqtt_broker import free_port
+from tests.helpers import daemon_http
 from tests.integration import need
 
 if TYPE_CHECKING:
@@ -188,14 +188,14 @@ def plays(page: Page, camera: str) -> bool:
 
 
 def viewers(daemon: Daemon, headers: dict[str, str], camera: str) -> int:
-    cams = httpx.get(f"{daemon.base}/api/cameras", headers=headers, timeout=10).json()
+    cams = daemon_http.get(f"{daemon.base}/api/cameras", headers=headers, timeout=10).json()
     return int(next(c for c in cams if c["id"] == camera)["live"]["viewers"])
 
 
 def test_the_wall_plays_live_reconnects_and_falls_back(wall: tuple[Daemon, dict[str, RtspServer]]) -> None:
     daemon, cameras = wall
     password = daemon.password()
-    token = httpx.post(
+    token = daemon_http.post(
         f"{daemon.base}/api/auth/login", json={"username": "admin", "password": password}
     ).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -236,7 +236,7 @@ def test_the_wall_plays_live_reconnects_and_falls_back(wall: tuple[Daemon, dict[
             "the H.265 warning on its tile",
         )
         assert h265["mode"] == "still"
-        listed = httpx.get(f"{daemon.base}/api/cameras", headers=headers).json()
+        listed = daemon_http.get(f"{daemon.base}/api/cameras", headers=headers).json()
         assert HEVC_FIX in next(c for c in listed if c["id"] == "cam-h265")["warning"]
         page.screenshot(path=str(SHOTS / "1-live.png"))
 

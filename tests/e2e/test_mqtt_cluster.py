@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -24,6 +23,7 @@ from tests.cli.test_daemon import ROOT, free_port
 from tests.e2e.test_sigkill_escalation import wait_for
 from tests.fakes.mjpeg_server import MjpegServer
 from tests.fakes.mqtt_broker import PrivateMosquitto
+from tests.helpers import daemon_http
 from tests.helpers.mqtt_peer import Subscriber, retained
 from tests.integration import need
 
@@ -101,7 +101,7 @@ def broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
 
 
 def holders(node: Node, auth: dict[str, str]) -> dict[str, str | None]:
-    body: dict[str, Any] = httpx.get(
+    body: dict[str, Any] = daemon_http.get(
         f"http://127.0.0.1:{node.port}/api/cluster", headers=auth, timeout=5
     ).json()
     alive = {n["node_id"]: n["name"] for n in body["nodes"] if n["alive"]}
@@ -131,7 +131,7 @@ def test_two_nodes_share_the_broker_and_leave_the_truth_when_stopped_or_killed(
                     assert first, out
             nodes[1].serving()
             login = {"username": "admin", "password": first.group(1)}
-            token = httpx.post(f"http://127.0.0.1:{nodes[0].port}/api/auth/login", json=login).json()["token"]
+            token = daemon_http.post(f"http://127.0.0.1:{nodes[0].port}/api/auth/login", json=login).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
             n1, n2 = nodes
             wait_for(lambda: all(holders(n1, auth).get(c) for c in cameras), 60, "every camera watched")

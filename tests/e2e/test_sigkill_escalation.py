@@ -13,11 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.cli.test_daemon import ROOT, free_port, read_until, stop
 from tests.e2e.township import alerting_township
+from tests.helpers import daemon_http
 from tests.helpers.waits import wait_for
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
@@ -56,7 +56,7 @@ def test_sigkill_mid_escalation_loses_and_duplicates_nothing(tmp_path: Path, dat
             password = re.search(r"password\s+: (\S+)", out)
             assert password, out
             base = f"http://127.0.0.1:{port}"
-            token = httpx.post(f"{base}/api/auth/login", json={"username": "admin", "password": password.group(1)}).json()["token"]
+            token = daemon_http.post(f"{base}/api/auth/login", json={"username": "admin", "password": password.group(1)}).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
 
             # The provider takes the first two messages and never answers: they are in flight.
@@ -64,7 +64,7 @@ def test_sigkill_mid_escalation_loses_and_duplicates_nothing(tmp_path: Path, dat
             for cam in range(4):
                 body = {"kind": "motion", "site_id": "shakeng", "subject": f"cam{cam}",
                         "occurred_at": "2026-11-23T22:41:00+08:00", "summary": "发现移动目标"}
-                assert httpx.post(f"{base}/api/observations", json=body, headers=auth).json()["messages"] == 1
+                assert daemon_http.post(f"{base}/api/observations", json=body, headers=auth).json()["messages"] == 1
             wait_for(lambda: len(receiver.accepted) >= 4, 20, "the first four messages")
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
@@ -78,14 +78,14 @@ def test_sigkill_mid_escalation_loses_and_duplicates_nothing(tmp_path: Path, dat
             assert len(receiver.accepted) == 8
             assert not receiver.repeats, "a message was sent again after the provider had taken it"
             for incident in range(1, 5):
-                detail = httpx.get(f"{base}/api/incidents/{incident}", headers=auth).json()
+                detail = daemon_http.get(f"{base}/api/incidents/{incident}", headers=auth).json()
                 assert [(n["recipient_name"], n["status"]) for n in detail["notifications"]] == [
                     ("乌云", "sent"), ("巴雅尔", "sent"),
                 ]
                 assert [e["event"] for e in detail["events"]] == ["opened", "notified", "escalated", "escalation_ended"]
             histories = [
                 [(h["action"], h["outcome"]) for h in n["history"]]
-                for n in httpx.get(f"{base}/api/alerts/notifications", headers=auth, params={"limit": 100}).json()
+                for n in daemon_http.get(f"{base}/api/alerts/notifications", headers=auth, params={"limit": 100}).json()
             ]
             # Messages in flight at the kill (at least the two the provider took but never answered)
             # were asked about after the restart, not sent again. One claimed for sending but not yet
@@ -102,5 +102,5 @@ def test_sigkill_mid_escalation_loses_and_duplicates_nothing(tmp_path: Path, dat
 
 
 def ended(base: str, auth: dict[str, str], incident: int) -> bool:
-    events = httpx.get(f"{base}/api/incidents/{incident}", headers=auth).json()["events"]
+    events = daemon_http.get(f"{base}/api/incidents/{incident}", headers=auth).json()["events"]
     return events[-1]["event"] == "escalation_ended"

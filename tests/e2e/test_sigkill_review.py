@@ -12,12 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from tests.cli.test_daemon import free_port, read_until, stop
 from tests.e2e.test_sigkill_escalation import start_with_db
 from tests.e2e.township import alerting_township
+from tests.helpers import daemon_http
 from tests.helpers.waits import wait_for
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
@@ -61,12 +61,12 @@ def test_sigkill_during_the_verification_window_loses_nothing(tmp_path: Path, da
             password = re.search(r"password\s+: (\S+)", out)
             assert password, out
             base = f"http://127.0.0.1:{port}"
-            token = httpx.post(
+            token = daemon_http.post(
                 f"{base}/api/auth/login", json={"username": "admin", "password": password.group(1)}
             ).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
             today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-            r = httpx.put(
+            r = daemon_http.put(
                 f"{base}/api/duty/roster/duty/{today}",
                 json={"officers": ["d001"], "leaders": ["l001"]},
                 headers=auth,
@@ -80,19 +80,19 @@ def test_sigkill_during_the_verification_window_loses_nothing(tmp_path: Path, da
                     "occurred_at": datetime.now(ZoneInfo("Asia/Shanghai")).isoformat(),
                     "summary": f"{cam} 发现移动目标",
                 }
-                assert httpx.post(f"{base}/api/observations", json=body, headers=auth).json()["messages"] == 0
+                assert daemon_http.post(f"{base}/api/observations", json=body, headers=auth).json()["messages"] == 0
             proc.send_signal(signal.SIGKILL)  # both are waiting for the duty room
             proc.wait(timeout=10)
             assert not receiver.accepted
 
             proc = start_with_db(path, tmp_path / "data", database_url)
             read_until(proc, r"watchd serving on")
-            items = {i["camera_id"]: i for i in httpx.get(f"{base}/api/review", headers=auth).json()}
+            items = {i["camera_id"]: i for i in daemon_http.get(f"{base}/api/review", headers=auth).json()}
             assert {c: (i["status"], i["hold"]) for c, i in items.items()} == {
                 "cam0": ("unreviewed", "held"),
                 "cam1": ("unreviewed", "held"),
             }
-            real = httpx.post(
+            real = daemon_http.post(
                 f"{base}/api/review/{items['cam0']['id']}/verdict", headers=auth, json={"verdict": "real"}
             )
             assert real.status_code == 200, real.text
@@ -104,7 +104,7 @@ def test_sigkill_during_the_verification_window_loses_nothing(tmp_path: Path, da
             assert len(receiver.accepted) == 2 and not receiver.repeats
             events = [
                 e["event"]
-                for e in httpx.get(
+                for e in daemon_http.get(
                     f"{base}/api/incidents/{items['cam1']['incident_id']}", headers=auth
                 ).json()["events"]
             ]

@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
 from tests.cli.test_daemon import ROOT, free_port, read_until, stop
 from tests.e2e.test_sigkill_escalation import start_with_db
 from tests.e2e.township import alerting_township
+from tests.helpers import daemon_http
 from tests.helpers.waits import wait_for
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
@@ -59,7 +59,7 @@ def add_user(config: Path, data: Path, database_url: str, username: str, role: s
 
 
 def login(base: str, username: str, password: str) -> dict[str, str]:
-    token = httpx.post(f"{base}/api/auth/login", json={"username": username, "password": password}).json()[
+    token = daemon_http.post(f"{base}/api/auth/login", json={"username": username, "password": password}).json()[
         "token"
     ]
     return {"Authorization": f"Bearer {token}"}
@@ -87,7 +87,7 @@ def test_sigkill_with_open_spot_checks_loses_nothing(tmp_path: Path, database_ur
             day = (
                 datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")) - timedelta(hours=8, minutes=30)
             ).date()
-            put = httpx.put(
+            put = daemon_http.put(
                 f"{base}/api/duty/roster/duty/{day.isoformat()}",
                 headers=admin,
                 json={"officers": ["d001"], "leaders": ["l001"]},
@@ -95,14 +95,14 @@ def test_sigkill_with_open_spot_checks_loses_nothing(tmp_path: Path, database_ur
             assert put.status_code == 200, put.text
             leader, screen = login(base, "l001", "pass-word-12"), login(base, "duty-screen", "pass-word-12")
             started = [
-                httpx.post(
+                daemon_http.post(
                     f"{base}/api/spotchecks", headers=leader, json={"room_id": "duty", "channel": channel}
                 )
                 for channel in ("screen", "screen", "sms")
             ]
             assert [r.status_code for r in started] == [201, 201, 201], [r.text for r in started]
             answered, missed, texted = (r.json()["id"] for r in started)
-            before = {c["id"]: c for c in httpx.get(f"{base}/api/spotchecks/open", headers=screen).json()}
+            before = {c["id"]: c for c in daemon_http.get(f"{base}/api/spotchecks/open", headers=screen).json()}
             assert set(before) == {answered, missed}
             wait_for(lambda: len(receiver.texts_to(OFFICER_PHONE)) == 1, 20, "the text check")
             [text] = receiver.texts_to(OFFICER_PHONE)
@@ -114,15 +114,15 @@ def test_sigkill_with_open_spot_checks_loses_nothing(tmp_path: Path, database_ur
             proc = start_with_db(path, data, database_url)
             read_until(proc, r"watchd serving on")
             admin = login(base, "admin", password.group(1))
-            after = {c["id"]: c for c in httpx.get(f"{base}/api/spotchecks/open", headers=screen).json()}
+            after = {c["id"]: c for c in daemon_http.get(f"{base}/api/spotchecks/open", headers=screen).json()}
             assert {k: after[k]["nonce"] for k in after} == {k: before[k]["nonce"] for k in before}
-            answer = httpx.post(
+            answer = daemon_http.post(
                 f"{base}/api/spotchecks/{answered}/answer",
                 headers=screen,
                 json={"nonce": after[answered]["nonce"], "code": after[answered]["code"]},
             )
             assert answer.status_code == 200 and answer.json()["status"] == "answered", answer.text
-            channels = httpx.get(f"{base}/api/alerts/outbox", headers=admin).json()["channels"]
+            channels = daemon_http.get(f"{base}/api/alerts/outbox", headers=admin).json()["channels"]
             callback = next(c["callback_url"] for c in channels if c["id"] == "hook")
             reply = {
                 "replies": [
@@ -133,10 +133,10 @@ def test_sigkill_with_open_spot_checks_loses_nothing(tmp_path: Path, database_ur
                     }
                 ]
             }
-            assert httpx.post(callback, json=reply).status_code < 300
+            assert daemon_http.post(callback, json=reply).status_code < 300
 
             def status_of(check_id: int) -> str:
-                checks = httpx.get(f"{base}/api/spotchecks", headers=admin, params={"room_id": "duty"}).json()
+                checks = daemon_http.get(f"{base}/api/spotchecks", headers=admin, params={"room_id": "duty"}).json()
                 return str(next(c["status"] for c in checks if c["id"] == check_id))
 
             wait_for(lambda: status_of(missed) == "missed", 180, "the unanswered check to be missed")
@@ -146,7 +146,7 @@ def test_sigkill_with_open_spot_checks_loses_nothing(tmp_path: Path, database_ur
                 20,
                 "the leader on duty's text about the miss",
             )
-            incidents = httpx.get(f"{base}/api/incidents", headers=admin).json()
+            incidents = daemon_http.get(f"{base}/api/incidents", headers=admin).json()
             assert [(i["kind"], i["site_id"]) for i in incidents] == [("spot_check_missed", "duty")]
             assert stop(proc) == 0
         finally:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -24,6 +23,7 @@ from tests.cli.test_daemon import ROOT, free_port, read_until, stop
 from tests.e2e.test_sigkill_escalation import wait_for
 from tests.e2e.township import alerting_township
 from tests.fakes.mjpeg_server import MjpegServer
+from tests.helpers import daemon_http
 from tests.watchd.alerts.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.date_sensitive  # a real `watchd run` on the real clock
@@ -81,7 +81,7 @@ def servers() -> Iterator[list[MjpegServer]]:
 
 
 def holders(node: Node, auth: dict[str, str]) -> dict[str, str | None]:
-    body: dict[str, Any] = httpx.get(f"{node.base}/api/cluster", headers=auth, timeout=5).json()
+    body: dict[str, Any] = daemon_http.get(f"{node.base}/api/cluster", headers=auth, timeout=5).json()
     alive = {n["node_id"]: n["name"] for n in body["nodes"] if n["alive"]}
     return {lease["item"]: alive.get(lease["node_id"]) if lease["held"] else None for lease in body["leases"]}
 
@@ -105,7 +105,7 @@ def test_three_nodes_share_the_cameras_and_a_killed_nodes_cameras_move_within_30
                 read_until(node.proc, r"watchd serving on")
             password = re.search(r"password\s+: (\S+)", out)
             assert password, out
-            token = httpx.post(f"{nodes[0].base}/api/auth/login",
+            token = daemon_http.post(f"{nodes[0].base}/api/auth/login",
                                json={"username": "admin", "password": password.group(1)}).json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
 
@@ -143,13 +143,13 @@ def test_three_nodes_share_the_cameras_and_a_killed_nodes_cameras_move_within_30
 
             # The new holder of cam-dead-0 finds it still dead: the same incident, no new message.
             time.sleep(8)  # offline_after_s + open_timeout_s + a margin
-            incidents = httpx.get(f"{survivor.base}/api/incidents", headers=auth, params={"status": "open"}).json()
+            incidents = daemon_http.get(f"{survivor.base}/api/incidents", headers=auth, params={"status": "open"}).json()
             offline = [i for i in incidents if i["kind"] == "camera_offline"]
             assert sorted(i["subject"] for i in offline) == [f"cam-dead-{i}" for i in range(DEAD)]
             assert len(receiver.accepted) == DEAD and not receiver.repeats
             assert all(s.max_open_streams == 1 for s in servers), "a camera was watched by two nodes at once"
             # The camera list, read from any node, says who watches each camera: never the dead node.
-            listed = httpx.get(f"{survivor.base}/api/cameras", headers=auth).json()
+            listed = daemon_http.get(f"{survivor.base}/api/cameras", headers=auth).json()
             assert len(listed) == LIVE + DEAD
             assert {c["node"] for c in listed} <= {n.name for n in nodes if n is not victim}
         finally:
