@@ -97,6 +97,24 @@ def person_or_404(people: PeopleRepository, person_id: str) -> Person:
     return person
 
 
+def _decidable(
+    people: PeopleRepository, actor: Principal, row: LeaveRequest | MakeupRequest, what: str, request_id: int
+) -> Person:
+    """The request's person, once the actor may decide it and it still waits for a decision."""
+    person = person_or_404(people, row.person_id)
+    check_may_decide(people, actor, person)
+    if row.status != RequestStatus.pending.value:
+        raise _decided(what, request_id, row.status)
+    return person
+
+
+def _record_decision(
+    row: LeaveRequest | MakeupRequest, actor: Principal, now: datetime, *, approve: bool, note: str
+) -> None:
+    row.status = (RequestStatus.approved if approve else RequestStatus.rejected).value
+    row.decided_by, row.decided_at, row.decision_note = actor.username, now, note.strip()[:500]
+
+
 def is_leader_of(people: PeopleRepository, actor: Principal, person: Person) -> bool:
     if actor.role != "leader" or actor.username == person.id:
         return False
@@ -182,17 +200,13 @@ class LeaveService:
             row = repo.leave(request_id, lock=True)
             if row is None:
                 raise NotFound("leave_not_found", f"no leave request {request_id}")
-            person = person_or_404(people, row.person_id)
-            check_may_decide(people, actor, person)
-            if row.status != RequestStatus.pending.value:
-                raise _decided("leave request", request_id, row.status)
+            person = _decidable(people, actor, row, "leave request", request_id)
             if approve:
                 try:  # the roster may have changed since the request was filed
                     check_no_duty(row.person_id, row.start_at, row.end_at, self.zone, self.duty)
                 except LeaveRefused as exc:
                     raise _refused(exc) from None
-            row.status = (RequestStatus.approved if approve else RequestStatus.rejected).value
-            row.decided_by, row.decided_at, row.decision_note = actor.username, now, note.strip()[:500]
+            _record_decision(row, actor, now, approve=approve, note=note)
             view = _leave_view(row, person.name)
         log.info("leave %d %s by %s", request_id, view.status, actor.username)
         if approve:
@@ -274,12 +288,8 @@ class LeaveService:
             row = repo.makeup(request_id, lock=True)
             if row is None:
                 raise NotFound("makeup_not_found", f"no make-up punch request {request_id}")
-            person = person_or_404(people, row.person_id)
-            check_may_decide(people, actor, person)
-            if row.status != RequestStatus.pending.value:
-                raise _decided("make-up request", request_id, row.status)
-            row.status = (RequestStatus.approved if approve else RequestStatus.rejected).value
-            row.decided_by, row.decided_at, row.decision_note = actor.username, now, note.strip()[:500]
+            person = _decidable(people, actor, row, "make-up request", request_id)
+            _record_decision(row, actor, now, approve=approve, note=note)
             view = _makeup_view(row, person.name)
         log.info("make-up punch %d %s by %s", request_id, view.status, actor.username)
         if approve:
