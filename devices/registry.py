@@ -17,6 +17,7 @@ from pydantic import Field, TypeAdapter
 
 from devices.adms.config import AdmsConfig
 from devices.backoff import REAL_TIME, Timing
+from devices.camera.config import IDLE_LOOK_S as IDLE_LOOK_S
 from devices.camera.config import CameraConfig as CameraConfig
 from devices.contracts import Driver, LiveSink, VideoStream
 from devices.duty_camera.config import DutyCameraConfig
@@ -66,10 +67,6 @@ ROLES: dict[type[AnyDeviceConfig], frozenset[Role]] = {
 # Kinds that need no driver: the browser kiosk is a page that calls the API; a watched camera is
 # read by the camera watch pipeline through `open_video_stream` (adaptive decoding needs its feedback).
 # An ADMS terminal calls watchd itself (api/routes/adms.py).
-# While nothing moves a camera is looked at (one keyframe decoded and analysed) every 2 s at most: the
-# blind time of the recommended keyframe interval (2 s), whatever the camera's own. A camera with a
-# keyframe every second costs half as much while idle (docs/motion.md, "Capacity").
-IDLE_LOOK_S = 2.0
 _DRIVERLESS_KINDS = frozenset({"kiosk_web", "camera", "zkteco_adms"})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from devices.config_base import DeviceConfigBase
 from devices.geometry import Point, polygon_problem
@@ -64,6 +64,12 @@ def parse_window(text: str) -> tuple[int, int]:
     return start, end
 
 
+# While nothing moves a camera is looked at (one keyframe decoded and analysed) every 2 s at most: the
+# blind time of the recommended keyframe interval (2 s), whatever the camera's own. A camera with a
+# keyframe every second costs half as much while idle (docs/motion.md, "Capacity").
+IDLE_LOOK_S = 2.0
+
+
 class CameraConfig(DeviceConfigBase):
     """A protected-site camera watched for motion in zones, tampering and loss of signal."""
 
@@ -89,8 +95,9 @@ class CameraConfig(DeviceConfigBase):
     )
     offline_after_s: float = Field(
         30.0, ge=3, le=3600, title="Offline after",
-        description="Seconds without a picture before the camera counts as offline; must exceed its keyframe interval "
-        "(a quiet camera is looked at every 2 s, or at each keyframe when they are further apart).",
+        description="Seconds without a picture before the camera counts as offline. A quiet camera is looked at every "
+        "2 s, or at each keyframe when they are further apart (up to max_keyframe_interval_s), so this must be at "
+        "least 1 s more than the larger of the two (5 s with the defaults).",
     )
     open_timeout_s: float = Field(10.0, ge=1, le=120, title="Connect timeout", description="Seconds to open the stream.")
     reconnect_max_s: float = Field(
@@ -167,6 +174,20 @@ class CameraConfig(DeviceConfigBase):
         for window in value:
             parse_window(window)
         return value
+
+    @model_validator(mode="after")
+    def verify_offline_after(self) -> CameraConfig:
+        # While idle the watch sees one picture per keyframe, at most one every IDLE_LOOK_S: silence that short
+        # is a quiet camera, not a dead one (a 3 s limit on a 4 s keyframe interval flapped offline all night).
+        longest = max(self.max_keyframe_interval_s, IDLE_LOOK_S)
+        if self.offline_after_s < longest + 1.0:
+            raise ValueError(
+                f"offline_after_s = {self.offline_after_s:g} is too short: while nothing moves the camera is looked at "
+                f"once per keyframe, up to max_keyframe_interval_s = {self.max_keyframe_interval_s:g} s apart, so it "
+                f"would count as offline between two pictures. Use at least {longest + 1.0:g} s (or lower "
+                "max_keyframe_interval_s)"
+            )
+        return self
 
     def zone_severity(self, names: tuple[str, ...]) -> Literal["normal", "major"] | None:
         """The severity of motion in these zones: major if one of them is; None (the site's) if one has none."""

@@ -71,7 +71,7 @@ def still_scene(tmp_path: Path) -> Path:
 def config(port: int, cameras: dict[str, RtspServer]) -> str:
     devices = "".join(
         f'[[devices]]\nid = "{cid}"\nkind = "camera"\nsite = "pit"\nname = "{cid}"\nsource = "{server.url()}"\n'
-        f"offline_after_s = 4\nreconnect_max_s = 2\n"
+        f"offline_after_s = 4\nmax_keyframe_interval_s = 2\nreconnect_max_s = 2\n"
         for cid, server in cameras.items()
     )
     return f"""township = "测试苏木"

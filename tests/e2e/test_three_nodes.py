@@ -45,6 +45,7 @@ kind = "camera"
 site = "shakeng"
 source = "{url}"
 offline_after_s = 3
+max_keyframe_interval_s = 2
 open_timeout_s = 2
 reconnect_max_s = 2
 analysis_fps = 2

@@ -94,8 +94,8 @@ def two_cameras(
 ) -> tuple[CameraWatchService, Observations]:
     """A watch of cam-pit (the camera that goes bad) and cam-gate (a healthy one) at the same site."""
     cameras = [
-        {**CAMERA, "source": pit.url, "offline_after_s": 3, "reconnect_max_s": 2},
-        {**CAMERA, "id": "cam-gate", "name": "3号沙坑大门", "source": gate.url, "offline_after_s": 3},
+        {**CAMERA, "source": pit.url, "offline_after_s": 3, "max_keyframe_interval_s": 2, "reconnect_max_s": 2},
+        {**CAMERA, "id": "cam-gate", "name": "3号沙坑大门", "source": gate.url, "offline_after_s": 3, "max_keyframe_interval_s": 2},
     ]
     _, watch, sink = watch_cameras(make_services, cameras)
     return watch, sink

@@ -107,7 +107,7 @@ def test_an_object_walking_into_a_zone_of_an_http_mjpeg_camera_is_an_event(
 ) -> None:
     scene = Scene()
     with MjpegServer(scene.render, fps=10) as server:
-        camera = {**CAMERA, "source": server.url, "zones": [PIT_ZONE], "min_duration_s": 1.0, "offline_after_s": 3}
+        camera = {**CAMERA, "source": server.url, "zones": [PIT_ZONE], "min_duration_s": 1.0, "offline_after_s": 3, "max_keyframe_interval_s": 2}
         services, watch, sink = watch_cameras(make_services, [camera], quiet_s=1.0)
 
         async def scenario() -> None:
@@ -143,7 +143,7 @@ def test_an_http_mjpeg_camera_going_away_is_offline_and_its_return_resolves_it(
     server = MjpegServer(scene.render, fps=10).start()
     driven = DrivenTime()  # the watch's silence and reconnect waits run on it
     try:
-        camera = {**CAMERA, "source": server.url, "offline_after_s": 3, "reconnect_max_s": 2}
+        camera = {**CAMERA, "source": server.url, "offline_after_s": 3, "max_keyframe_interval_s": 2, "reconnect_max_s": 2}
         _, watch, sink = watch_cameras(make_services, [camera], timing=driven.timing)
 
         async def scenario() -> None:
@@ -172,7 +172,7 @@ def test_an_http_mjpeg_camera_going_away_is_offline_and_its_return_resolves_it(
 def test_a_busy_event_loop_does_not_hold_up_storing_a_camera_event(make_services: Callable[..., Services]) -> None:
     scene = Scene()
     with MjpegServer(scene.render, fps=10) as server:
-        camera = {**CAMERA, "source": server.url, "zones": [PIT_ZONE], "min_duration_s": 1.0, "offline_after_s": 3}
+        camera = {**CAMERA, "source": server.url, "zones": [PIT_ZONE], "min_duration_s": 1.0, "offline_after_s": 3, "max_keyframe_interval_s": 2}
         services, watch, sink = watch_cameras(make_services, [camera], quiet_s=1.0)
 
         def stored() -> list[str]:
@@ -215,7 +215,7 @@ def test_an_event_the_database_refuses_is_counted_and_the_camera_watches_on(
 ) -> None:
     scene = Scene()
     with MjpegServer(scene.render, fps=10) as server:
-        camera = {**CAMERA, "source": server.url, "zones": [PIT_ZONE], "min_duration_s": 1.0, "offline_after_s": 3}
+        camera = {**CAMERA, "source": server.url, "zones": [PIT_ZONE], "min_duration_s": 1.0, "offline_after_s": 3, "max_keyframe_interval_s": 2}
         services, watch, sink = watch_cameras(make_services, [camera], quiet_s=1.0)
         refuse_camera_events(services)
 

@@ -48,7 +48,7 @@ def test_losing_the_server_raises_offline_and_its_return_resolves_it(
     rtsp_server_factory: Any, make_services: Callable[..., Services],
 ) -> None:
     server = rtsp_server_factory(require_shared_data("video", "vtest_h264_gop2s.mp4"))
-    camera = {**CAMERA, "source": server.url(), "offline_after_s": 3, "reconnect_max_s": 2}
+    camera = {**CAMERA, "source": server.url(), "offline_after_s": 3, "max_keyframe_interval_s": 2, "reconnect_max_s": 2}
     services = make_services(sites=SITES, devices=[camera])
     settings = services.config.settings
     sink = Observations()

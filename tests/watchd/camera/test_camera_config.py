@@ -86,3 +86,14 @@ def test_two_zones_with_one_name_are_refused(tmp_path: Path) -> None:
     twin = '[[devices.zones]]\nname = "坑口"\npoints = [[0,0],[0.5,0],[0.5,0.4]]\n'
     (problem,) = problems(tmp_path, more=twin)
     assert problem.startswith("devices.0.camera.zones: duplicate zone name '坑口'")
+
+
+def test_an_offline_limit_a_quiet_camera_would_break_is_refused(tmp_path: Path) -> None:
+    # While idle the camera is looked at once per keyframe (up to max_keyframe_interval_s, 4 s by default):
+    # 4 s of silence is a quiet camera, and an offline alert every night would be the result.
+    (problem,) = problems(tmp_path, armed='["19:00-07:00"]\noffline_after_s = 4')
+    assert problem.startswith("devices.0.camera")
+    assert "offline_after_s = 4 is too short" in problem and "at least 5 s" in problem
+    shorter_keyframes = '["19:00-07:00"]\noffline_after_s = 4\nmax_keyframe_interval_s = 2'
+    (camera,) = load(tmp_path, armed=shorter_keyframes).settings.devices  # type: ignore[attr-defined]
+    assert camera.offline_after_s == 4
