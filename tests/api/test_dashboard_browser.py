@@ -47,10 +47,10 @@ def services(make_services: Callable[..., Services]) -> Services:
     return duty_services_today(make_services)
 
 
-def open_dashboard(browser: Browser, services: Services, url: str) -> Page:
+def open_dashboard(browser: Browser, services: Services, url: str, *, width: int = 1600, height: int = 900) -> Page:
     password = services.auth.ensure_first_admin()
     assert password is not None
-    page = browser.new_page(viewport={"width": 1600, "height": 900})
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{url}/dashboard")
     page.fill("#login-username", "admin")
@@ -114,6 +114,27 @@ def test_the_screen_shows_the_duty_room_an_incident_live_and_acknowledges_it(
     assert "admin 已确认" in meta and "已确认 · admin" not in meta, meta  # said once, not twice
     assert page.query_selector(f"button.d-ack[data-incident='{incident}']") is None
     shot(page, "dashboard-acknowledged.png")
+
+
+# Each item of the top bar: how many lines it takes (its height over its line height), and whether it is in view.
+BAR_LINES = """() => [...document.querySelectorAll('.d-top h1, #conn, #clock, #username, #logout, .site-link')].map(e => {
+  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  const line = parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.2;
+  return {what: e.id || e.textContent.trim(), lines: Math.round((r.height - parseFloat(s.paddingTop)
+    - parseFloat(s.paddingBottom) - parseFloat(s.borderTopWidth) - parseFloat(s.borderBottomWidth)) / line),
+    inside: r.left >= 0 && r.right <= window.innerWidth};
+})"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (1920, 1080)])
+def test_the_top_bar_keeps_every_word_on_one_line_on_common_screens(
+    services: Services, live: LiveServer, browser: Browser, width: int, height: int
+) -> None:
+    page = open_dashboard(browser, services, live.url, width=width, height=height)
+    items = page.evaluate(BAR_LINES)
+    assert len(items) >= 8, items  # the title, the connection, the clock, the user, log-out and the page links
+    assert [i for i in items if i["lines"] != 1 or not i["inside"]] == [], items
+    shot(page, f"dashboard-top-{width}.png")
 
 
 @pytest.fixture
