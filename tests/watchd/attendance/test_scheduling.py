@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from pathlib import Path
 
-from tests.watchd.attendance.conftest import ADMIN, Township
+from tests.conftest import loaded_config, pg_schema
+from tests.helpers.clocks import FakeClock
+from tests.watchd.attendance.conftest import ADMIN, ATTENDANCE, PEOPLE, Township, local
+from watchd.app import build_services
 from watchd.db.repositories.scheduler import SchedulerRepository
 from watchd.scheduling import JobRunner, attendance_jobs, build_scheduler, lock_for
 
@@ -67,6 +71,29 @@ def test_a_second_scheduler_does_not_run_a_job_while_the_first_holds_the_lock(to
         assert SchedulerRepository(s).last_slot("monthly_reports") is None
     assert len(second.run_due("monthly_reports")) == 1
     assert first.run_due("monthly_reports") == []  # already done by the other one
+
+
+def test_two_townships_in_one_postgresql_database_do_not_wait_for_each_other(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    # Advisory locks belong to the whole database; installations kept apart by schema must not share one.
+    clock.now = local(date(2026, 11, 23), "00:00")
+    with pg_schema() as url_a, pg_schema() as url_b:
+        a, b = (
+            build_services(loaded_config(tmp_path / name, url, {"people": PEOPLE, "attendance": ATTENDANCE}),
+                           clock=clock, recognition_workers=0)
+            for name, url in (("a", url_a), ("b", url_b))
+        )
+        try:
+            first_a, second_a, first_b = runner(Township(a, clock)), runner(Township(a, clock)), runner(Township(b, clock))
+            clock.now = local(date(2026, 12, 1), "06:05")
+            with first_a.lock.hold() as held:
+                assert held
+                assert len(first_b.run_due("monthly_reports")) == 1  # the other township's reports are written
+                assert second_a.run_due("monthly_reports") == []  # its own second scheduler still waits
+        finally:
+            a.close()
+            b.close()
 
 
 def test_watchd_run_starts_the_scheduler_and_catches_up_at_once(township: Township) -> None:

@@ -29,8 +29,15 @@ class SchedulerRepository:
             row.last_slot, row.finished_at, row.runs = max(row.last_slot, slot), now, row.runs + 1
 
     def try_advisory_lock(self, key: int) -> bool:
-        """PostgreSQL: a session-level advisory lock on this session's connection (non-blocking)."""
-        return bool(self.session.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
+        """PostgreSQL: a session-level advisory lock on this session's connection (non-blocking).
+
+        Advisory locks belong to the whole database, and installations kept apart by schema (a second
+        township, a test) share it: the key is mixed with the schema's name, except in `public`, whose
+        key stays the one every earlier version took (nodes of mixed versions still exclude each other)."""
+        return bool(self.session.scalar(text(f"SELECT pg_try_advisory_lock({_SCHEMA_KEY})"), {"k": key}))
 
     def advisory_unlock(self, key: int) -> None:
-        self.session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        self.session.execute(text(f"SELECT pg_advisory_unlock({_SCHEMA_KEY})"), {"k": key})
+
+
+_SCHEMA_KEY = "CASE WHEN current_schema() = 'public' THEN :k ELSE :k # hashtext(current_schema())::bigint END"
