@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+import footage_score
 import pytest
 from footage.labels import Interval
-from footage.scoring import Alert, score
+from footage.scoring import Alert, Score, score
 
 WINDOW = (0.0, 100.0)
 
@@ -42,8 +45,9 @@ def test_one_alert_catches_one_intrusion_and_an_open_event_does_not_catch_a_seco
 
 
 def test_a_second_alert_for_a_new_object_catches_it() -> None:
-    result = score([Alert(11.0, 19.0), Alert(21.0, 40.0)], [Interval(10.0, 30.0), Interval(20.0, 40.0)],
-                   window=WINDOW)
+    result = score(
+        [Alert(11.0, 19.0), Alert(21.0, 40.0)], [Interval(10.0, 30.0), Interval(20.0, 40.0)], window=WINDOW
+    )
 
     assert (result.caught, result.missed, result.false_alerts) == (2, 0, 0)
 
@@ -58,8 +62,24 @@ def test_alerts_slightly_early_count_but_not_long_before() -> None:
 
 def test_alerts_outside_the_window_or_during_an_unscored_object_are_neither_caught_nor_false() -> None:
     result = score(
-        [Alert(5.0, 8.0), Alert(30.0, 35.0), Alert(150.0, 160.0)], [Interval(50.0, 60.0)],
-        window=(10.0, 100.0), unscored=[Interval(10.0, 32.0)],
+        [Alert(5.0, 8.0), Alert(30.0, 35.0), Alert(150.0, 160.0)],
+        [Interval(50.0, 60.0)],
+        window=(10.0, 100.0),
+        unscored=[Interval(10.0, 32.0)],
     )
 
     assert (result.caught, result.missed, result.false_alerts, result.false_alarm_s) == (0, 1, 0, 0.0)
+
+
+def test_the_table_splits_false_alerts_into_nothing_there_and_late() -> None:
+    car = Interval(10.0, 20.0)
+    result = score([Alert(11.0, 15.0), Alert(14.0, 16.0), Alert(40.0, 41.0)], [car], window=WINDOW)
+    clip: dict[str, object] = {"watchd": asdict(result), "baseline": asdict(Score(intrusions=1, missed=1))}
+
+    text = footage_score.table({"road": clip}, {"watchd": result, "baseline": Score(intrusions=1, missed=1)})
+
+    head, _, watchd_row, baseline_row, *_ = text.splitlines()
+    assert head.split()[-5:] == ["false", "empty", "late", "false", "s"]
+    # caught 1, missed 0, false 2: one while nothing was there (40 s), one a repeat while the car was (14 s)
+    assert watchd_row.split()[2:8] == ["1", "1", "0", "2", "1", "1"]
+    assert baseline_row.split()[2:8] == ["1", "0", "1", "0", "0", "0"]
