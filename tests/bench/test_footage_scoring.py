@@ -74,9 +74,10 @@ def test_alerts_outside_the_window_or_during_an_unscored_object_are_neither_caug
 def test_the_table_splits_false_alerts_into_nothing_there_and_late() -> None:
     car = Interval(10.0, 20.0)
     result = score([Alert(11.0, 15.0), Alert(14.0, 16.0), Alert(40.0, 41.0)], [car], window=WINDOW)
-    clip: dict[str, object] = {"watchd": asdict(result), "baseline": asdict(Score(intrusions=1, missed=1))}
+    missed = Score(intrusions=1, missed=1)
+    clip: dict[str, object] = {"watchd": asdict(result), "baseline": asdict(missed)}
 
-    text = footage_score.table({"road": clip}, {"watchd": result, "baseline": Score(intrusions=1, missed=1)})
+    text = footage_score.table({"road": clip}, {"watchd": result, "baseline": missed})
 
     head, _, watchd_row, baseline_row, *_ = text.splitlines()
     assert head.split()[-5:] == ["false", "empty", "late", "false", "s"]
