@@ -97,17 +97,18 @@ def test_a_dead_camera_does_not_stop_the_terminal(make_services: Callable[..., S
 def test_idle_stages_stay_fresh_a_stuck_consumer_goes_stale_and_a_stop_unregisters_all(
     make_services: Callable[..., Services], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(supervisor_module, "CONSUMER_BEAT_S", 0.05)
-    monkeypatch.setattr(supervisor_module, "DRIVER_BEAT_S", 0.05)
+    # Beats of 0.2 s (stale after 0.6 s): 0.05 s once made idle stages stale while a loaded CI box held the loop.
+    monkeypatch.setattr(supervisor_module, "CONSUMER_BEAT_S", 0.2)
+    monkeypatch.setattr(supervisor_module, "DRIVER_BEAT_S", 0.2)
     clock.advance(hours=7)
     services = make_services(devices=devices())
     heartbeats = Heartbeats(factor=3)
 
     async def scenario() -> tuple[set[str], list[str], list[str], list[str]]:
-        # The terminal's online transition is kept in memory: storing an incident may take longer than 3 x 50 ms.
+        # The terminal's online transition is kept in memory: storing an incident may take longer than 3 x 200 ms.
         sup = build_supervisor(services, heartbeats=heartbeats, observations=ListObservations())
         sup.start()
-        await asyncio.sleep(0.5)  # the script is stored, then every queue stays empty
+        await asyncio.sleep(1.0)  # the script is stored, then every queue stays empty
         names = {st.name for st in heartbeats.states()}
         idle_stale = [st.name for st in heartbeats.stale()]
 
@@ -117,7 +118,7 @@ def test_idle_stages_stay_fresh_a_stuck_consumer_goes_stale_and_a_stop_unregiste
         monkeypatch.setattr(sup.terminals, "checkins", hang)
         term = sup.runtimes["term-1"]
         term.emit(CheckIn(device_id="term-1", occurred_at=clock(), subject_ref="c001", method="face", event_id="x"))
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(1.0)
         stuck = [st.name for st in heartbeats.stale()]
         await sup.stop()
         return names, idle_stale, stuck, [st.name for st in heartbeats.states()]
